@@ -1,0 +1,48 @@
+import type { Endpoint, NodeRole, ServiceName } from '../profiles/descriptor-schema.ts';
+
+/** Result of running a command on a node. */
+export interface ExecResult {
+  readonly exitCode: number;
+  readonly stdout: string;
+  readonly stderr: string;
+  readonly durationMs: number;
+}
+
+export interface ExecOptions {
+  timeoutMs?: number;
+  /** data written to the command's stdin */
+  input?: string;
+}
+
+/** A live console: serial output of a VM or the console log of a lab host. */
+export interface ConsoleSource {
+  /** path of the file the console is written to (followed live by marker waits) */
+  readonly path: string;
+}
+
+export interface PowerControl {
+  start(): Promise<void>;
+  /** graceful shutdown */
+  stop(): Promise<void>;
+  /** power loss: no shutdown, no flush */
+  kill(): Promise<void>;
+  restart(): Promise<void>;
+  state(): Promise<'running' | 'stopped'>;
+}
+
+/**
+ * One node of a target, whatever it is underneath (a QEMU VM or a lab host). Lanes only see this.
+ */
+export interface NodeHandle {
+  readonly name: string;
+  readonly role: NodeRole;
+  readonly address: string;
+  readonly console: ConsoleSource;
+  readonly power: PowerControl;
+  /** run a shell command over SSH */
+  exec(command: string, options?: ExecOptions): Promise<ExecResult>;
+  /** run a command and throw (a check failure naming the command) unless it exits 0 */
+  succeed(command: string, options?: ExecOptions): Promise<string>;
+  /** where one of this node's services listens; throws when the node runs no such service */
+  endpoint(service: ServiceName): Endpoint;
+}

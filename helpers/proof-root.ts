@@ -1,0 +1,36 @@
+import { randomBytes } from 'node:crypto';
+import { mkdir } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { replaceSymlink } from './atomic.ts';
+
+export const projectRoot = resolve(fileURLToPath(new URL('..', import.meta.url)));
+
+/** The work root: ./work by default, moved with ULTRACLOUD_WORK_ROOT. */
+export function workRoot(env: NodeJS.ProcessEnv = process.env): string {
+  return resolve(env.ULTRACLOUD_WORK_ROOT || join(projectRoot, 'work'));
+}
+
+/** A dated, sortable run id: 20261125T173000Z-1a2b. */
+export function newRunId(now = new Date()): string {
+  const stamp = now
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, 'Z');
+  return `${stamp}-${randomBytes(2).toString('hex')}`;
+}
+
+/** The run id shared by every lane of one invocation (set once by the config, inherited by workers). */
+export function currentRunId(env: NodeJS.ProcessEnv = process.env): string {
+  if (!env.ULTRACLOUD_RUN_ID) env.ULTRACLOUD_RUN_ID = newRunId();
+  return env.ULTRACLOUD_RUN_ID;
+}
+
+/** Create work/<lane>/<run-id>/ and point work/<lane>/latest at it. */
+export async function openProofRoot(lane: string, runId: string, root = workRoot()): Promise<string> {
+  if (!/^[a-z0-9][a-z0-9._-]*$/.test(lane)) throw new Error(`invalid lane name for a proof root: "${lane}"`);
+  const dir = join(root, lane, runId);
+  await mkdir(dir, { recursive: true });
+  await replaceSymlink(dir, join(root, lane, 'latest'));
+  return dir;
+}

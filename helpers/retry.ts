@@ -1,0 +1,67 @@
+import pRetry from 'p-retry';
+import { WaitTimeoutError } from './errors.ts';
+
+export interface EventuallyOptions {
+  /** give up after this long (default 30 s) */
+  timeoutMs?: number;
+  /** first delay between attempts (default 50 ms, doubling up to maxIntervalMs) */
+  intervalMs?: number;
+  maxIntervalMs?: number;
+  signal?: AbortSignal;
+  /** what is awaited, for the error message */
+  what?: string;
+}
+
+/**
+ * The one retry primitive every poller uses: retry `probe` with backoff until it resolves, the deadline passes
+ * (WaitTimeoutError naming what was awaited, for how long, and the last failure), or the signal aborts.
+ */
+export async function eventually<T>(probe: () => Promise<T>, options: EventuallyOptions = {}): Promise<T> {
+  const timeoutMs = options.timeoutMs ?? 30_000;
+  const started = performance.now();
+  let attempts = 0;
+  let lastError: unknown;
+  try {
+    return await pRetry(
+      async () => {
+        attempts++;
+        return await probe();
+      },
+      {
+        retries: Number.POSITIVE_INFINITY,
+        factor: 2,
+        minTimeout: options.intervalMs ?? 50,
+        maxTimeout: options.maxIntervalMs ?? 1_000,
+        randomize: false,
+        maxRetryTime: timeoutMs,
+        ...(options.signal ? { signal: options.signal } : {}),
+        onFailedAttempt: ({ error }) => {
+          lastError = error;
+        },
+      },
+    );
+  } catch (err) {
+    if (options.signal?.aborted) throw options.signal.reason ?? err;
+    const waited = Math.round(performance.now() - started);
+    const last = lastError instanceof Error ? lastError.message : String(lastError ?? err);
+    throw new WaitTimeoutError(
+      `"${options.what ?? 'condition'}" not reached after ${waited} ms (${attempts} attempts); last: ${last}`,
+      waited,
+    );
+  }
+}
+
+export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason);
+    const t = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(t);
+      reject(signal?.reason);
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}

@@ -1,0 +1,42 @@
+import type { LaneStatus } from '../profiles/result-schema.ts';
+
+/**
+ * How a proof lane is written. A lane reads like the seed's paragraph about it: one titled step per sentence,
+ * named checks inside each step. The same definition runs as a Vitest test (tests/<group>/<lane>.test.ts),
+ * from the CLI, and under a faulted lab in the lane's negative tests.
+ */
+export interface LaneDefinition<C = unknown> {
+  /** the seed's lane name, e.g. "chainfire-live-membership-proof" */
+  readonly name: string;
+  readonly group: 'guards' | 'portable' | 'quickstart' | 'publishable' | 'baremetal' | 'companion' | 'lab';
+  /** one line from the seed describing what the lane proves */
+  readonly summary: string;
+  /** a scope-fixed contract this lane writes into its proof root as scope-fixed-contract.json */
+  readonly scopeContract?: Record<string, unknown>;
+  run(ctx: LaneContext<C>): Promise<void>;
+}
+
+export interface LaneContext<C = unknown> {
+  /** what the lane runs against (the cluster handle, or a target for cluster-less lanes) */
+  readonly target: C;
+  /** absolute path of this run's proof root, work/<lane>/<run-id> */
+  readonly proofRoot: string;
+  readonly signal: AbortSignal;
+  /** run a titled step; steps nest; each is timed and recorded as it happens */
+  step<T>(title: string, fn: () => Promise<T>): Promise<T>;
+  /** a named check; a false one fails the lane as a violated property of the current step */
+  check(property: string, ok: boolean, detail?: string): void;
+  /** write an artifact into the proof root (secrets redacted); returns its path */
+  artifact(name: string, content: string | Uint8Array | object): Promise<string>;
+  /** mark the lane blocked: the named requirements are missing on this host */
+  block(missing: string[]): never;
+  log(message: string): void;
+  /** environment facts that end up in environment.txt and result.json (e.g. vm_accelerator_mode) */
+  recordEnvironment(facts: Record<string, string>): void;
+}
+
+export type { LaneStatus };
+
+export function defineLane<C>(def: LaneDefinition<C>): LaneDefinition<C> {
+  return def;
+}

@@ -1,0 +1,123 @@
+import { z } from 'zod';
+
+/**
+ * A target descriptor: everything a lane needs to know about a target. The reference lab and the real
+ * UltraCloud monorepo are two descriptors of this one schema.
+ */
+
+export const serviceNames = [
+  'chainfire',
+  'flaredb',
+  'iam',
+  'plasmavmc',
+  'prismnet',
+  'flashdns',
+  'fiberlb',
+  'lightningstor',
+  'coronafs',
+  'apigateway',
+  'nightlight',
+  'creditservice',
+  'k8shost',
+  'deployer',
+  'nix-agent',
+  'fleet-scheduler',
+  'node-agent',
+] as const;
+export const ServiceName = z.enum(serviceNames);
+export type ServiceName = z.infer<typeof ServiceName>;
+
+export const NodeRole = z.enum(['control-plane', 'worker', 'gateway', 'installer']);
+export type NodeRole = z.infer<typeof NodeRole>;
+
+/** How a node is started: a lab network-namespace host, a QEMU VM from a generated NixOS runner, or a lab image. */
+export const NodeLauncher = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('lab-netns') }),
+  z.object({
+    kind: z.literal('nixos-vm-runner'),
+    /** flake attribute whose build output holds bin/run-<host>-vm */
+    attribute: z.string().min(1),
+    /** extra QEMU options appended through QEMU_OPTS */
+    qemuOpts: z.array(z.string()).default([]),
+  }),
+  z.object({
+    kind: z.literal('qemu-image'),
+    kernel: z.string().min(1),
+    initrd: z.string().min(1),
+    append: z.string().default(''),
+    memoryMiB: z.number().int().positive().default(256),
+  }),
+]);
+export type NodeLauncher = z.infer<typeof NodeLauncher>;
+
+export const Endpoint = z.object({
+  host: z.string().min(1),
+  port: z.number().int().min(1).max(65535),
+  scheme: z.enum(['http', 'https', 'tcp', 'udp', 'dns', 'etcd']).default('http'),
+});
+export type Endpoint = z.infer<typeof Endpoint>;
+
+export const NodeSpec = z.object({
+  name: z.string().regex(/^[a-z][a-z0-9-]{0,31}$/, 'node names are lower-case host names'),
+  role: NodeRole,
+  /** address other nodes and the harness reach this node at */
+  address: z.string().min(1),
+  launcher: NodeLauncher,
+  /** where the node's serial or console output can be followed */
+  console: z.discriminatedUnion('kind', [
+    z.object({ kind: z.literal('file'), path: z.string().min(1) }),
+    z.object({ kind: z.literal('serial-socket'), path: z.string().min(1) }),
+  ]),
+  ssh: z.object({
+    host: z.string().min(1),
+    port: z.number().int().min(1).max(65535),
+    user: z.string().default('root'),
+  }),
+  services: z.partialRecord(ServiceName, Endpoint).default({}),
+});
+export type NodeSpec = z.infer<typeof NodeSpec>;
+
+export const TargetDescriptor = z.object({
+  name: z.string().min(1),
+  kind: z.enum(['reference-lab', 'ultracloud-monorepo']),
+  /** path of the flake whose attributes the guards and launchers use */
+  flake: z.string().min(1),
+  /** canonical flake attributes and commands, named exactly as the seed names them */
+  attributes: z.object({
+    profiles: z.record(z.string(), z.array(z.string())),
+    checks: z.array(z.string()),
+    apps: z.array(z.string()),
+    clusterLanes: z.array(z.string()),
+  }),
+  nodes: z.array(NodeSpec).min(1),
+  /** which service-port binding speaks to this target's services */
+  binding: z.enum(['reference-lab', 'ultracloud-monorepo']),
+});
+export type TargetDescriptor = z.infer<typeof TargetDescriptor>;
+
+/** Parse input and report the offending field's path, e.g. `nodes[3].ssh.port: Too big`. */
+export function parseOrExplain<T extends z.ZodType>(schema: T, input: unknown, what: string): z.infer<T> {
+  const res = schema.safeParse(input);
+  if (res.success) return res.data;
+  const lines = res.error.issues.map((i) => `  ${formatPath(i.path)}: ${i.message}`);
+  throw new InvalidInputError(
+    `invalid ${what}:\n${lines.join('\n')}`,
+    res.error.issues.map((i) => formatPath(i.path)),
+  );
+}
+
+export function formatPath(path: ReadonlyArray<PropertyKey>): string {
+  if (path.length === 0) return '(root)';
+  let out = '';
+  for (const p of path) out += typeof p === 'number' ? `[${p}]` : out ? `.${String(p)}` : String(p);
+  return out;
+}
+
+export class InvalidInputError extends Error {
+  readonly fields: string[];
+  constructor(message: string, fields: string[]) {
+    super(message);
+    this.name = 'InvalidInputError';
+    this.fields = fields;
+  }
+}

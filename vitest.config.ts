@@ -1,0 +1,42 @@
+import { defineConfig } from 'vitest/config';
+import { suiteRunContext } from './reporters/run-context.ts';
+
+// One Vitest project per lane group, so `vitest --project guards`, `vitest run tests/publishable` and
+// `vitest run -t <lane>` all select the way the seed groups its proof lanes.
+const run = suiteRunContext();
+
+const clusterGroups = ['publishable', 'companion', 'portable', 'lab'];
+const laneGroups = ['guards', 'quickstart', 'baremetal', ...clusterGroups];
+
+export default defineConfig({
+  test: {
+    reporters: [
+      'default',
+      ['./reporters/proof-reporter.ts', { workRoot: run.workRoot, runId: run.runId }],
+      ['junit', { outputFile: run.junitFile, suiteName: 'ultracloud-proof' }],
+    ],
+    teardownTimeout: 60_000,
+    projects: [
+      {
+        test: {
+          name: 'unit',
+          include: ['tests/unit/**/*.test.ts'],
+          testTimeout: 60_000,
+        },
+      },
+      ...laneGroups.map((group) => ({
+        test: {
+          name: group,
+          include: [`tests/${group}/**/*.test.ts`],
+          globalSetup: clusterGroups.includes(group) ? ['./fixtures/cluster-setup.ts'] : [],
+          testTimeout: 30 * 60_000,
+          hookTimeout: 10 * 60_000,
+          fileParallelism: false,
+          maxWorkers: 1,
+          sequence: { concurrent: false },
+        },
+      })),
+    ],
+    benchmark: { include: ['benchmarks/**/*.bench.ts'] },
+  },
+});
