@@ -1,0 +1,46 @@
+{
+  description = "UltraCloud reference lab: every canonical attribute of the supported surface, pure and offline";
+
+  # No inputs: nothing is fetched. Evaluate and build with
+  #   nix --extra-experimental-features 'nix-command flakes' --option substituters '' --option sandbox false ...
+  outputs =
+    { self }:
+    let
+      lib = import ./nix/lib.nix;
+      nodes = import ./nix/nodes.nix;
+      nixosConfigurations = builtins.mapAttrs lib.mkNode nodes;
+      toplevel = name: nixosConfigurations.${name}.config.system.build.toplevel;
+
+      trialVm = lib.mkTree {
+        name = "single-node-trial-vm";
+        files."product-surface.json" = builtins.toJSON {
+          profile = "single-node";
+          inherit (nodes.single-node-quickstart) services;
+        } + "\n";
+        links.system = toplevel "single-node-quickstart";
+      };
+      quickstart = lib.mkRunner "single-node-quickstart" "proof single-node-quickstart";
+      app = drv: name: { type = "app"; program = "${drv}/bin/${name}"; };
+
+      packages = {
+        single-node-trial-vm = trialVm;
+        single-node-quickstart = quickstart;
+        default = trialVm;
+      };
+      apps = {
+        single-node-quickstart = app quickstart "single-node-quickstart";
+        single-node-trial = app quickstart "single-node-quickstart";
+      };
+    in
+    {
+      lib = { inherit (lib) mkNode mkTree mkRunner; nodes = nodes; };
+      inherit nixosConfigurations;
+      packages.x86_64-linux = packages;
+      apps.x86_64-linux = apps;
+      checks.x86_64-linux = import ./nix/checks.nix {
+        inherit lib nixosConfigurations packages;
+        archivedHelpers = import ./nix/archived-helpers.nix;
+        outputNames = builtins.attrNames nixosConfigurations ++ builtins.attrNames packages ++ builtins.attrNames apps;
+      };
+    };
+}

@@ -1,0 +1,38 @@
+# Every NixOS configuration the reference flake exposes: the canonical entrypoints of the three supported
+# profiles plus the six nodes of the VM-cluster harness topology, each with the services it runs.
+let
+  controlPlane = [ "chainfire" "flaredb" "iam" "nix-agent" ];
+  singleNodeCore = [ "chainfire" "flaredb" "iam" "plasmavmc" "prismnet" ];
+  worker = [ "node-agent" "plasmavmc" "prismnet" "coronafs" ];
+  gateway = [ "apigateway" "flashdns" "fiberlb" "lightningstor" "nightlight" "creditservice" "k8shost" ];
+in
+{
+  # single-node dev profile
+  single-node-quickstart = { role = "control-plane"; profile = "single-node"; services = singleNodeCore; };
+  netboot-all-in-one = { role = "control-plane"; profile = "single-node"; services = singleNodeCore; };
+
+  # 3-node HA control plane (deployer and fleet-scheduler on the bootstrap node)
+  node01 = { role = "control-plane"; profile = "ha-control-plane"; services = controlPlane ++ [ "deployer" "fleet-scheduler" ]; };
+  node02 = { role = "control-plane"; profile = "ha-control-plane"; services = controlPlane; };
+  node03 = { role = "control-plane"; profile = "ha-control-plane"; services = controlPlane; };
+  netboot-control-plane = { role = "control-plane"; profile = "ha-control-plane"; services = controlPlane; };
+
+  # the rest of the six-node harness topology
+  node04 = { role = "worker"; profile = "vm-cluster"; services = worker; };
+  node05 = { role = "worker"; profile = "vm-cluster"; services = worker; };
+  node06 = { role = "gateway"; profile = "vm-cluster"; services = gateway; };
+
+  # bare-metal bootstrap
+  ultracloud-iso = {
+    role = "installer";
+    profile = "baremetal";
+    services = [ ];
+    components = [ "first-boot-automation" "install-target" ];
+  };
+  baremetal-qemu-control-plane = {
+    role = "control-plane";
+    profile = "baremetal";
+    services = [ "chainfire" "flaredb" "iam" "deployer" "nix-agent" ];
+  };
+  baremetal-qemu-worker = { role = "worker"; profile = "baremetal"; services = [ "nix-agent" "node-agent" ]; };
+}
