@@ -102,7 +102,7 @@ export async function runLane<C>(
         status: timedOut ? 'failed' : 'interrupted',
         failure: {
           kind: timedOut ? 'timeout' : 'interrupted',
-          stepPath: currentPath(),
+          stepPath: runningPath(def.name, steps),
           message: reason instanceof Error ? reason.message : 'lane aborted',
         },
       }),
@@ -206,6 +206,12 @@ export async function runLane<C>(
   await writeFileAtomic(resultPath, `${JSON.stringify(result, null, 2)}\n`);
   history({ event: 'verdict', status: result.status });
   return result;
+}
+
+/** The innermost step still running (abort listeners run outside the step's async context). */
+function runningPath(lane: string, steps: StepRecord[]): string[] {
+  const running = steps.filter((s) => s.status === 'running').at(-1);
+  return running ? [lane, ...running.path] : [lane];
 }
 
 function currentPathFromSteps(lane: string, steps: StepRecord[]): string[] {
