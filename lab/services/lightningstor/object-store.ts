@@ -1,0 +1,107 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+import { HttpError } from '../common/http-service.ts';
+import { JsonStore } from '../common/json-store.ts';
+
+export interface Bucket {
+  name: string;
+  metadata: Record<string, string>;
+  createdAt: string;
+}
+
+export interface ObjectVersion {
+  key: string;
+  versionId: string;
+  size: number;
+  sha256: string;
+  deleteMarker: boolean;
+  createdAt: string;
+}
+
+interface State {
+  buckets: Record<string, Bucket>;
+  /** per bucket, every version of every key, oldest first */
+  versions: Record<string, ObjectVersion[]>;
+}
+
+/** Buckets and versioned objects: the catalogue in a JsonStore, each version's bytes in its own fsynced file. */
+export class ObjectStore {
+  private readonly state: JsonStore<State>;
+  private readonly dataDir: string;
+
+  constructor(stateDir: string) {
+    this.state = new JsonStore<State>(join(stateDir, 'catalogue.json'), () => ({ buckets: {}, versions: {} }));
+    this.dataDir = join(stateDir, 'data');
+    mkdirSync(this.dataDir, { recursive: true });
+  }
+
+  buckets(): Bucket[] {
+    return Object.values(this.state.get().buckets);
+  }
+
+  bucket(name: string): Bucket {
+    const bucket = this.state.get().buckets[name];
+    if (!bucket) throw new HttpError(404, `no bucket "${name}"`);
+    return bucket;
+  }
+
+  createBucket(name: string, metadata: Record<string, string>): Bucket {
+    if (!/^[a-z0-9][a-z0-9.-]{1,62}$/.test(name)) throw new HttpError(400, `invalid bucket name "${name}"`);
+    if (this.state.get().buckets[name]) throw new HttpError(409, `bucket "${name}" already exists`);
+    const bucket = { name, metadata, createdAt: new Date().toISOString() };
+    this.state.update((s) => {
+      s.buckets[name] = bucket;
+      s.versions[name] = [];
+    });
+    return bucket;
+  }
+
+  setMetadata(name: string, metadata: Record<string, string>): Bucket {
+    this.bucket(name);
+    return this.state.update((s) => {
+      (s.buckets[name] as Bucket).metadata = metadata;
+    }).buckets[name] as Bucket;
+  }
+
+  versions(bucket: string, key?: string): ObjectVersion[] {
+    this.bucket(bucket);
+    const all = this.state.get().versions[bucket] ?? [];
+    return key === undefined ? all : all.filter((v) => v.key === key);
+  }
+
+  put(bucket: string, key: string, data: Buffer): ObjectVersion {
+    this.bucket(bucket);
+    const version = this.record(bucket, key, data.length, createHash('sha256').update(data).digest('hex'), false);
+    const fd = openSync(join(this.dataDir, version.versionId), 'w');
+    try {
+      writeSync(fd, data);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    this.state.update((s) => {
+      s.versions[bucket]?.push(version);
+    });
+    return version;
+  }
+
+  deleteMarker(bucket: string, key: string): ObjectVersion {
+    this.bucket(bucket);
+    const marker = this.record(bucket, key, 0, '', true);
+    this.state.update((s) => {
+      s.versions[bucket]?.push(marker);
+    });
+    return marker;
+  }
+
+  read(version: ObjectVersion): Buffer {
+    return readFileSync(join(this.dataDir, version.versionId));
+  }
+
+  private record(bucket: string, key: string, size: number, sha256: string, deleteMarker: boolean): ObjectVersion {
+    if (!key) throw new HttpError(400, `empty object key in bucket "${bucket}"`);
+    const versionId = `${Date.now().toString(36)}-${randomBytes(6).toString('hex')}`;
+    return { key, versionId, size, sha256, deleteMarker, createdAt: new Date().toISOString() };
+  }
+}

@@ -1,0 +1,67 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BindingRequiredError } from '../../helpers/errors.ts';
+import { createLightningstorPort, type LightningstorPort } from '../../helpers/ports/lightningstor.ts';
+import { LabServiceProcess, monorepoBinding } from './support/lab-service-process.ts';
+
+describe('lightningstor lab service', () => {
+  let svc: LabServiceProcess;
+  let port: LightningstorPort;
+
+  beforeAll(async () => {
+    svc = await LabServiceProcess.start({ service: 'lightningstor' });
+    port = createLightningstorPort(svc.binding());
+  });
+  afterAll(async () => {
+    await svc?.dispose();
+  });
+
+  it('keeps bucket metadata and every object version across a restart', async () => {
+    await port.createBucket('images', { tier: 'hot' });
+    expect((await port.updateBucketMetadata('images', { tier: 'cold' })).metadata).toEqual({ tier: 'cold' });
+    const v1 = await port.putObject('images', 'vm/disk.img', 'first');
+    const v2 = await port.putObject('images', 'vm/disk.img', new Uint8Array([1, 2, 3]));
+    await svc.restart();
+    expect((await port.headBucket('images'))?.metadata).toEqual({ tier: 'cold' });
+    expect(await port.headBucket('absent')).toBeNull();
+    expect((await port.getObject('images', 'vm/disk.img'))?.body).toEqual(Buffer.from([1, 2, 3]));
+    expect((await port.getObject('images', 'vm/disk.img', v1.versionId))?.body.toString()).toBe('first');
+    const versions = await port.listObjectVersions('images', 'vm/disk.img');
+    expect(versions.map((v) => [v.versionId, v.isLatest])).toEqual([
+      [v1.versionId, false],
+      [v2.versionId, true],
+    ]);
+  });
+
+  it('hides a deleted object behind a delete marker while its versions stay readable', async () => {
+    const v1 = await port.putObject('images', 'gone.txt', 'bye');
+    const marker = await port.deleteObject('images', 'gone.txt');
+    expect(await port.getObject('images', 'gone.txt')).toBeNull();
+    expect((await port.getObject('images', 'gone.txt', v1.versionId))?.body.toString()).toBe('bye');
+    const versions = await port.listObjectVersions('images', 'gone.txt');
+    expect(versions.at(-1)).toMatchObject({ versionId: marker.versionId, deleteMarker: true, isLatest: true });
+  });
+
+  it('fault lose-object-version makes an older version disappear', async () => {
+    const old = await port.putObject('images', 'f.txt', 'old');
+    await port.putObject('images', 'f.txt', 'new');
+    await svc.setFaults({ 'lose-object-version': true });
+    expect(await port.getObject('images', 'f.txt', old.versionId)).toBeNull();
+    expect(await port.listObjectVersions('images', 'f.txt')).toHaveLength(1);
+    await svc.setFaults({});
+    expect((await port.getObject('images', 'f.txt', old.versionId))?.body.toString()).toBe('old');
+  });
+
+  it('fault metadata-not-persisted loses an acknowledged metadata update on restart', async () => {
+    await port.createBucket('logs', { owner: 'a' });
+    await svc.setFaults({ 'metadata-not-persisted': true });
+    expect((await port.updateBucketMetadata('logs', { owner: 'b' })).metadata).toEqual({ owner: 'b' });
+    await svc.restart();
+    expect((await port.headBucket('logs'))?.metadata).toEqual({ owner: 'a' });
+    await svc.setFaults({});
+  });
+
+  it('the monorepo binding names the missing binding', () => {
+    const unbound = createLightningstorPort(monorepoBinding);
+    expect(() => unbound.listBuckets()).toThrow(BindingRequiredError);
+  });
+});
