@@ -1,7 +1,6 @@
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import type { Reporter, TestModule, TestRunEndReason } from 'vitest/node';
-import { replaceSymlink, writeFileAtomic } from '../helpers/atomic.ts';
+import { mkdirSync, readFileSync, renameSync, symlinkSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
+import type { Reporter, TestCase, TestModule, TestRunEndReason } from 'vitest/node';
 import { captureEnvironment, formatEnvironment } from '../helpers/environment.ts';
 import { redactValue } from '../helpers/redact.ts';
 import { LaneResult, type LaneStatus, SuiteResult } from '../profiles/result-schema.ts';
@@ -12,19 +11,47 @@ export interface ProofReporterOptions {
   workRoot?: string;
   /** run id shared with the lanes (default: ULTRACLOUD_RUN_ID) */
   runId?: string;
+  /** suite name, the folder of the suite's proof root (default: ULTRACLOUD_SUITE_NAME or "vitest-suite") */
+  suite?: string;
 }
 
 /**
- * Writes the suite's proof root once the run ends — work/<suite>/<run-id>/result.json, environment.txt and the
- * `latest` link — listing each lane with its own proof root. Lanes write their own result.json as they run; this
- * reporter only reads them, so an interrupted run still leaves a suite verdict naming what did not finish.
+ * Writes the suite's proof root — work/<suite>/<run-id>/result.json, environment.txt and the `latest` link —
+ * listing each lane with its own proof root. Lanes write their own result.json as they run; this reporter only
+ * reads them. `vitest run` exits on Ctrl-C without calling onTestRunEnd, so the verdict is also written from the
+ * process's exit hook: an interrupted run still leaves a complete suite result saying "interrupted".
  */
 export default class ProofReporter implements Reporter {
   private readonly startedAt = new Date();
-  private readonly context = suiteRunContext();
-  private readonly options: ProofReporterOptions;
+  private readonly runId: string;
+  private readonly workRoot: string;
+  private readonly suite: string;
+  private readonly seen = new Map<string, TestCase['result'] extends () => infer R ? R | undefined : never>();
+  private environment: Record<string, string> = {};
+  private written = false;
+
   constructor(options: ProofReporterOptions = {}) {
-    this.options = options;
+    const context = suiteRunContext();
+    this.runId = options.runId ?? context.runId;
+    this.workRoot = options.workRoot ?? context.workRoot;
+    this.suite = options.suite ?? (process.env.ULTRACLOUD_SUITE_NAME || 'vitest-suite');
+  }
+
+  onInit(): void {
+    void captureEnvironment().then((env) => {
+      this.environment = env;
+    });
+    process.once('exit', () => {
+      if (!this.written) this.write('interrupted');
+    });
+  }
+
+  onTestCaseReady(testCase: TestCase): void {
+    this.seen.set(testCase.name, undefined);
+  }
+
+  onTestCaseResult(testCase: TestCase): void {
+    this.seen.set(testCase.name, testCase.result());
   }
 
   async onTestRunEnd(
@@ -32,63 +59,72 @@ export default class ProofReporter implements Reporter {
     _errors: ReadonlyArray<unknown>,
     reason: TestRunEndReason,
   ): Promise<void> {
-    const runId = this.options.runId ?? this.context.runId;
-    const workRoot = this.options.workRoot ?? this.context.workRoot;
+    for (const mod of testModules) for (const tc of mod.children.allTests()) this.seen.set(tc.name, tc.result());
+    this.environment = await captureEnvironment();
+    this.write(reason);
+  }
+
+  private write(reason: TestRunEndReason): void {
+    this.written = true;
     const lanes: SuiteResult['lanes'] = [];
-    for (const mod of testModules) {
-      for (const tc of mod.children.allTests()) {
-        const proofRoot = join(workRoot, tc.name, runId);
-        const laneResult = await readLaneResult(join(proofRoot, 'result.json'));
-        let status: LaneStatus;
-        if (laneResult) status = laneResult.status;
-        else {
-          const state = tc.result().state;
-          status =
-            state === 'passed'
-              ? 'passed'
-              : state === 'failed'
-                ? 'failed'
-                : reason === 'interrupted'
-                  ? 'interrupted'
-                  : 'blocked';
-        }
-        lanes.push({ lane: tc.name, status, proofRoot: laneResult ? proofRoot : null });
-      }
+    for (const [name, testResult] of this.seen) {
+      const proofRoot = join(this.workRoot, name, this.runId);
+      const laneResult = readLaneResult(join(proofRoot, 'result.json'));
+      const state = testResult?.state;
+      const status: LaneStatus =
+        laneResult?.status ??
+        (state === 'passed'
+          ? 'passed'
+          : state === 'failed'
+            ? 'failed'
+            : state === 'skipped'
+              ? 'blocked'
+              : 'interrupted');
+      lanes.push({ lane: name, status, proofRoot: laneResult ? proofRoot : null });
     }
     lanes.sort((a, b) => a.lane.localeCompare(b.lane));
-    const failed = lanes.some((l) => l.status === 'failed');
-    const status: LaneStatus =
-      reason === 'interrupted'
-        ? 'interrupted'
-        : failed || reason === 'failed'
-          ? 'failed'
-          : lanes.every((l) => l.status === 'blocked') && lanes.length > 0
-            ? 'blocked'
-            : 'passed';
-    const environment = await captureEnvironment();
+    const status = suiteStatus(lanes, reason);
     const suite = SuiteResult.parse(
       redactValue({
         schema: 'ultracloud-proof/suite-result@1',
-        suite: process.env.ULTRACLOUD_SUITE_NAME || 'vitest-suite',
-        runId,
+        suite: this.suite,
+        runId: this.runId,
         success: status === 'passed',
         status,
         startedAt: this.startedAt.toISOString(),
         finishedAt: new Date().toISOString(),
         lanes,
-        environment,
+        environment: this.environment,
       }),
     );
-    const suiteRoot = join(workRoot, suite.suite, runId);
-    await writeFileAtomic(join(suiteRoot, 'environment.txt'), formatEnvironment(environment));
-    await writeFileAtomic(join(suiteRoot, 'result.json'), `${JSON.stringify(suite, null, 2)}\n`);
-    await replaceSymlink(suiteRoot, join(workRoot, suite.suite, 'latest'));
+    const suiteRoot = join(this.workRoot, this.suite, this.runId);
+    writeAtomicSync(join(suiteRoot, 'environment.txt'), formatEnvironment(this.environment));
+    writeAtomicSync(join(suiteRoot, 'result.json'), `${JSON.stringify(suite, null, 2)}\n`);
+    const link = join(this.workRoot, this.suite, 'latest');
+    const tmp = `${link}.${process.pid}.tmp`;
+    symlinkSync(relative(dirname(link), suiteRoot), tmp);
+    renameSync(tmp, link);
   }
 }
 
-async function readLaneResult(path: string): Promise<LaneResult | undefined> {
+function suiteStatus(lanes: SuiteResult['lanes'], reason: TestRunEndReason): LaneStatus {
+  if (reason === 'interrupted' || lanes.some((l) => l.status === 'interrupted')) return 'interrupted';
+  if (reason === 'failed' || lanes.some((l) => l.status === 'failed')) return 'failed';
+  if (lanes.length > 0 && lanes.every((l) => l.status === 'blocked')) return 'blocked';
+  return 'passed';
+}
+
+/** Synchronous, so it also works from the process's exit hook. */
+function writeAtomicSync(path: string, data: string): void {
+  mkdirSync(dirname(path), { recursive: true });
+  const tmp = `${path}.${process.pid}.tmp`;
+  writeFileSync(tmp, data);
+  renameSync(tmp, path);
+}
+
+function readLaneResult(path: string): LaneResult | undefined {
   try {
-    const parsed = LaneResult.safeParse(JSON.parse(await readFile(path, 'utf8')));
+    const parsed = LaneResult.safeParse(JSON.parse(readFileSync(path, 'utf8')));
     return parsed.success ? parsed.data : undefined;
   } catch {
     return undefined;

@@ -1,8 +1,8 @@
 import { spawn } from 'node:child_process';
-import { mkdtemp, readFile, readlink } from 'node:fs/promises';
+import { mkdtemp, readFile, readlink, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { projectRoot } from '../../helpers/proof-root.ts';
 import { LaneResult, SuiteResult } from '../../profiles/result-schema.ts';
 
@@ -17,8 +17,14 @@ interface Run {
 }
 
 /** Run the fixture project in a real `vitest run` child, optionally interrupting it with SIGINT. */
+const tempRoots: string[] = [];
+afterAll(async () => {
+  await Promise.all(tempRoots.map((d) => rm(d, { recursive: true, force: true })));
+});
+
 async function runFixture(mode: string, extraEnv: Record<string, string> = {}, interrupt = false): Promise<Run> {
   const workRoot = await mkdtemp(join(tmpdir(), 'ucp-reporters-'));
+  tempRoots.push(workRoot);
   const runId = `run-${mode}`;
   const child = spawn(process.execPath, [vitestBin, 'run', '--config', fixtureConfig], {
     cwd: projectRoot,
@@ -99,5 +105,9 @@ describe('proof reporters in a real vitest run', () => {
     const lane = await laneResult(run);
     expect(lane.status).toBe('interrupted');
     expect(lane.success).toBe(false);
+    const suite = SuiteResult.parse(
+      JSON.parse(await readFile(join(run.workRoot, 'fixture-suite', run.runId, 'result.json'), 'utf8')),
+    );
+    expect(suite).toMatchObject({ status: 'interrupted', success: false });
   });
 });
