@@ -1,0 +1,69 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BindingRequiredError } from '../../helpers/errors.ts';
+import { type CreditservicePort, createCreditservicePort } from '../../helpers/ports/creditservice.ts';
+import { LabServiceProcess, monorepoBinding } from './support/lab-service-process.ts';
+
+describe('creditservice lab service', () => {
+  let svc: LabServiceProcess;
+  let credit: CreditservicePort;
+
+  beforeAll(async () => {
+    svc = await LabServiceProcess.start({ service: 'creditservice' });
+    credit = createCreditservicePort(svc.binding());
+  });
+  afterAll(async () => {
+    await svc?.dispose();
+  });
+
+  async function held(tenant: string, amount: number, key?: string) {
+    const outcome = await credit.reserve({ tenant, amount, resource: 'vcpu', units: 2, idempotencyKey: key });
+    if (!outcome.accepted) throw new Error(`reservation refused: ${outcome.reason}`);
+    return outcome.reservation;
+  }
+
+  it('holds, commits once and releases credits, and the ledger survives a restart', async () => {
+    await credit.createWallet('acme', 100);
+    const a = await held('acme', 30, 'order-1');
+    expect((await held('acme', 30, 'order-1')).id).toBe(a.id);
+    expect(await credit.wallet('acme')).toMatchObject({ balance: 100, held: 30, available: 70 });
+    await credit.commit(a.id);
+    await credit.commit(a.id);
+    const b = await held('acme', 20);
+    await credit.release(b.id);
+    await svc.restart();
+    expect(await credit.wallet('acme')).toMatchObject({ balance: 70, held: 0, available: 70 });
+    expect((await credit.reservation(a.id)).charges).toBe(1);
+    const tooMuch = await credit.reserve({ tenant: 'acme', amount: 500 });
+    expect(tooMuch).toMatchObject({ accepted: false, status: 402 });
+  });
+
+  it('rejects a reservation over quota; fault quota-not-enforced lets it through', async () => {
+    await credit.createWallet('quota-co', 1000);
+    await credit.setQuota('quota-co', 'vcpu', 4);
+    await held('quota-co', 1);
+    await held('quota-co', 1);
+    expect(await credit.reserve({ tenant: 'quota-co', amount: 1, resource: 'vcpu', units: 2 })).toMatchObject({
+      accepted: false,
+      status: 429,
+    });
+    await svc.setFaults({ 'quota-not-enforced': true });
+    const over = await credit.reserve({ tenant: 'quota-co', amount: 1, resource: 'vcpu', units: 2 });
+    expect(over.accepted).toBe(true);
+    expect((await credit.quota('quota-co')).used).toEqual({ vcpu: 6 });
+    await svc.setFaults({});
+  });
+
+  it('fault double-spend charges a retried commit twice', async () => {
+    await credit.createWallet('dbl', 50);
+    const r = await held('dbl', 10);
+    await svc.setFaults({ 'double-spend': true });
+    await credit.commit(r.id);
+    await credit.commit(r.id);
+    expect((await credit.wallet('dbl')).balance).toBe(30);
+    await svc.setFaults({});
+  });
+
+  it('the monorepo binding names the missing binding', () => {
+    expect(() => createCreditservicePort(monorepoBinding).wallet('x')).toThrow(BindingRequiredError);
+  });
+});
