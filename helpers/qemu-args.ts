@@ -1,0 +1,63 @@
+/** One virtio disk: a host image file, presented with a serial so the guest sees /dev/disk/by-id/virtio-<serial>. */
+export interface GuestDrive {
+  path: string;
+  serial?: string;
+  format?: 'raw' | 'qcow2';
+  readOnly?: boolean;
+}
+
+/** A user-mode NAT (slirp) TCP port forward from the host's loopback into the guest. */
+export interface HostForward {
+  hostPort: number;
+  guestPort: number;
+  /** loopback only (default 127.0.0.1) */
+  hostAddress?: string;
+}
+
+export type AcceleratorMode = 'kvm' | 'tcg';
+
+export interface GuestSpec {
+  /** guest name, used for the QEMU process title and error messages */
+  name: string;
+  kernel: string;
+  initrd?: string;
+  append?: string;
+  drives?: GuestDrive[];
+  /** forwards on a user-mode NIC; the NIC exists when this is given or `network` is true */
+  hostfwd?: HostForward[];
+  network?: boolean;
+  /** file the serial console is appended to (across reboots and restarts) */
+  serialLog: string;
+  accel: AcceleratorMode;
+  memoryMiB?: number;
+  cpus?: number;
+  /** a guest reboot ends QEMU instead of rebooting (default true: the harness decides what boots next) */
+  exitOnReboot?: boolean;
+  extraArgs?: string[];
+}
+
+/** The QEMU command line for a spec (pure: unit-tested without booting anything). */
+export function qemuArgs(spec: GuestSpec, qmpSocket: string): string[] {
+  const args = ['-name', `guest=${spec.name},process=qemu-${spec.name}`, '-nodefaults', '-no-user-config'];
+  args.push('-machine', `q35,accel=${spec.accel}`, '-cpu', spec.accel === 'kvm' ? 'host' : 'max');
+  args.push('-m', String(spec.memoryMiB ?? 256), '-smp', String(spec.cpus ?? 1), '-display', 'none', '-vga', 'none');
+  args.push('-chardev', `file,id=serial0,path=${spec.serialLog},append=on`, '-serial', 'chardev:serial0');
+  args.push('-qmp', `unix:${qmpSocket},server=on,wait=off`);
+  args.push('-kernel', spec.kernel);
+  if (spec.initrd) args.push('-initrd', spec.initrd);
+  args.push('-append', spec.append ?? 'console=ttyS0');
+  (spec.drives ?? []).forEach((d, i) => {
+    const ro = d.readOnly ? ',read-only=on' : '';
+    args.push('-drive', `file=${d.path},if=none,id=disk${i},format=${d.format ?? 'raw'},cache=writeback${ro}`);
+    args.push('-device', `virtio-blk-pci,drive=disk${i}${d.serial ? `,serial=${d.serial}` : ''}`);
+  });
+  if (spec.network || spec.hostfwd?.length) {
+    const fwd = (spec.hostfwd ?? []).map(
+      (f) => `,hostfwd=tcp:${f.hostAddress ?? '127.0.0.1'}:${f.hostPort}-:${f.guestPort}`,
+    );
+    args.push('-netdev', `user,id=net0,restrict=off${fwd.join('')}`, '-device', 'virtio-net-pci,netdev=net0');
+  }
+  if (spec.exitOnReboot ?? true) args.push('-no-reboot');
+  args.push(...(spec.extraArgs ?? []));
+  return args;
+}
