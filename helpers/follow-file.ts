@@ -1,0 +1,172 @@
+import { type FSWatcher, watch } from 'node:fs';
+import { type FileHandle, open, stat } from 'node:fs/promises';
+import { basename, dirname, resolve } from 'node:path';
+
+export interface FollowFileOptions {
+  /** `start` (default): everything in the file, then what is appended; `end`: only what is appended from now on */
+  from?: 'start' | 'end';
+  /** stop following (the generator returns) */
+  signal?: AbortSignal;
+}
+
+const readChunkBytes = 64 * 1024;
+
+/**
+ * Follow a growing file like `tail -F`, driven by file-system events (inotify through fs.watch), never by a timer:
+ * every change event triggers one read of what was appended. The file need not exist yet (its directory, or the
+ * nearest existing ancestor, is watched until it appears); truncation restarts at offset 0, and a replaced file
+ * (new inode) is reopened from its beginning. Ends only when the signal aborts.
+ */
+export async function* followFile(path: string, options: FollowFileOptions = {}): AsyncGenerator<Uint8Array> {
+  const file = resolve(path);
+  const wake = new Wakeup(options.signal);
+  const watches = new WatchSet(file, () => wake.ring());
+  let handle: FileHandle | null = null;
+  let inode = -1;
+  let position = 0;
+  let firstOpen = true;
+  try {
+    while (!wake.aborted) {
+      watches.refresh();
+      const current = await stat(file).catch(() => null);
+      if (handle && (!current || current.ino !== inode)) {
+        // deleted or replaced: finish what the old file still holds, then start over on the new one
+        yield* readAppended(handle, position, (n) => {
+          position += n;
+        });
+        await handle.close();
+        handle = null;
+        inode = -1;
+      }
+      if (!handle && current?.isFile()) handle = await open(file, 'r').catch(() => null);
+      if (handle && inode === -1) {
+        const opened = await handle.stat();
+        inode = opened.ino;
+        position = firstOpen && options.from === 'end' ? opened.size : 0;
+        watches.watchFile();
+      }
+      firstOpen = false;
+      if (handle) {
+        const { size } = await handle.stat();
+        if (size < position) position = 0; // truncated
+        yield* readAppended(handle, position, (n) => {
+          position += n;
+        });
+      }
+      await wake.next();
+    }
+  } finally {
+    watches.close();
+    await handle?.close();
+  }
+}
+
+async function* readAppended(
+  handle: FileHandle,
+  from: number,
+  advance: (n: number) => void,
+): AsyncGenerator<Uint8Array> {
+  let offset = from;
+  for (;;) {
+    const buffer = new Uint8Array(readChunkBytes);
+    const { bytesRead } = await handle.read(buffer, 0, buffer.length, offset);
+    if (bytesRead === 0) return;
+    offset += bytesRead;
+    advance(bytesRead);
+    yield buffer.subarray(0, bytesRead);
+  }
+}
+
+/** A doorbell: ring() from an event handler, `await next()` in the reader; rings while reading are not lost. */
+class Wakeup {
+  #rung = false;
+  #resolve: (() => void) | null = null;
+  readonly #signal: AbortSignal | undefined;
+
+  constructor(signal: AbortSignal | undefined) {
+    this.#signal = signal;
+    signal?.addEventListener('abort', () => this.ring(), { once: true });
+  }
+
+  get aborted(): boolean {
+    return this.#signal?.aborted ?? false;
+  }
+
+  ring(): void {
+    this.#rung = true;
+    this.#resolve?.();
+    this.#resolve = null;
+  }
+
+  async next(): Promise<void> {
+    if (!this.#rung && !this.aborted) await new Promise<void>((r) => (this.#resolve = r));
+    this.#rung = false;
+  }
+}
+
+/** The directory watch (on the file's directory, or its nearest existing ancestor until that appears) and the file's own. */
+class WatchSet {
+  readonly #file: string;
+  readonly #onEvent: () => void;
+  #dirWatcher: FSWatcher | null = null;
+  #watchedDir = '';
+  #fileWatcher: FSWatcher | null = null;
+
+  constructor(file: string, onEvent: () => void) {
+    this.#file = file;
+    this.#onEvent = onEvent;
+    this.refresh();
+  }
+
+  /** watch the deepest existing directory on the way to the file */
+  refresh(): void {
+    for (let dir = dirname(this.#file); ; dir = dirname(dir)) {
+      if (dir === this.#watchedDir && this.#dirWatcher) return;
+      const watcher = tryWatch(
+        dir,
+        (name) => {
+          if (dir !== dirname(this.#file) || name === null || name === basename(this.#file)) this.#onEvent();
+        },
+        () => {
+          this.#dirWatcher = null; // gone (directory removed): the next refresh finds what exists now
+          this.#onEvent();
+        },
+      );
+      if (watcher) {
+        this.#dirWatcher?.close();
+        this.#dirWatcher = watcher;
+        this.#watchedDir = dir;
+        if (dir !== dirname(this.#file)) this.#onEvent(); // the directory may have appeared before the watch
+        return;
+      }
+      if (dirname(dir) === dir) return;
+    }
+  }
+
+  watchFile(): void {
+    this.#fileWatcher?.close();
+    this.#fileWatcher = tryWatch(
+      this.#file,
+      () => this.#onEvent(),
+      () => this.#onEvent(),
+    );
+  }
+
+  close(): void {
+    this.#dirWatcher?.close();
+    this.#fileWatcher?.close();
+  }
+}
+
+function tryWatch(target: string, onEvent: (name: string | null) => void, onError: () => void): FSWatcher | null {
+  try {
+    const watcher = watch(target, { persistent: true }, (_event, name) => onEvent(name));
+    watcher.on('error', () => {
+      watcher.close();
+      onError();
+    });
+    return watcher;
+  } catch {
+    return null;
+  }
+}
