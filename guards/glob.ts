@@ -1,0 +1,54 @@
+/**
+ * Path globs as the guard data writes them: `*` matches within one path segment, `**` any number of segments,
+ * `?` one character, `{a,b}` alternatives. Paths are relative and use `/`.
+ */
+export function globToRegExpSource(glob: string): string {
+  let out = '';
+  for (let i = 0; i < glob.length; i++) {
+    const c = glob[i] as string;
+    if (c === '*' && glob[i + 1] === '*') {
+      const slash = glob[i + 2] === '/';
+      out += slash ? '(?:.*/)?' : '.*';
+      i += slash ? 2 : 1;
+    } else if (c === '*') out += '[^/]*';
+    else if (c === '?') out += '[^/]';
+    else if (c === '{') {
+      const end = glob.indexOf('}', i);
+      if (end < 0) throw new Error(`unbalanced "{" in glob "${glob}"`);
+      const alternatives = glob
+        .slice(i + 1, end)
+        .split(',')
+        .map(globToRegExpSource);
+      out += `(?:${alternatives.join('|')})`;
+      i = end;
+    } else out += /[\\^$.|+()[\]]/.test(c) ? `\\${c}` : c;
+  }
+  return out;
+}
+
+/** One RegExp matching any of the globs (an empty list matches nothing). */
+export function compileGlobs(globs: readonly string[]): RegExp {
+  if (globs.length === 0) return /(?!)/;
+  return new RegExp(`^(?:${globs.map(globToRegExpSource).join('|')})$`);
+}
+
+/**
+ * A test for directories: could some path under `dir` (given as its segments) match one of the globs? Lets a
+ * walk skip whole subtrees no glob can reach.
+ */
+export function compileDirPrefixes(globs: readonly string[]): (segments: readonly string[]) => boolean {
+  const split = globs.map((g) =>
+    g.split('/').map((seg) => (seg === '**' ? '**' : new RegExp(`^${globToRegExpSource(seg)}$`))),
+  );
+  return (segments) =>
+    split.some((parts) => {
+      for (let i = 0; i < segments.length; i++) {
+        const part = parts[i];
+        if (part === undefined) return false;
+        if (part === '**') return true;
+        if (i === parts.length - 1) return false;
+        if (!part.test(segments[i] as string)) return false;
+      }
+      return true;
+    });
+}

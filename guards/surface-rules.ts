@@ -1,0 +1,77 @@
+/**
+ * The supported-surface guard's rules. Each pattern is written once and used two ways: as a JavaScript RegExp
+ * (the scanner) and as a POSIX extended regex (the `grep -rE` baseline of the benchmark), so both read the same
+ * thing. `ignoreCase` patterns are expanded to bracket classes for grep.
+ */
+export type SurfaceRuleId = 'unfinished-wording' | 'server-stub' | 'completeness-marker' | 'archived-helper';
+
+export interface SurfacePattern {
+  /** valid both as a JavaScript RegExp and as a POSIX ERE (GNU grep: `\b` allowed) */
+  readonly source: string;
+  readonly ignoreCase?: boolean;
+}
+
+/** Wording that says a published surface is not finished. */
+export const unfinishedWording: readonly SurfacePattern[] = [
+  { source: 'coming soon', ignoreCase: true },
+  { source: 'not yet implemented', ignoreCase: true },
+  { source: 'not implemented yet', ignoreCase: true },
+  { source: 'work in progress', ignoreCase: true },
+  { source: 'under construction', ignoreCase: true },
+  { source: '\\bTBD\\b' },
+  { source: '\\bWIP\\b' },
+];
+
+/** Intentional stub responses in shipped server code. */
+export const serverStubs: readonly SurfacePattern[] = [
+  { source: 'Status::unimplemented' },
+  { source: 'Code::Unimplemented' },
+  { source: 'StatusCode::NOT_IMPLEMENTED' },
+  { source: '\\bunimplemented!' },
+  { source: '\\btodo!' },
+  { source: '"[^"]*not (yet )?implemented[^"]*"', ignoreCase: true },
+  { source: "'[^']*not (yet )?implemented[^']*'", ignoreCase: true },
+];
+
+/** High-signal completeness markers in the supported provider/backend servers. */
+export const completenessMarkers: readonly SurfacePattern[] = [
+  { source: '\\bTODO:' },
+  { source: '\\bFIXME\\b' },
+  { source: 'best-effort', ignoreCase: true },
+];
+
+/** A name as a whole token: not part of a longer name such as `netboot-worker-old`. */
+export function helperPattern(name: string): SurfacePattern {
+  const escaped = name.replace(/[\\^$.|?*+()[\]{}]/g, '\\$&');
+  return { source: `(^|[^A-Za-z0-9_-])${escaped}([^A-Za-z0-9_-]|$)` };
+}
+
+export function toRegExp(patterns: readonly SurfacePattern[], global = false): RegExp {
+  const parts = patterns.map((p) => (p.ignoreCase ? `(?i:${p.source})` : `(?:${p.source})`));
+  return new RegExp(parts.join('|'), global ? 'gm' : 'm');
+}
+
+/** The same patterns as one POSIX ERE for `grep -E`. */
+export function toExtendedRegex(patterns: readonly SurfacePattern[]): string {
+  return patterns.map((p) => (p.ignoreCase ? caseFold(p.source) : p.source)).join('|');
+}
+
+function caseFold(source: string): string {
+  let out = '';
+  let inClass = false;
+  for (let i = 0; i < source.length; i++) {
+    const c = source[i] as string;
+    if (c === '\\') {
+      out += source.slice(i, i + 2);
+      i++;
+    } else if (c === '[') {
+      inClass = true;
+      out += c;
+    } else if (c === ']') {
+      inClass = false;
+      out += c;
+    } else if (!inClass && /[a-z]/i.test(c)) out += `[${c.toLowerCase()}${c.toUpperCase()}]`;
+    else out += c;
+  }
+  return out;
+}
