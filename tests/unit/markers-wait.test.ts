@@ -1,0 +1,168 @@
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { createConnection, createServer, type Socket } from 'node:net';
+import { PassThrough } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import { HarnessError, PropertyViolation, WaitTimeoutError } from '../../helpers/errors.ts';
+import {
+  MarkerFailureError,
+  MarkerStreamEndedError,
+  MarkerTimeoutError,
+  recordMarkers,
+  waitForMarkers,
+} from '../../helpers/markers.ts';
+
+const baremetal = [
+  'pre-install.boot.*',
+  'pre-install.phone-home.complete.*',
+  'install.disko.complete.*',
+  'reboot.*',
+  'post-install.boot.*',
+];
+
+describe('waitForMarkers on a stream', () => {
+  it('resolves when the sequence appears in order, across split chunks, ANSI and CRLF', async () => {
+    const stream = new PassThrough();
+    const wait = waitForMarkers(stream, baremetal, { timeoutMs: 5_000, failure: ['install.failed.*'] });
+    const text =
+      '\u001b[0mULTRACLOUD_MARKER pre-install.boot.node01\r\n' +
+      'ULTRACLOUD_MARKER pre-install.phone-home.complete.node01 deployer=http://127.0.0.1:7300\r\n' +
+      'ULTRACLOUD_MARKER install.disko.complete.node01\r\n\u001b[1mULTRACLOUD_MARKER reboot.node01\u001b[0m\r\n' +
+      'ULTRACLOUD_MARKER post-install.boot.node01\r\n';
+    const bytes = Buffer.from(text);
+    for (let i = 0; i < bytes.length; i += 7) stream.write(bytes.subarray(i, i + 7));
+    const result = await wait;
+    expect(result.hits.map((h) => h.marker)).toEqual([
+      'pre-install.boot.node01',
+      'pre-install.phone-home.complete.node01',
+      'install.disko.complete.node01',
+      'reboot.node01',
+      'post-install.boot.node01',
+    ]);
+    expect(result.hits.map((h) => h.pattern)).toEqual(baremetal);
+    expect(result.hits.every((h) => !Number.isNaN(Date.parse(h.at)))).toBe(true);
+    expect(stream.destroyed).toBe(false);
+  });
+
+  it('requires the order: a later entry seen early does not count', async () => {
+    const stream = new PassThrough();
+    const wait = waitForMarkers(stream, ['a', 'b'], { timeoutMs: 300 });
+    stream.write('ULTRACLOUD_MARKER b\nULTRACLOUD_MARKER a\n');
+    const err = await wait.catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(MarkerTimeoutError);
+    expect((err as MarkerTimeoutError).state.awaiting).toBe('b');
+    expect((err as Error).message).toMatch(/^marker "b" not seen after \d+ ms; seen: b, a; source: stream$/);
+  });
+
+  it('fails at once on a failure marker, naming it and what was awaited', async () => {
+    const stream = new PassThrough();
+    const wait = waitForMarkers(stream, baremetal, { timeoutMs: 60_000, failure: ['install.disko.failed.*'] });
+    stream.write(
+      'ULTRACLOUD_MARKER pre-install.boot.node01\nULTRACLOUD_MARKER pre-install.phone-home.complete.node01\n',
+    );
+    stream.write('ULTRACLOUD_MARKER install.disko.failed.node01 reason=no-disk\n');
+    const err = await wait.catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(MarkerFailureError);
+    expect(err).toBeInstanceOf(PropertyViolation);
+    const failure = err as MarkerFailureError;
+    expect(failure.marker).toBe('install.disko.failed.node01');
+    expect(failure.pattern).toBe('install.disko.failed.*');
+    expect(failure.state.awaiting).toBe('install.disko.complete.*');
+    expect(failure.message).toContain('failure marker "install.disko.failed.node01"');
+    expect(failure.message).toContain('while awaiting "install.disko.complete.*"');
+    expect(failure.message).toContain('reason=no-disk');
+  });
+
+  it('times out with a WaitTimeoutError naming the markers seen, the one awaited and the time waited', async () => {
+    const stream = new PassThrough();
+    const wait = waitForMarkers(stream, ['pre-install.boot.*', 'install.disko.complete'], { timeoutMs: 200 });
+    stream.write('ULTRACLOUD_MARKER pre-install.boot.node01\nULTRACLOUD_MARKER unrelated.thing\n');
+    const err = await wait.catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(WaitTimeoutError);
+    expect((err as WaitTimeoutError).waitedMs).toBeGreaterThanOrEqual(190);
+    expect((err as Error).message).toMatch(
+      /^marker "install.disko.complete" not seen after \d+ ms; seen: pre-install.boot.node01, unrelated.thing/,
+    );
+  });
+
+  it('reports a stream that ends before the sequence completes', async () => {
+    const stream = new PassThrough();
+    const wait = waitForMarkers(stream, ['a', 'b'], { timeoutMs: 5_000, label: 'node01 serial' });
+    stream.end('ULTRACLOUD_MARKER a\nULTRACLOUD_MARKER c');
+    const err = await wait.catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(MarkerStreamEndedError);
+    expect((err as Error).message).toContain('before marker "b" was seen; seen: a, c; source: node01 serial');
+  });
+
+  it("stops when the caller aborts, with the caller's reason", async () => {
+    const stream = new PassThrough();
+    const controller = new AbortController();
+    const wait = waitForMarkers(stream, ['a'], { timeoutMs: 5_000, signal: controller.signal });
+    controller.abort(new Error('lane interrupted'));
+    await expect(wait).rejects.toThrow('lane interrupted');
+  });
+
+  it('rejects malformed patterns as a harness error', async () => {
+    await expect(waitForMarkers(new PassThrough(), ['a*b'], { timeoutMs: 100 })).rejects.toThrow(HarnessError);
+    await expect(waitForMarkers(new PassThrough(), ['a'], { timeoutMs: 100, failure: ['.*'] })).rejects.toThrow(
+      /invalid failure markers/,
+    );
+    await expect(waitForMarkers(new PassThrough(), ['a'], { timeoutMs: 0 })).rejects.toThrow(/positive/);
+  });
+
+  it('reads any async iterable of chunks', async () => {
+    async function* chunks() {
+      yield 'ULTRACLOUD_MARKER desired-system-ac';
+      yield new TextEncoder().encode('tive.control\n');
+    }
+    const result = await waitForMarkers(chunks(), ['desired-system-active.*'], { timeoutMs: 1_000 });
+    expect(result.hits[0]?.marker).toBe('desired-system-active.control');
+  });
+});
+
+describe('waitForMarkers on live processes and sockets', () => {
+  it("follows a child's stdout, and a recorder keeps markers between two waits", async () => {
+    const script =
+      "const w=(s,t)=>setTimeout(()=>process.stdout.write(s),t);w('ULTRACLOUD_MARKER service.chainfire.ready\\n',50);" +
+      "w('ULTRACLOUD_MARKER service.flaredb.ready\\r\\nULTRACLOUD_MARKER service.iam.ready\\n',100);setTimeout(()=>{},400)";
+    const child = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+    try {
+      using recorder = recordMarkers(child.stdout, 'child stdout');
+      const first = await waitForMarkers(recorder, ['service.chainfire.ready'], { timeoutMs: 5_000 });
+      expect(first.hits[0]?.marker).toBe('service.chainfire.ready');
+      const rest = await waitForMarkers(recorder, ['service.flaredb.ready', 'service.iam.ready'], { timeoutMs: 5_000 });
+      expect(rest.hits.map((h) => h.marker)).toEqual(['service.flaredb.ready', 'service.iam.ready']);
+      const all = await waitForMarkers(recorder, ['service.chainfire.ready', 'service.iam.ready'], { timeoutMs: 100 });
+      expect(all.hits).toHaveLength(2);
+      await expect(
+        waitForMarkers(recorder, ['service.chainfire.ready'], { timeoutMs: 100, from: 'end' }),
+      ).rejects.toThrow(/not seen after \d+ ms; seen: none; source: child stdout/);
+      await once(child, 'exit');
+      await expect(waitForMarkers(recorder, ['service.nightlight.ready'], { timeoutMs: 5_000 })).rejects.toThrow(
+        MarkerStreamEndedError,
+      );
+    } finally {
+      child.kill();
+    }
+  });
+
+  it('follows a socket', async () => {
+    const server = createServer((conn) => {
+      conn.write('\u0000\u0000ULTRACLOUD_MARKER pre-install.boot.node');
+      setTimeout(() => conn.write('02\r\nULTRACLOUD_MARKER reboot.node02\r\n'), 30);
+    });
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    const address = server.address();
+    if (typeof address !== 'object' || address === null) throw new Error('no server address');
+    let socket: Socket | undefined;
+    try {
+      socket = createConnection(address.port, '127.0.0.1');
+      const result = await waitForMarkers(socket, ['pre-install.boot.*', 'reboot.*'], { timeoutMs: 5_000 });
+      expect(result.hits.map((h) => h.marker)).toEqual(['pre-install.boot.node02', 'reboot.node02']);
+    } finally {
+      socket?.destroy();
+      server.close();
+    }
+  });
+});
