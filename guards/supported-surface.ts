@@ -98,7 +98,7 @@ export function scanSupportedSurface(root: string, paths: GuardPaths = monorepoG
       }
     }
   }
-  return findings.sort((a, b) => a.file.localeCompare(b.file) || a.line - b.line || a.rule.localeCompare(b.rule));
+  return findings.sort((a, b) => compare(a.file, b.file) || a.line - b.line || compare(a.rule, b.rule));
 }
 
 /** A Nix line without its `#` comment (a `#` inside a string is kept). */
@@ -111,4 +111,8 @@ function stripNixComment(line: string): string {
     else if (c === '#' && !inString) return line.slice(0, i);
   }
   return line;
+}
+
+function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }

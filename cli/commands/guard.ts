@@ -1,0 +1,93 @@
+import { existsSync, statSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { runBuildGuards } from '../../guards/canonical-profile-build.ts';
+import { runEvalGuards } from '../../guards/canonical-profile-eval.ts';
+import { InvalidEnvironmentError, localBuildSettings } from '../../guards/nix-build-settings.ts';
+import { selectFlake } from '../../guards/nix-command.ts';
+import type { AttributeResult } from '../../guards/profile-guard-result.ts';
+import { scanSupportedSurface } from '../../guards/supported-surface.ts';
+import { type GuardPathProfileName, guardPathProfiles } from '../../profiles/guard-paths.ts';
+import { parseCommandArgs, UsageError } from '../usage.ts';
+
+export const summary = 'supported-surface, eval and build guards';
+
+const help = `usage: ucproof guard <guard> [options]
+
+guards:
+  supported-surface --root DIR [--layout NAME] [--json]
+      unfinished wording in docs and harness files, stub responses in shipped server code, completeness
+      markers in the FiberLB/PrismNet/PlasmaVMC/K8sHost servers, archived helpers in the product surface.
+      --layout: ${Object.keys(guardPathProfiles).join(' | ')} (default ultracloud-monorepo)
+  eval [--flake PATH] [--json]
+      canonical-profile-eval-guards: nix eval of every canonical entrypoint
+  build [--flake PATH] [--json]
+      canonical-profile-build-guards: nix build of the single-node VM, HA configs, ISO and bare-metal outputs
+
+--flake defaults to ULTRACLOUD_FLAKE, else the reference flake in lab/. Builds stay local; max-jobs and cores
+come from the CPU count unless ULTRACLOUD_LOCAL_NIX_MAX_JOBS, ULTRACLOUD_LOCAL_NIX_BUILD_CORES,
+PHOTON_CLUSTER_NIX_MAX_JOBS or PHOTON_CLUSTER_NIX_BUILD_CORES are set (positive integers).
+ULTRACLOUD_NIX_OFFLINE=1 adds the offline options (no substituters, no sandbox) for other flakes.
+
+exit status: 0 clean, 1 findings or failed attributes, 2 bad arguments`;
+
+export async function run(argv: string[]): Promise<number> {
+  const [guard, ...rest] = argv;
+  if (guard === '--help' || guard === '-h') {
+    process.stdout.write(`${help}\n`);
+    return 0;
+  }
+  if (guard === 'supported-surface') return supportedSurface(rest);
+  if (guard === 'eval' || guard === 'build') return profileGuard(guard, rest);
+  throw new UsageError(`${guard ? `unknown guard "${guard}"` : 'missing guard'}\n\n${help}`);
+}
+
+function supportedSurface(argv: string[]): number {
+  const { values } = parseCommandArgs(argv, {
+    options: { root: { type: 'string' }, layout: { type: 'string' }, json: { type: 'boolean' } },
+  });
+  if (!values.root) throw new UsageError('--root DIR is required');
+  const root = resolve(values.root);
+  if (!existsSync(root) || !statSync(root).isDirectory()) {
+    throw new UsageError(`--root "${values.root}" is not an existing directory`);
+  }
+  const layout = (values.layout ?? 'ultracloud-monorepo') as GuardPathProfileName;
+  const paths = guardPathProfiles[layout];
+  if (!paths) throw new UsageError(`--layout must be one of ${Object.keys(guardPathProfiles).join(', ')}`);
+  const findings = scanSupportedSurface(root, paths);
+  if (values.json) {
+    const out = { findings: findings.map(({ rule, file, line }) => ({ rule, file, line })) };
+    process.stdout.write(`${JSON.stringify(out)}\n`);
+  } else {
+    for (const f of findings) process.stdout.write(`${f.file}:${f.line}: ${f.rule}: ${f.excerpt}\n`);
+    process.stderr.write(`supported-surface-guard: ${findings.length} finding(s) under ${root}\n`);
+  }
+  return findings.length > 0 ? 1 : 0;
+}
+
+async function profileGuard(guard: 'eval' | 'build', argv: string[]): Promise<number> {
+  const { values } = parseCommandArgs(argv, { options: { flake: { type: 'string' }, json: { type: 'boolean' } } });
+  let settings: ReturnType<typeof localBuildSettings>;
+  try {
+    settings = localBuildSettings();
+  } catch (err) {
+    if (err instanceof InvalidEnvironmentError) throw new UsageError(err.message);
+    throw err;
+  }
+  const selection = selectFlake(values.flake);
+  const results: AttributeResult[] =
+    guard === 'eval' ? await runEvalGuards({ selection, settings }) : await runBuildGuards({ selection, settings });
+  const name = guard === 'eval' ? 'canonical-profile-eval-guards' : 'canonical-profile-build-guards';
+  const failed = results.filter((r) => !r.ok);
+  if (values.json) {
+    process.stdout.write(`${JSON.stringify({ guard: name, flake: selection.flake, settings, results })}\n`);
+  } else {
+    for (const r of results) {
+      process.stdout.write(`${r.ok ? 'ok  ' : 'FAIL'} ${r.attribute}${r.ok ? ` ${r.value}` : ''}\n`);
+      if (!r.ok) process.stdout.write(`${r.error?.replace(/^/gm, '       ')}\n`);
+    }
+    process.stderr.write(
+      `${name}: ${results.length - failed.length}/${results.length} attributes ok (${selection.flake}, max-jobs ${settings.maxJobs}, cores ${settings.cores})\n`,
+    );
+  }
+  return failed.length > 0 ? 1 : 0;
+}
