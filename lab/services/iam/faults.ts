@@ -1,0 +1,16 @@
+import type { FaultCatalogue } from '../common/fault-switches.ts';
+
+export const iamFaults = {
+  'accept-expired-tokens': {
+    breaks: 'an expired token no longer verifies',
+  },
+  'rotation-drops-old-key': {
+    breaks: 'signing-key rotation overlaps: tokens signed by the previous key verify until that key is retired',
+  },
+  'bootstrap-twice': {
+    breaks: 'the initial admin bootstrap works exactly once',
+  },
+  'mtls-drops-previous-ca': {
+    breaks: 'mTLS CA rotation overlaps: client certificates from the previous CA are accepted until it is retired',
+  },
+} satisfies FaultCatalogue;
