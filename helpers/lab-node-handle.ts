@@ -1,0 +1,72 @@
+import { readFileSync } from 'node:fs';
+import { callJson } from '../lab/services/common/http-client.ts';
+import type { Endpoint, NodeSpec, ServiceName } from '../profiles/descriptor-schema.ts';
+import { HarnessError, PropertyViolation } from './errors.ts';
+import type { ExecOptions, ExecResult, NodeHandle, PowerControl } from './node-handle.ts';
+import { type SshTarget, sshExec } from './ssh.ts';
+
+/**
+ * A reference-lab node: console = its console.log, exec = SSH (ssh2) to its dropbear, power = the lab
+ * controller's API (stop is a graceful shutdown, kill a power loss of the node's whole PID namespace).
+ */
+export class LabNodeHandle implements NodeHandle {
+  readonly name: string;
+  readonly role: NodeSpec['role'];
+  readonly address: string;
+  readonly console: { readonly path: string };
+  readonly power: PowerControl;
+  private readonly spec: NodeSpec;
+  private readonly ssh: SshTarget;
+
+  constructor(spec: NodeSpec, controllerUrl: string, sshKeyPath: string) {
+    if (spec.console.kind !== 'file') throw new HarnessError(`lab node ${spec.name} needs a file console`);
+    this.spec = spec;
+    this.name = spec.name;
+    this.role = spec.role;
+    this.address = spec.address;
+    this.console = { path: spec.console.path };
+    this.ssh = { host: spec.ssh.host, port: spec.ssh.port, user: spec.ssh.user, privateKey: readFileSync(sshKeyPath) };
+    const power = (action: string) =>
+      callJson('POST', `${controllerUrl}/nodes/${spec.name}/power`, { body: { action }, timeoutMs: 90_000 });
+    this.power = {
+      start: async () => void (await power('start')),
+      stop: async () => void (await power('stop')),
+      kill: async () => void (await power('kill')),
+      restart: async () => void (await power('restart')),
+      state: async () => {
+        const nodes = await callJson<Array<{ name: string; state: 'running' | 'stopped' }>>(
+          'GET',
+          `${controllerUrl}/nodes`,
+        );
+        const me = nodes.find((n) => n.name === spec.name);
+        if (!me) throw new HarnessError(`lab controller does not know node ${spec.name}`);
+        return me.state;
+      },
+    };
+  }
+
+  exec(command: string, options: ExecOptions = {}): Promise<ExecResult> {
+    return sshExec(this.ssh, command, options);
+  }
+
+  async succeed(command: string, options: ExecOptions = {}): Promise<string> {
+    const r = await this.exec(command, options);
+    if (r.exitCode !== 0) {
+      throw new PropertyViolation(
+        `"${command}" succeeds`,
+        [this.name],
+        `exit ${r.exitCode}; stderr: ${r.stderr.trim().slice(-500) || '(empty)'}`,
+      );
+    }
+    return r.stdout;
+  }
+
+  endpoint(service: ServiceName): Endpoint {
+    const e = this.spec.services[service];
+    if (!e)
+      throw new HarnessError(
+        `node ${this.name} runs no ${service} (it runs: ${Object.keys(this.spec.services).join(', ') || 'nothing'})`,
+      );
+    return e;
+  }
+}

@@ -1,0 +1,111 @@
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { writeFileAtomic } from '../../helpers/atomic.ts';
+import { HarnessError } from '../../helpers/errors.ts';
+import { listLinks } from '../net/ip.ts';
+
+/**
+ * Every live lab on this host holds one slot file under /run/ultracloud-proof/labs. The slot picks the lab's
+ * private /24 (10.<200+x>.<y>.0/24), so parallel labs never share a subnet; the file records what the lab created
+ * (bridge, namespaces) and which process owns it, so leftovers of a dead lab can be found and removed.
+ */
+export const registryDir = process.env.ULTRACLOUD_LAB_REGISTRY ?? '/run/ultracloud-proof/labs';
+const slotCount = 50 * 256;
+
+export interface LabRecord {
+  labId: string;
+  slot: number;
+  /** the controller process that owns the lab */
+  pid: number;
+  bridge: string;
+  netns: string[];
+  veths: string[];
+  stateDir: string;
+  createdAt: string;
+}
+
+export function subnetOf(slot: number): { prefix: string; gateway: string; cidr: string } {
+  const prefix = `10.${200 + Math.floor(slot / 256)}.${slot % 256}`;
+  return { prefix, gateway: `${prefix}.1`, cidr: `${prefix}.0/24` };
+}
+
+export function bridgeName(labId: string): string {
+  return `ucb-${labId}`;
+}
+
+function slotFile(slot: number): string {
+  return join(registryDir, `slot-${slot}.json`);
+}
+
+/** Claim a free slot atomically (O_EXCL create) whose subnet no host interface uses. */
+export async function allocateLab(stateDirFor: (labId: string) => string): Promise<LabRecord> {
+  mkdirSync(registryDir, { recursive: true });
+  const used = new Set(
+    (await listLinks()).flatMap((l) => (l.addr_info ?? []).map((a) => a.local.split('.').slice(0, 3).join('.'))),
+  );
+  const start = randomBytes(2).readUInt16BE() % slotCount;
+  for (let i = 0; i < slotCount; i++) {
+    const slot = (start + i) % slotCount;
+    if (used.has(subnetOf(slot).prefix)) continue;
+    const labId = randomBytes(3).toString('hex');
+    const record: LabRecord = {
+      labId,
+      slot,
+      pid: process.pid,
+      bridge: bridgeName(labId),
+      netns: [],
+      veths: [],
+      stateDir: stateDirFor(labId),
+      createdAt: new Date().toISOString(),
+    };
+    try {
+      writeFileSync(slotFile(slot), JSON.stringify(record), { flag: 'wx' });
+      return record;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'EEXIST') continue;
+      throw err;
+    }
+  }
+  throw new HarnessError(`no free lab slot under ${registryDir} (all ${slotCount} subnets in use)`);
+}
+
+export async function saveLab(record: LabRecord): Promise<void> {
+  await writeFileAtomic(slotFile(record.slot), JSON.stringify(record));
+}
+
+export function releaseLab(record: LabRecord): void {
+  rmSync(slotFile(record.slot), { force: true });
+}
+
+export function listLabs(): LabRecord[] {
+  let names: string[];
+  try {
+    names = readdirSync(registryDir);
+  } catch {
+    return [];
+  }
+  const out: LabRecord[] = [];
+  for (const name of names) {
+    if (!/^slot-\d+\.json$/.test(name)) continue;
+    try {
+      out.push(JSON.parse(readFileSync(join(registryDir, name), 'utf8')) as LabRecord);
+    } catch {
+      // a record being written right now
+    }
+  }
+  return out;
+}
+
+export function findLab(labId: string): LabRecord | undefined {
+  return listLabs().find((l) => l.labId === labId);
+}
+
+export function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}

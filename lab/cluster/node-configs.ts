@@ -1,0 +1,78 @@
+import { join } from 'node:path';
+import type { NodeConfig, ServiceConfig } from '../node/node-config.ts';
+import { nodePaths } from '../node/node-config.ts';
+import { serviceMain } from './fault-catalogue.ts';
+import type { LabSpec, LabState } from './lab-spec.ts';
+
+export interface PlacedNode {
+  name: string;
+  address: string;
+  netns: string;
+}
+
+/** The cluster every service sees in UCP_CLUSTER: each node's name, role, address and service endpoints. */
+export function clusterView(spec: LabSpec, placed: PlacedNode[]): LabState['nodes'] {
+  return spec.nodes.map((n, i) => {
+    const p = placed[i] as PlacedNode;
+    const services: LabState['nodes'][number]['services'] = {};
+    for (const s of n.services) {
+      const port = spec.servicePorts[s];
+      if (port === undefined) throw new Error(`no lab port for service "${s}" (node ${n.name})`);
+      services[s] = { host: p.address, port, scheme: 'http' };
+    }
+    return { name: n.name, role: n.role, address: p.address, netns: p.netns, consolePath: '', services };
+  });
+}
+
+/** One supervisor config per node: sshd is implicit, every listed service gets the UCP_* environment. */
+export function nodeConfigs(options: {
+  spec: LabSpec;
+  labId: string;
+  labDir: string;
+  socketDir: string;
+  hostsFile: string;
+  authorizedKey: string;
+  view: LabState['nodes'];
+}): NodeConfig[] {
+  const { spec, labId, labDir, view } = options;
+  const cluster = JSON.stringify({
+    nodes: view.map(({ name, role, address, services }) => ({ name, role, address, services })),
+  });
+  return spec.nodes.map((n, i) => {
+    const v = view[i] as LabState['nodes'][number];
+    const nodeDir = join(labDir, 'nodes', n.name);
+    const paths = nodePaths(nodeDir);
+    v.consolePath = paths.console;
+    const services: ServiceConfig[] = n.services.map((s) => {
+      const listen = `${v.address}:${spec.servicePorts[s]}`;
+      return {
+        name: s,
+        argv: [process.execPath, serviceMain(s)],
+        listen,
+        env: {
+          PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
+          HOME: '/root',
+          LANG: 'C.UTF-8',
+          UCP_LAB_ID: labId,
+          UCP_SERVICE: s,
+          UCP_NODE: n.name,
+          UCP_LISTEN: listen,
+          UCP_STATE_DIR: join(paths.state, s),
+          UCP_CLUSTER: cluster,
+          UCP_FAULTS_FILE: join(paths.faults, `${s}.json`),
+        },
+      };
+    });
+    return {
+      labId,
+      node: n.name,
+      role: n.role,
+      address: v.address,
+      nodeDir,
+      controlSocket: join(options.socketDir, `${n.name}.sock`),
+      hostsFile: options.hostsFile,
+      authorizedKey: options.authorizedKey,
+      services,
+    };
+  });
+}

@@ -1,0 +1,55 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { ip, ipQuiet, listLinks, listNetns } from '../net/ip.ts';
+import { destroyNetwork } from '../net/lab-network.ts';
+import { type LabRecord, listLabs, processAlive, releaseLab } from './lab-registry.ts';
+
+const run = promisify(execFile);
+
+/** SIGKILL every process still living in a lab namespace (a node whose controller died abruptly). */
+async function killNetnsProcesses(netns: string): Promise<void> {
+  let pids: string[] = [];
+  try {
+    pids = (await ip('netns', 'pids', netns)).split(/\s+/).filter(Boolean);
+  } catch {
+    return;
+  }
+  if (pids.length) await run('kill', ['-9', ...pids]).catch(() => undefined);
+}
+
+export async function destroyLabRecord(record: LabRecord): Promise<void> {
+  for (const ns of record.netns) await killNetnsProcesses(ns);
+  await destroyNetwork(record);
+  releaseLab(record);
+}
+
+/**
+ * Remove what dead labs left behind: records whose controller is gone, and `ucb-<id>` bridges or
+ * `ucn-<id>-<node>` namespaces whose lab id no record claims. Returns the lab ids cleaned.
+ */
+export async function removeStaleLabs(): Promise<string[]> {
+  const cleaned: string[] = [];
+  const labs = listLabs();
+  for (const record of labs) {
+    if (processAlive(record.pid)) continue;
+    await destroyLabRecord(record);
+    cleaned.push(record.labId);
+  }
+  const claimed = new Set(listLabs().map((l) => l.labId));
+  for (const ns of await listNetns()) {
+    const m = /^ucn-([0-9a-f]{6})-/.exec(ns);
+    if (m && !claimed.has(m[1] as string)) {
+      await killNetnsProcesses(ns);
+      await ipQuiet('netns', 'del', ns);
+      cleaned.push(m[1] as string);
+    }
+  }
+  for (const link of await listLinks()) {
+    const m = /^ucb-([0-9a-f]{6})$/.exec(link.ifname);
+    if (m && !claimed.has(m[1] as string)) {
+      await ipQuiet('link', 'del', link.ifname);
+      cleaned.push(m[1] as string);
+    }
+  }
+  return [...new Set(cleaned)];
+}

@@ -1,0 +1,179 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { HarnessError } from '../../helpers/errors.ts';
+import { projectRoot, workRoot } from '../../helpers/proof-root.ts';
+import { eventually, sleep } from '../../helpers/retry.ts';
+import type { ServiceName } from '../../profiles/descriptor-schema.ts';
+import { parseFaultList, serviceMain, validateFaults } from './fault-catalogue.ts';
+import { processAlive } from './lab-registry.ts';
+import type { FaultSetting, LabNodeSpec, LabSpec, LabState } from './lab-spec.ts';
+import { labServicePorts, referenceTopology } from './reference-topology.ts';
+
+export interface BootLabOptions {
+  /** the nodes to boot (default: the six-node reference topology) */
+  nodes?: LabNodeSpec[];
+  /** where the node list came from, for the record */
+  source?: string;
+  /** run only these services (default: ULTRACLOUD_LAB_SERVICES, else every service the nodes list) */
+  services?: ServiceName[];
+  /** faults on from the start: settings or "svc:fault[@node],..." (default: ULTRACLOUD_LAB_FAULTS) */
+  faults?: FaultSetting[] | string;
+  /** leave the lab running after this process exits (`ucproof cluster up`, ULTRACLOUD_KEEP_CLUSTER=1) */
+  detach?: boolean;
+  workRoot?: string;
+  /** wait this long for every node's node.ready (default 120 s); 0 = do not wait */
+  readyTimeoutMs?: number;
+}
+
+/** A running lab: its state, and stop() (also `await using`) that leaves nothing behind. */
+export interface BootedLab extends AsyncDisposable {
+  readonly state: LabState;
+  stop(): Promise<void>;
+}
+
+export function resolveLabSpec(options: BootLabOptions): LabSpec {
+  const only = options.services ?? parseServiceList(process.env.ULTRACLOUD_LAB_SERVICES);
+  const nodes = (options.nodes ?? referenceTopology).map((n) => ({
+    ...n,
+    services: only ? n.services.filter((s) => only.includes(s)) : [...n.services],
+  }));
+  const missing = [...new Set(nodes.flatMap((n) => n.services))].filter((s) => !existsSync(serviceMain(s)));
+  if (missing.length) {
+    throw new HarnessError(
+      `lab services without an implementation (lab/services/<name>/main.ts): ${missing.join(', ')}; ` +
+        'restrict the lab with ULTRACLOUD_LAB_SERVICES=<service,...>',
+    );
+  }
+  const faults =
+    typeof options.faults === 'string' || options.faults === undefined
+      ? parseFaultList(options.faults ?? process.env.ULTRACLOUD_LAB_FAULTS)
+      : options.faults;
+  return {
+    nodes,
+    servicePorts: labServicePorts,
+    faults,
+    workRoot: options.workRoot ?? workRoot(),
+    source: options.source ?? 'profiles:reference-topology',
+  };
+}
+
+function parseServiceList(raw: string | undefined): ServiceName[] | undefined {
+  if (!raw?.trim()) return undefined;
+  return raw.split(',').map((s) => s.trim()) as ServiceName[];
+}
+
+/** Boot a lab through its own controller process; resolves once every node printed node.ready. */
+export async function bootLab(options: BootLabOptions = {}): Promise<BootedLab> {
+  const spec = resolveLabSpec(options);
+  await validateFaults(spec.faults, spec.nodes);
+  const labRoot = join(spec.workRoot, 'lab');
+  mkdirSync(labRoot, { recursive: true });
+  const stamp = `${Date.now()}-${process.pid}`;
+  const specPath = join(labRoot, `spec-${stamp}.json`);
+  writeFileSync(specPath, JSON.stringify(spec, null, 2));
+  const logPath = join(labRoot, `controller-${stamp}.log`);
+  const log = openSync(logPath, 'a');
+  const detach = options.detach ?? false;
+  const child = spawn(
+    process.execPath,
+    [join(projectRoot, 'lab/controller.ts'), '--spec', specPath, ...(detach ? ['--detach'] : [])],
+    { stdio: [detach ? 'ignore' : 'pipe', 'pipe', log], detached: detach, cwd: projectRoot },
+  );
+  const statePath = await readyLine(child, logPath);
+  const state = JSON.parse(readFileSync(statePath, 'utf8')) as LabState;
+  if (detach) {
+    child.stdout?.destroy();
+    child.unref();
+  }
+  const lab: BootedLab = {
+    state,
+    stop: () => stopController(state, detach ? null : child),
+    [Symbol.asyncDispose]: () => lab.stop(),
+  };
+  const timeoutMs = options.readyTimeoutMs ?? 120_000;
+  if (timeoutMs > 0) {
+    try {
+      await waitForNodesReady(state, timeoutMs);
+    } catch (err) {
+      await lab.stop();
+      throw err;
+    }
+  }
+  return lab;
+}
+
+function readyLine(child: ChildProcess, logPath: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let settled = false;
+    const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream });
+    lines.on('line', (line) => {
+      if (line.startsWith('ULTRACLOUD_LAB_READY ')) {
+        settled = true;
+        resolve(line.slice('ULTRACLOUD_LAB_READY '.length).trim());
+      } else if (line.startsWith('ULTRACLOUD_LAB_FAILED ')) {
+        settled = true;
+        reject(new HarnessError(`lab controller failed to boot: ${line.slice(22)} (log: ${logPath})`));
+      }
+    });
+    child.once('exit', (code, signal) => {
+      if (!settled)
+        reject(
+          new HarnessError(`lab controller exited (${signal ?? code}) before its nodes started (log: ${logPath})`),
+        );
+    });
+  });
+}
+
+interface NodeSummary {
+  name: string;
+  state: string;
+  ready: boolean;
+  services: Array<{ name: string; state: string; health: string }>;
+}
+
+export async function labNodes(controllerUrl: string): Promise<NodeSummary[]> {
+  const res = await fetch(`${controllerUrl}/nodes`, { signal: AbortSignal.timeout(10_000) });
+  if (!res.ok) throw new HarnessError(`GET ${controllerUrl}/nodes answered ${res.status}`);
+  return (await res.json()) as NodeSummary[];
+}
+
+export async function waitForNodesReady(state: LabState, timeoutMs: number): Promise<void> {
+  await eventually(
+    async () => {
+      const nodes = await labNodes(state.controllerUrl);
+      const waiting = nodes.filter((n) => !n.ready || n.services.some((s) => s.health !== 'healthy'));
+      if (waiting.length) {
+        const detail = waiting.map((n) => {
+          const bad = n.services.filter((s) => s.health !== 'healthy').map((s) => `${s.name}=${s.health}`);
+          return `${n.name}(${n.ready ? 'ready' : 'booting'}${bad.length ? `; ${bad.join(' ')}` : ''})`;
+        });
+        throw new Error(`waiting for ${detail.join(', ')}`);
+      }
+    },
+    { timeoutMs, intervalMs: 200, maxIntervalMs: 1_000, what: `every node of lab ${state.labId} ready and healthy` },
+  );
+}
+
+/** Stop a lab: close the controller's pipe (or SIGTERM a detached one) and wait for it to finish tearing down. */
+export async function stopController(state: LabState, child: ChildProcess | null): Promise<void> {
+  if (child && child.exitCode === null && child.signalCode === null) {
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.stdin?.end();
+    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+    await exited;
+    clearTimeout(timer);
+    return;
+  }
+  if (!processAlive(state.controllerPid)) return;
+  process.kill(state.controllerPid, 'SIGTERM');
+  const deadline = Date.now() + 60_000;
+  while (processAlive(state.controllerPid)) {
+    if (Date.now() > deadline) {
+      process.kill(state.controllerPid, 'SIGKILL');
+      break;
+    }
+    await sleep(100);
+  }
+}

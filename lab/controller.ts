@@ -1,0 +1,156 @@
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import ssh2 from 'ssh2';
+import { writeFileAtomic } from '../helpers/atomic.ts';
+import { allocateLab, type LabRecord, releaseLab, subnetOf } from './cluster/lab-registry.ts';
+import type { FaultSetting, LabSpec, LabState } from './cluster/lab-spec.ts';
+import { clusterView, nodeConfigs, type PlacedNode } from './cluster/node-configs.ts';
+import { removeStaleLabs } from './cluster/stale-labs.ts';
+import { ApiError, findNode, type NodeReport, probeHealth, startControllerApi } from './controller-api.ts';
+import { ControllerFaults } from './controller-faults.ts';
+import { ControllerNode } from './controller-node.ts';
+import { createBridge, createNodeNetwork, destroyNetwork } from './net/lab-network.ts';
+import type { ServiceStatus } from './node/service-process.ts';
+
+/**
+ * The lab controller: owns one lab's bridge, namespaces and node processes, serves power and fault control on a
+ * loopback port, and tears everything down when its parent's stdin pipe closes (unless --detach), or on
+ * SIGTERM/SIGINT. Usage: node lab/controller.ts --spec <lab-spec.json> [--detach]
+ * Prints `ULTRACLOUD_LAB_READY <controller.json>` once the nodes are started.
+ */
+const { values } = parseArgs({ options: { spec: { type: 'string' }, detach: { type: 'boolean', default: false } } });
+if (!values.spec) {
+  process.stderr.write('usage: controller.ts --spec <lab-spec.json> [--detach]\n');
+  process.exit(2);
+}
+const spec = JSON.parse(readFileSync(values.spec, 'utf8')) as LabSpec;
+const socketRoot = '/run/ultracloud-proof/sockets';
+
+await removeStaleLabs();
+const lab: LabRecord = await allocateLab((id) => join(spec.workRoot, 'lab', id));
+const labDir = lab.stateDir;
+const socketDir = join(socketRoot, lab.labId);
+let nodes: ControllerNode[] = [];
+let tearingDown: Promise<void> | null = null;
+
+async function teardown(reason: string): Promise<void> {
+  tearingDown ??= (async () => {
+    log(`tearing down (${reason})`);
+    await Promise.allSettled(nodes.map((n) => n.stop(10_000)));
+    await destroyNetwork(lab);
+    rmSync(socketDir, { recursive: true, force: true });
+    releaseLab(lab);
+    log('torn down');
+  })();
+  return tearingDown;
+}
+
+function log(text: string): void {
+  process.stderr.write(`[lab ${lab.labId}] ${text}\n`);
+}
+
+process.on('SIGTERM', () => void teardown('SIGTERM').then(() => process.exit(0)));
+process.on('SIGINT', () => void teardown('SIGINT').then(() => process.exit(0)));
+process.on('SIGHUP', () => undefined);
+if (!values.detach) {
+  process.stdin.on('close', () => void teardown('parent pipe closed').then(() => process.exit(0)));
+  process.stdin.on('error', () => void teardown('parent pipe error').then(() => process.exit(0)));
+  process.stdin.resume();
+}
+
+try {
+  mkdirSync(join(labDir, 'ssh'), { recursive: true });
+  mkdirSync(socketDir, { recursive: true });
+  const keys = ssh2.utils.generateKeyPairSync('ed25519', { comment: `ultracloud-lab-${lab.labId}` });
+  const sshKeyPath = join(labDir, 'ssh', 'id_ed25519');
+  writeFileSync(sshKeyPath, keys.private, { mode: 0o600 });
+  writeFileSync(`${sshKeyPath}.pub`, `${keys.public}\n`);
+
+  await createBridge(lab);
+  const placed: PlacedNode[] = [];
+  for (const [i, n] of spec.nodes.entries())
+    placed.push({ name: n.name, ...(await createNodeNetwork(lab, n.name, i)) });
+  const view = clusterView(spec, placed);
+  const hostsFile = join(labDir, 'hosts');
+  writeFileSync(hostsFile, ['127.0.0.1 localhost', ...view.map((n) => `${n.address} ${n.name}`), ''].join('\n'));
+  const configs = nodeConfigs({
+    spec,
+    labId: lab.labId,
+    labDir,
+    socketDir,
+    hostsFile,
+    authorizedKey: keys.public,
+    view,
+  });
+  const faults = new ControllerFaults(configs);
+  for (const f of spec.faults) await faults.set(f);
+  for (const c of configs) {
+    mkdirSync(c.nodeDir, { recursive: true });
+    writeFileSync(join(c.nodeDir, 'node.json'), JSON.stringify(c, null, 2));
+  }
+  nodes = configs.map((c, i) => new ControllerNode(c, placed[i]?.netns as string));
+  for (const n of nodes) n.start();
+
+  const report = async (n: ControllerNode): Promise<NodeReport> => {
+    const base = { name: n.config.node, role: n.config.role, address: n.config.address, state: n.state };
+    if (n.state === 'stopped') return { ...base, boot: null, ready: false, services: [] };
+    let status: { boot: number; ready: boolean; services: ServiceStatus[] } | null = null;
+    try {
+      status = await n.control('GET', '/status', 3_000);
+    } catch {
+      // the supervisor is still starting
+    }
+    const services = await Promise.all(
+      (status?.services ?? []).map(async (s) => ({ ...s, health: await probeHealth(s.listen, s.name) })),
+    );
+    return { ...base, boot: status?.boot ?? null, ready: status?.ready ?? false, services };
+  };
+
+  const server = await startControllerApi({
+    nodes: () => Promise.all(nodes.map(report)),
+    power: async (name, action) => {
+      const n = findNode(nodes, name);
+      if (action === 'start') n.start();
+      else if (action === 'stop') await n.stop();
+      else if (action === 'kill') await n.kill();
+      else if (action === 'restart') {
+        await n.stop();
+        n.start();
+      } else throw new ApiError(400, `power action must be start, stop, kill or restart, got "${action}"`);
+      return report(n);
+    },
+    restartService: (name, service) => findNode(nodes, name).control('POST', `/services/${service}/restart`),
+    setFault: async (body) => {
+      await faults.set(body as FaultSetting);
+      return faults.active();
+    },
+    clearFault: async (body) => {
+      await faults.clear(body as { service: string; fault?: string; node?: string });
+      return faults.active();
+    },
+    activeFaults: async () => faults.active(),
+  });
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : 0;
+  const state: LabState = {
+    labId: lab.labId,
+    controllerPid: process.pid,
+    controllerUrl: `http://127.0.0.1:${port}`,
+    labDir,
+    subnet: subnetOf(lab.slot).cidr,
+    bridge: lab.bridge,
+    sshKeyPath,
+    source: spec.source,
+    nodes: view,
+  };
+  const statePath = join(labDir, 'controller.json');
+  await writeFileAtomic(statePath, JSON.stringify(state, null, 2));
+  log(`ready: ${spec.nodes.length} nodes on ${state.subnet}, API ${state.controllerUrl}`);
+  process.stdout.write(`ULTRACLOUD_LAB_READY ${statePath}\n`);
+} catch (err) {
+  log(`boot failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+  process.stdout.write(`ULTRACLOUD_LAB_FAILED ${err instanceof Error ? err.message : String(err)}\n`);
+  await teardown('boot failed');
+  process.exit(1);
+}

@@ -1,0 +1,49 @@
+import { type LabRecord, saveLab, subnetOf } from '../cluster/lab-registry.ts';
+import { ip, ipQuiet } from './ip.ts';
+
+/** The lab's network: one bridge on the host with the lab's /24, one namespace and veth per node. */
+export function netnsName(labId: string, node: string): string {
+  return `ucn-${labId}-${node}`;
+}
+
+export function nodeAddress(slot: number, index: number): string {
+  return `${subnetOf(slot).prefix}.${11 + index}`;
+}
+
+export async function createBridge(lab: LabRecord): Promise<void> {
+  const { gateway } = subnetOf(lab.slot);
+  await ip('link', 'add', lab.bridge, 'type', 'bridge');
+  await ip('addr', 'add', `${gateway}/24`, 'dev', lab.bridge);
+  await ip('link', 'set', lab.bridge, 'up');
+}
+
+/**
+ * Create node `index`'s namespace, wire it to the bridge and bring up `lo` and `eth0`. No default route: a node
+ * reaches its lab's /24 and nothing else.
+ */
+export async function createNodeNetwork(
+  lab: LabRecord,
+  node: string,
+  index: number,
+): Promise<{ netns: string; address: string }> {
+  const netns = netnsName(lab.labId, node);
+  const veth = `ucv${lab.labId}${String(index).padStart(2, '0')}`;
+  const address = nodeAddress(lab.slot, index);
+  await ip('netns', 'add', netns);
+  lab.netns.push(netns);
+  await ip('link', 'add', veth, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', netns);
+  lab.veths.push(veth);
+  await saveLab(lab);
+  await ip('link', 'set', veth, 'master', lab.bridge, 'up');
+  await ip('-n', netns, 'link', 'set', 'lo', 'up');
+  await ip('-n', netns, 'addr', 'add', `${address}/24`, 'dev', 'eth0');
+  await ip('-n', netns, 'link', 'set', 'eth0', 'up');
+  return { netns, address };
+}
+
+/** Remove every namespace, veth and the bridge the record names; missing pieces are skipped. */
+export async function destroyNetwork(lab: LabRecord): Promise<void> {
+  for (const veth of lab.veths) await ipQuiet('link', 'del', veth);
+  for (const ns of lab.netns) await ipQuiet('netns', 'del', ns);
+  await ipQuiet('link', 'del', lab.bridge);
+}

@@ -1,0 +1,47 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+/** One process the supervisor runs: a lab service (or sshd), with its full argv and environment. */
+export interface ServiceConfig {
+  name: string;
+  argv: string[];
+  env: Record<string, string>;
+  /** where it serves (host:port); readiness is its ready marker, health its GET /health */
+  listen: string;
+}
+
+/** Everything a node supervisor needs, written by the controller to nodes/<node>/node.json. */
+export interface NodeConfig {
+  labId: string;
+  node: string;
+  role: string;
+  address: string;
+  /** work/lab/<lab-id>/nodes/<node> */
+  nodeDir: string;
+  controlSocket: string;
+  /** file bind-mounted over /etc/hosts inside the node */
+  hostsFile: string;
+  /** the lab's public key, installed as root's authorized key inside the node */
+  authorizedKey: string;
+  services: ServiceConfig[];
+}
+
+export const nodePaths = (nodeDir: string) => ({
+  config: join(nodeDir, 'node.json'),
+  console: join(nodeDir, 'console.log'),
+  logs: join(nodeDir, 'logs'),
+  state: join(nodeDir, 'state'),
+  faults: join(nodeDir, 'faults'),
+  root: join(nodeDir, 'root'),
+  hostKey: join(nodeDir, 'ssh_host_ed25519_key'),
+  bootCount: join(nodeDir, 'boot-count'),
+  supervisorLog: join(nodeDir, 'supervisor.log'),
+});
+
+export function readNodeConfig(path: string): NodeConfig {
+  try {
+    return JSON.parse(readFileSync(path, 'utf8')) as NodeConfig;
+  } catch (err) {
+    throw new Error(`cannot read node config "${path}": ${(err as Error).message}`);
+  }
+}

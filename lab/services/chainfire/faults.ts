@@ -1,0 +1,13 @@
+import type { FaultCatalogue } from '../common/fault-switches.ts';
+
+export const chainfireFaults = {
+  'learner-never-catches-up': {
+    breaks: "a learner's local replica catches up with the leader's raft index (and can then be promoted)",
+  },
+  'stale-serializable-read': {
+    breaks: 'a serializable read on a caught-up member answers the latest committed value',
+  },
+  'leader-transfer-noop': {
+    breaks: 'a reported leader transfer moves leadership to the named member',
+  },
+} satisfies FaultCatalogue;
