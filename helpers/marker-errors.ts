@@ -1,10 +1,13 @@
 import { HarnessError, PropertyViolation, WaitTimeoutError } from './errors.ts';
+import type { MarkerEvent } from './marker-parser.ts';
 import type { MarkerHit } from './marker-sequence.ts';
 
 /** What a marker wait had got to when it ended without completing. */
 export interface MarkerWaitState {
   /** every marker seen during the wait, in order */
   readonly seen: readonly string[];
+  /** the same markers with their lines and times */
+  readonly events: readonly MarkerEvent[];
   /** the sequence entries matched so far */
   readonly matched: readonly MarkerHit[];
   /** the sequence entry awaited next */

@@ -56,6 +56,7 @@ export async function waitForMarkers(
   const progress = new MarkerSequence(sequence, options.failure ?? []);
   const state = (): MarkerWaitState => ({
     seen: progress.seen.map((e) => e.name),
+    events: [...progress.seen],
     matched: [...progress.hits],
     awaiting: progress.awaiting,
     source: label,
