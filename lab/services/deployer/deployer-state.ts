@@ -1,0 +1,103 @@
+import { HttpError } from '../common/http-service.ts';
+
+export interface InstallPlan {
+  nixos_configuration: string;
+  disko_config_path: string;
+  target_disk_by_id: string;
+}
+
+export interface DesiredSystem {
+  target_system: string;
+  health_check_command: string | null;
+  /** deployer-wide publication number: a new publication always has a new generation */
+  generation: number;
+  published_at: string;
+}
+
+export interface NodeClass {
+  name: string;
+  install_plan: InstallPlan;
+  desired_system: DesiredSystem | null;
+  /** a prebuilt flake bundle (tar.gz) on the deployer's host, served instead of a generated one */
+  bundle_path: string | null;
+}
+
+export interface ObservedStatus {
+  observed: string;
+  generation: number | null;
+  target_system: string | null;
+  current_system: string | null;
+  detail: string | null;
+  reported_at: string;
+}
+
+export interface NodeRecord {
+  node_id: string;
+  node_class: string;
+  hostname: string | null;
+  registered_at: string;
+  phone_home: { at: string; hostname: string | null; disks_by_id: string[] } | null;
+  desired_system: DesiredSystem | null;
+  observed: ObservedStatus | null;
+}
+
+export interface DeployerState {
+  classes: Record<string, NodeClass>;
+  /** a list, not a map: the non-idempotent-preregister fault shows up as a duplicate entry */
+  nodes: NodeRecord[];
+  publications: number;
+}
+
+export const emptyDeployerState = (): DeployerState => ({ classes: {}, nodes: [], publications: 0 });
+
+export function findNode(state: DeployerState, nodeId: string): NodeRecord {
+  const node = state.nodes.find((n) => n.node_id === nodeId);
+  if (!node) throw new HttpError(404, `node "${nodeId}" is not pre-registered`);
+  return node;
+}
+
+/** the desired system a node should run: its own publication, else its class's */
+export function desiredFor(state: DeployerState, node: NodeRecord): DesiredSystem | null {
+  return node.desired_system ?? state.classes[node.node_class]?.desired_system ?? null;
+}
+
+const idPattern = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
+
+export function parseName(value: unknown, field: string): string {
+  if (typeof value !== 'string' || !idPattern.test(value)) {
+    throw new HttpError(400, `${field} must be a name of letters, digits, ".", "_", ":" or "-"`);
+  }
+  return value;
+}
+
+export function parseInstallPlan(value: unknown): InstallPlan {
+  const v = value as Partial<Record<keyof InstallPlan, unknown>> | undefined;
+  const plan = {} as InstallPlan;
+  for (const key of ['nixos_configuration', 'disko_config_path', 'target_disk_by_id'] as const) {
+    const field = v?.[key];
+    if (typeof field !== 'string' || !field) throw new HttpError(400, `install_plan.${key} is required`);
+    plan[key] = field;
+  }
+  if (plan.disko_config_path.startsWith('/') || plan.disko_config_path.split('/').includes('..')) {
+    throw new HttpError(400, 'install_plan.disko_config_path must be a path inside the flake bundle');
+  }
+  if (!plan.target_disk_by_id.startsWith('/dev/disk/by-id/')) {
+    throw new HttpError(400, 'install_plan.target_disk_by_id must be a /dev/disk/by-id/... selector');
+  }
+  return plan;
+}
+
+export function parseDesired(
+  value: unknown,
+  field: string,
+): { target_system: string; health_check_command: string | null } {
+  const v = value as { target_system?: unknown; health_check_command?: unknown } | undefined;
+  if (typeof v?.target_system !== 'string' || !v.target_system.startsWith('/')) {
+    throw new HttpError(400, `${field}.target_system must be an absolute store path`);
+  }
+  const check = v.health_check_command;
+  if (check !== undefined && check !== null && typeof check !== 'string') {
+    throw new HttpError(400, `${field}.health_check_command must be a shell command string`);
+  }
+  return { target_system: v.target_system, health_check_command: check ?? null };
+}

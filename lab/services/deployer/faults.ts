@@ -1,0 +1,16 @@
+import type { FaultCatalogue } from '../common/fault-switches.ts';
+
+export const deployerFaults = {
+  'refuse-phone-home': {
+    breaks: 'a node presenting the valid bootstrap token completes phone-home and receives its install plan',
+  },
+  'accept-any-token': {
+    breaks: 'phone-home requires the bootstrap token: a wrong token is refused',
+  },
+  'forget-preregistered-on-restart': {
+    breaks: 'a pre-registered node survives a deployer restart',
+  },
+  'non-idempotent-preregister': {
+    breaks: 'replaying the same admin pre-register request yields the same node, no duplicate',
+  },
+} satisfies FaultCatalogue;
