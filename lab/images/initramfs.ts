@@ -96,6 +96,7 @@ async function populate(
   for (const [path, file] of Object.entries(spec.files ?? {})) {
     const dest = join(stage, path);
     await mkdir(dirname(dest), { recursive: true });
+    await rm(dest, { force: true });
     if ('source' in file) await copyFile(file.source, dest);
     else await writeFile(dest, file.content);
     await chmod(dest, file.mode ?? ('source' in file ? 0o755 : 0o644));

@@ -1,0 +1,26 @@
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import ssh2 from 'ssh2';
+import { imageCacheDir } from '../images/guest-kernel.ts';
+
+export interface LabSshKey {
+  privateKey: string;
+  publicKey: string;
+}
+
+/**
+ * The key root logs in with on installed bare-metal lab nodes. Generated once and kept beside the image cache, so
+ * the installed systems that carry its public half stay cached.
+ */
+export function baremetalSshKey(): LabSshKey {
+  const dir = join(imageCacheDir(), 'baremetal-ssh');
+  const priv = join(dir, 'id_ed25519');
+  const pub = `${priv}.pub`;
+  if (!existsSync(priv) || !existsSync(pub)) {
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    const keys = ssh2.utils.generateKeyPairSync('ed25519', { comment: 'ultracloud-baremetal-lab' });
+    writeFileSync(priv, keys.private, { mode: 0o600 });
+    writeFileSync(pub, `${keys.public}\n`);
+  }
+  return { privateKey: readFileSync(priv, 'utf8'), publicKey: readFileSync(pub, 'utf8').trim() };
+}
