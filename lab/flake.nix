@@ -19,7 +19,7 @@
         } + "\n";
         links.system = toplevel "single-node-quickstart";
       };
-      quickstart = lib.mkRunner "single-node-quickstart" "proof single-node-quickstart";
+      quickstart = lib.mkRunner "single-node-quickstart" "proof --suite single-node-quickstart --lane single-node-quickstart";
       app = drv: name: { type = "app"; program = "${drv}/bin/${name}"; };
 
       packages = {

@@ -43,7 +43,7 @@ let
         };
       };
 
-  runner = name: lib.mkRunner name "proof ${name}";
+  runner = name: lib.mkRunner name "proof --suite ${name} --lane ${name}";
   runners = builtins.listToAttrs (builtins.map (name: { inherit name; value = runner name; }) [
     "deployer-bootstrap-e2e"
     "host-lifecycle-e2e"
