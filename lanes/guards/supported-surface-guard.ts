@@ -1,0 +1,65 @@
+import { existsSync, statSync } from 'node:fs';
+import { type SurfaceFinding, scanSupportedSurface } from '../../guards/supported-surface.ts';
+import type { SurfaceRuleId } from '../../guards/surface-rules.ts';
+import { projectRoot } from '../../helpers/proof-root.ts';
+import { type GuardPaths, monorepoGuardPaths, referenceLabGuardPaths } from '../../profiles/guard-paths.ts';
+import { defineLane } from '../define.ts';
+import type { LaneContextWithWaits } from '../run-lane.ts';
+
+export interface SurfaceTarget {
+  readonly root: string;
+  readonly paths: GuardPaths;
+}
+
+/**
+ * The tree to scan: ULTRACLOUD_SURFACE_ROOT, else ULTRACLOUD_FLAKE when it is a local directory (both with the
+ * monorepo layout), else this repository with the reference-lab layout.
+ */
+export function defaultSurfaceTarget(env: NodeJS.ProcessEnv = process.env): SurfaceTarget {
+  const monorepo = env.ULTRACLOUD_SURFACE_ROOT ?? env.ULTRACLOUD_FLAKE?.replace(/^path:/, '');
+  if (monorepo && existsSync(monorepo) && statSync(monorepo).isDirectory()) {
+    return { root: monorepo, paths: monorepoGuardPaths };
+  }
+  return { root: projectRoot, paths: referenceLabGuardPaths };
+}
+
+const rules: { id: SurfaceRuleId; property: string }[] = [
+  { id: 'unfinished-wording', property: 'no unfinished wording in published docs, add-on docs or harness files' },
+  { id: 'server-stub', property: 'no stub responses in shipped server code' },
+  {
+    id: 'completeness-marker',
+    property: 'no completeness markers in the FiberLB, PrismNet, PlasmaVMC, K8sHost servers',
+  },
+  { id: 'archived-helper', property: 'no archived helper in the default product surface' },
+];
+
+/**
+ * supported-surface-guard: rejects unfinished public-surface wording, stub responses in shipped server code,
+ * high-signal completeness markers in the supported provider/backend servers, and archived helpers re-entering
+ * the default product surface.
+ */
+export const supportedSurfaceGuard = defineLane<SurfaceTarget>({
+  name: 'supported-surface-guard',
+  group: 'guards',
+  summary: 'rejects unfinished wording, stubs, completeness markers and archived helpers on the supported surface',
+  async run(ctx: LaneContextWithWaits<SurfaceTarget>) {
+    ctx.recordEnvironment({ surface_root: ctx.target.root, surface_layout: ctx.target.paths.name });
+    const findings = await ctx.step('scan the supported surface', async () => {
+      const found = scanSupportedSurface(ctx.target.root, ctx.target.paths);
+      await ctx.artifact('findings.json', { root: ctx.target.root, layout: ctx.target.paths.name, findings: found });
+      ctx.log(`${found.length} finding(s) under ${ctx.target.root} (${ctx.target.paths.name} layout)`);
+      return found;
+    });
+    for (const rule of rules) {
+      await ctx.step(rule.id, async () => {
+        const hits = findings.filter((f) => f.rule === rule.id);
+        ctx.check(rule.property, hits.length === 0, describe(hits));
+      });
+    }
+  },
+});
+
+function describe(hits: SurfaceFinding[]): string {
+  const shown = hits.slice(0, 20).map((f) => `${f.file}:${f.line}: ${f.excerpt}`);
+  return hits.length > 20 ? `${shown.join('\n')}\n… and ${hits.length - 20} more` : shown.join('\n');
+}
