@@ -7,12 +7,13 @@ import { projectRoot, workRoot } from '../../helpers/proof-root.ts';
 import { eventually, sleep } from '../../helpers/retry.ts';
 import type { ServiceName } from '../../profiles/descriptor-schema.ts';
 import { parseFaultList, serviceMain, validateFaults } from './fault-catalogue.ts';
+import { referenceFlake, topologyFromFlake } from './flake-topology.ts';
 import { processAlive } from './lab-registry.ts';
 import type { FaultSetting, LabNodeSpec, LabSpec, LabState } from './lab-spec.ts';
-import { labServicePorts, referenceTopology } from './reference-topology.ts';
+import { labServicePorts } from './service-ports.ts';
 
 export interface BootLabOptions {
-  /** the nodes to boot (default: the six-node reference topology) */
+  /** the nodes to boot (default: the reference flake's nixosConfigurations node01..node06) */
   nodes?: LabNodeSpec[];
   /** where the node list came from, for the record */
   source?: string;
@@ -33,9 +34,9 @@ export interface BootedLab extends AsyncDisposable {
   stop(): Promise<void>;
 }
 
-export function resolveLabSpec(options: BootLabOptions): LabSpec {
+export async function resolveLabSpec(options: BootLabOptions): Promise<LabSpec> {
   const only = options.services ?? parseServiceList(process.env.ULTRACLOUD_LAB_SERVICES);
-  const nodes = (options.nodes ?? referenceTopology).map((n) => ({
+  const nodes = (options.nodes ?? (await topologyFromFlake())).map((n) => ({
     ...n,
     services: only ? n.services.filter((s) => only.includes(s)) : [...n.services],
   }));
@@ -55,7 +56,7 @@ export function resolveLabSpec(options: BootLabOptions): LabSpec {
     servicePorts: labServicePorts,
     faults,
     workRoot: options.workRoot ?? workRoot(),
-    source: options.source ?? 'profiles:reference-topology',
+    source: options.source ?? (options.nodes ? 'explicit node list' : `${referenceFlake}#nixosConfigurations`),
   };
 }
 
@@ -66,7 +67,7 @@ function parseServiceList(raw: string | undefined): ServiceName[] | undefined {
 
 /** Boot a lab through its own controller process; resolves once every node printed node.ready. */
 export async function bootLab(options: BootLabOptions = {}): Promise<BootedLab> {
-  const spec = resolveLabSpec(options);
+  const spec = await resolveLabSpec(options);
   await validateFaults(spec.faults, spec.nodes);
   const labRoot = join(spec.workRoot, 'lab');
   mkdirSync(labRoot, { recursive: true });
