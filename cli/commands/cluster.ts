@@ -1,0 +1,180 @@
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { HarnessError } from '../../helpers/errors.ts';
+import { workRoot } from '../../helpers/proof-root.ts';
+import { sshConnect, sshExec } from '../../helpers/ssh.ts';
+import { clearCurrentLab, currentLab, setCurrentLab } from '../../lab/cluster/current-lab.ts';
+import { findLab } from '../../lab/cluster/lab-registry.ts';
+import type { LabState } from '../../lab/cluster/lab-spec.ts';
+import { removeStaleLabs } from '../../lab/cluster/stale-labs.ts';
+import { bootLab, labNodes, stopController } from '../../lab/cluster/start-lab.ts';
+import type { ServiceName } from '../../profiles/descriptor-schema.ts';
+import { parseCommandArgs, UsageError } from '../usage.ts';
+
+export const summary = 'up | status [--json] | logs NODE | ssh NODE [-- CMD] | stop | clean';
+
+const help = `usage: ucproof cluster <subcommand>
+
+  up [--faults S:F[@N],...] [--services A,B]   boot the six-node reference lab and leave it running
+  status [--json]                              each node's name, role, state and services' health
+  logs NODE                                    print NODE's console log
+  ssh NODE [-- CMD]                            run CMD on NODE over SSH (a shell without CMD)
+  stop                                         stop the running lab; nothing of it is left running
+  clean                                        remove leftovers of dead labs (namespaces, bridges, state)
+
+The lab boots from the reference flake's nixosConfigurations.node01..node06.`;
+
+function requireLab(): LabState {
+  const state = currentLab();
+  if (!state) throw new HarnessError("no cluster is up (start one with 'ucproof cluster up')");
+  return state;
+}
+
+function nodeOf(state: LabState, name: string | undefined): LabState['nodes'][number] {
+  if (!name) throw new UsageError('missing NODE');
+  const node = state.nodes.find((n) => n.name === name);
+  if (!node) throw new UsageError(`unknown node "${name}" (nodes: ${state.nodes.map((n) => n.name).join(', ')})`);
+  return node;
+}
+
+export async function run(argv: string[]): Promise<number> {
+  const dash = argv.indexOf('--');
+  const [sub, ...rest] = dash >= 0 ? argv.slice(0, dash) : argv;
+  const command = dash >= 0 ? argv.slice(dash + 1) : [];
+  if (sub === '--help' || sub === '-h' || sub === 'help') {
+    process.stdout.write(`${help}\n`);
+    return 0;
+  }
+  if (dash >= 0 && sub !== 'ssh') throw new UsageError(`"--" is only for "ssh NODE -- CMD"`);
+  switch (sub) {
+    case 'up':
+      return await up(rest);
+    case 'status':
+      return await status(rest);
+    case 'logs': {
+      const { positionals } = parseCommandArgs(rest, { allowPositionals: true, options: {} });
+      if (positionals.length !== 1) throw new UsageError('usage: ucproof cluster logs NODE');
+      process.stdout.write(readFileSync(nodeOf(requireLab(), positionals[0]).consolePath, 'utf8'));
+      return 0;
+    }
+    case 'ssh':
+      return await ssh(rest, command);
+    case 'stop':
+      return await stop(rest);
+    case 'clean':
+      return await clean(rest);
+    default:
+      throw new UsageError(`${sub ? `unknown subcommand "${sub}"` : 'missing subcommand'}\n\n${help}`);
+  }
+}
+
+async function up(argv: string[]): Promise<number> {
+  const { values } = parseCommandArgs(argv, { options: { faults: { type: 'string' }, services: { type: 'string' } } });
+  const running = currentLab();
+  if (running) {
+    process.stdout.write(`cluster ${running.labId} is already up (${running.subnet})\n`);
+    return 0;
+  }
+  const started = performance.now();
+  const lab = await bootLab({
+    detach: true,
+    ...(values.faults !== undefined ? { faults: values.faults } : {}),
+    ...(values.services ? { services: values.services.split(',') as ServiceName[] } : {}),
+  });
+  await setCurrentLab(lab.state);
+  const seconds = ((performance.now() - started) / 1000).toFixed(1);
+  process.stdout.write(`cluster ${lab.state.labId} up in ${seconds} s on ${lab.state.subnet} (${lab.state.labDir})\n`);
+  return 0;
+}
+
+async function status(argv: string[]): Promise<number> {
+  const { values } = parseCommandArgs(argv, { options: { json: { type: 'boolean', default: false } } });
+  const state = requireLab();
+  const nodes = await labNodes(state.controllerUrl);
+  const report = nodes.map((n) => ({
+    name: n.name,
+    role: state.nodes.find((x) => x.name === n.name)?.role ?? 'unknown',
+    address: state.nodes.find((x) => x.name === n.name)?.address ?? '',
+    state: n.state,
+    ready: n.ready,
+    services: Object.fromEntries(n.services.map((s) => [s.name, s.health])),
+  }));
+  if (values.json) {
+    process.stdout.write(`${JSON.stringify({ labId: state.labId, subnet: state.subnet, nodes: report }, null, 2)}\n`);
+  } else {
+    process.stdout.write(`cluster ${state.labId} on ${state.subnet}\n`);
+    for (const n of report) {
+      const svc = Object.entries(n.services).map(([k, v]) => `${k}=${v}`);
+      process.stdout.write(
+        `${n.name.padEnd(8)} ${n.role.padEnd(14)} ${n.address.padEnd(15)} ${n.state.padEnd(8)} ${svc.join(' ')}\n`,
+      );
+    }
+  }
+  return 0;
+}
+
+async function ssh(argv: string[], command: string[]): Promise<number> {
+  const { positionals } = parseCommandArgs(argv, { allowPositionals: true, options: {} });
+  if (positionals.length !== 1) throw new UsageError('usage: ucproof cluster ssh NODE [-- CMD]');
+  const state = requireLab();
+  const node = nodeOf(state, positionals[0]);
+  const target = { host: node.address, port: 22, user: 'root', privateKey: readFileSync(state.sshKeyPath) };
+  if (command.length > 0) {
+    const r = await sshExec(target, command.join(' '), { timeoutMs: 10 * 60_000 });
+    process.stdout.write(r.stdout);
+    process.stderr.write(r.stderr);
+    return r.exitCode;
+  }
+  const client = await sshConnect(target);
+  return await new Promise<number>((resolve, reject) => {
+    client.shell({ term: process.env.TERM ?? 'xterm' }, (err, stream) => {
+      if (err) return reject(err);
+      if (process.stdin.isTTY) process.stdin.setRawMode(true);
+      process.stdin.pipe(stream);
+      stream.pipe(process.stdout);
+      stream.stderr.pipe(process.stderr);
+      stream.on('exit', (code: number | null) => {
+        if (process.stdin.isTTY) process.stdin.setRawMode(false);
+        process.stdin.unpipe(stream);
+        process.stdin.pause();
+        client.end();
+        resolve(code ?? 0);
+      });
+    });
+  });
+}
+
+async function stop(argv: string[]): Promise<number> {
+  parseCommandArgs(argv, { options: {} });
+  const state = currentLab();
+  if (!state) {
+    clearCurrentLab();
+    process.stdout.write('no cluster is up\n');
+    return 0;
+  }
+  await stopController(state, null);
+  if (findLab(state.labId)) await removeStaleLabs();
+  clearCurrentLab();
+  process.stdout.write(`cluster ${state.labId} stopped\n`);
+  return 0;
+}
+
+async function clean(argv: string[]): Promise<number> {
+  parseCommandArgs(argv, { options: {} });
+  const cleaned = await removeStaleLabs();
+  const labRoot = join(workRoot(), 'lab');
+  const live = currentLab()?.labId;
+  const removed: string[] = [];
+  if (existsSync(labRoot)) {
+    for (const name of readdirSync(labRoot)) {
+      const path = join(labRoot, name);
+      if (/^[0-9a-f]{6}$/.test(name) && name !== live && !findLab(name)) {
+        rmSync(path, { recursive: true, force: true });
+        removed.push(name);
+      } else if (/^(spec|controller)-.*\.(json|log)$/.test(name)) rmSync(path, { force: true });
+    }
+  }
+  if (!live) clearCurrentLab();
+  process.stdout.write(`cleaned ${cleaned.length} dead lab network(s), removed ${removed.length} lab state dir(s)\n`);
+  return 0;
+}
