@@ -1,9 +1,12 @@
-import { type FSWatcher, watch } from 'node:fs';
+import { type FSWatcher, statSync, watch } from 'node:fs';
 import { type FileHandle, open, stat } from 'node:fs/promises';
 import { basename, dirname, resolve } from 'node:path';
 
 export interface FollowFileOptions {
-  /** `start` (default): everything in the file, then what is appended; `end`: only what is appended from now on */
+  /**
+   * `start` (default): everything in the file, then what is appended; `end`: only what is appended after the call
+   * (the file's size is taken synchronously when iteration starts, so a write right after the call is not missed)
+   */
   from?: 'start' | 'end';
   /** stop following (the generator returns) */
   signal?: AbortSignal;
@@ -21,10 +24,11 @@ export async function* followFile(path: string, options: FollowFileOptions = {})
   const file = resolve(path);
   const wake = new Wakeup(options.signal);
   const watches = new WatchSet(file, () => wake.ring());
+  // `end`: where the file stood at the call; a file created or replaced later is read from its beginning
+  let endMark = options.from === 'end' ? statSync(file, { throwIfNoEntry: false }) : undefined;
   let handle: FileHandle | null = null;
   let inode = -1;
   let position = 0;
-  let firstOpen = true;
   try {
     while (!wake.aborted) {
       watches.refresh();
@@ -42,10 +46,10 @@ export async function* followFile(path: string, options: FollowFileOptions = {})
       if (handle && inode === -1) {
         const opened = await handle.stat();
         inode = opened.ino;
-        position = firstOpen && options.from === 'end' ? opened.size : 0;
+        position = endMark && endMark.ino === opened.ino ? endMark.size : 0;
+        endMark = undefined;
         watches.watchFile();
       }
-      firstOpen = false;
       if (handle) {
         const { size } = await handle.stat();
         if (size < position) position = 0; // truncated

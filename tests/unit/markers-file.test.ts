@@ -64,6 +64,14 @@ describe('waitForMarkers on a growing file', () => {
     expect(result.hits[0]?.line).toContain('second boot');
   });
 
+  it("with from: 'end' still sees a line written right after the call", async () => {
+    const file = join(dir, 'console.log');
+    writeFileSync(file, 'ULTRACLOUD_MARKER service.iam.ready\n');
+    const wait = waitForMarkers(file, ['service.iam.ready'], { timeoutMs: 10_000, from: 'end' });
+    appendFileSync(file, 'ULTRACLOUD_MARKER service.iam.ready restarted\n');
+    expect((await wait).hits[0]?.line).toContain('restarted');
+  });
+
   it('starts over after the file is truncated', async () => {
     const file = join(dir, 'console.log');
     writeFileSync(file, `${'x'.repeat(4096)}\nULTRACLOUD_MARKER pre-install.boot.node01\n`);
