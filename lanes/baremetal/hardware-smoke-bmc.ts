@@ -3,7 +3,7 @@ import { RedfishClient } from '../../helpers/redfish-client.ts';
 import { RedfishError } from '../../helpers/redfish-error.ts';
 import type { LaneContextWithWaits } from '../run-lane.ts';
 import { bmcPassword, type HardwareSmokeInputs } from './hardware-smoke-inputs.ts';
-import { serveImage } from './media-server.ts';
+import { serveImage } from './hardware-smoke-media-server.ts';
 
 export type HardwareSmokeContext<C> = LaneContextWithWaits<C>;
 
