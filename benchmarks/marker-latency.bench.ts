@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { bench, describe } from 'vitest';
@@ -18,7 +18,10 @@ process.on('message', ({ file, line }) => {
   appendFileSync(file, line);
   process.send({ appendedAt: performance.timeOrigin + performance.now() });
 });
-process.on('disconnect', () => process.exit(0));`;
+process.on('disconnect', () => {
+  require('node:fs').rmSync(process.argv[1], { recursive: true, force: true });
+  process.exit(0);
+});`;
 
 let dir: string;
 let writer: ChildProcess;
@@ -40,17 +43,14 @@ async function oneMarker(file: string): Promise<void> {
   latencies.push(performance.timeOrigin + performance.now() - (await appendedAt));
 }
 
-/** one writer for the whole file; it exits when this worker goes away (its IPC channel closes) */
+/** one writer for the whole file; it exits, and cleans up, when this worker goes away (its IPC channel closes) */
 function ensureWriter(): Promise<void> {
   writerReady ??= (async () => {
     dir = mkdtempSync(join(tmpdir(), 'ucp-marker-bench-'));
     writeFileSync(join(dir, 'console.log'), 'SeaBIOS\r\n');
-    writer = spawn(process.execPath, ['-e', writerScript], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+    // the writer removes the directory when it exits
+    writer = spawn(process.execPath, ['-e', writerScript, dir], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
     await once(writer, 'spawn');
-    process.once('exit', () => {
-      writer.kill();
-      rmSync(dir, { recursive: true, force: true });
-    });
   })();
   return writerReady;
 }
