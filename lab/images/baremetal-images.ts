@@ -40,7 +40,7 @@ export function buildDiskBootImage(): Promise<string> {
 export interface InstalledSystem {
   /** the nixosConfiguration name, e.g. baremetal-qemu-control-plane */
   configuration: string;
-  /** the system's identity (what the deployer publishes as desired_system.target_system) */
+  /** the system's store path on the installed disk (what the deployer publishes as desired_system.target_system) */
   systemId: string;
   tarball: string;
 }
@@ -52,7 +52,7 @@ export async function buildInstalledSystem(configuration: string, extra: Record<
     .update(`${configuration}\0${inputs}\0${JSON.stringify(extra)}`)
     .digest('hex')
     .slice(0, 32);
-  const systemId = `${digest}-nixos-system-${configuration}`;
+  const systemId = `/nix/store/${digest}-nixos-system-${configuration}`;
   const tarball = await buildInitramfs({
     name: `system-${configuration}`,
     format: 'tar',
@@ -61,7 +61,7 @@ export async function buildInstalledSystem(configuration: string, extra: Record<
       ...shared(),
       '/usr/bin/nix-agent': { content: script('nix-agent.sh'), mode: 0o755 },
       '/etc/ultracloud/system-id': { content: `${systemId}\n` },
-      [`/nix/var/nix/profiles/${systemId}/configuration`]: { content: `${configuration}\n` },
+      [`${systemId}/configuration`]: { content: `${configuration}\n` },
       ...extra,
     },
     modules: virtioModules,

@@ -17,8 +17,8 @@ while ! wget -q -O /tmp/desired.json --header "$auth" "$api/desired-system" 2>/t
   sleep 1
 done
 desired=$(json_field target_system < /tmp/desired.json)
-if [ "$desired" = "$(cat /etc/ultracloud/system-id)" ]; then
-  mkdir -p /run && ln -sfn "/nix/var/nix/profiles/$desired" /run/current-system
+if [ "$desired" = "$(cat /etc/ultracloud/system-id)" ] && [ -d "$desired" ]; then
+  mkdir -p /run && ln -sfn "$desired" /run/current-system
   report "$desired" active && marker desired-system-active "system=$desired" ||
     marker post-install.failed.report "deployer refused the observed state"
 else

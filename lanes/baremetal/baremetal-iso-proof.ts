@@ -1,0 +1,191 @@
+import { randomBytes } from 'node:crypto';
+import { readFile, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { formatEnvironment } from '../../helpers/environment.ts';
+import { MarkerFailureError } from '../../helpers/markers.ts';
+import { workRoot } from '../../helpers/proof-root.ts';
+import { probeAccelerator } from '../../helpers/qemu-accelerator.ts';
+import { bootGuest, type QemuGuest } from '../../helpers/qemu-guest.ts';
+import { GuestExitedError, waitForGuestMarkers } from '../../helpers/qemu-markers.ts';
+import { QemuNodeHandle } from '../../helpers/qemu-node-handle.ts';
+import type { LaneContextWithWaits } from '../run-lane.ts';
+import { failureMarkers, installedMarkers, installerMarkers, propertyOfFailure } from './baremetal-markers.ts';
+import type { BaremetalNode, BaremetalSession, BaremetalTarget } from './baremetal-target.ts';
+
+export interface BaremetalProofOptions {
+  /** the release-facing runner refuses TCG: without working KVM the lane is blocked */
+  requireKvm?: boolean;
+  /** per-marker wait (default 120 s under KVM, 300 s under TCG) */
+  markerTimeoutMs?: number;
+}
+
+type Ctx = LaneContextWithWaits<BaremetalTarget>;
+
+/**
+ * The canonical bare-metal proof: boot the installer ISO for a control-plane node and a worker, phone home, fetch
+ * the flake bundle, run Disko, install, reboot into the installed disk and wait for nix-agent to report the desired
+ * system active; then log in over SSH. Harness state (consoles, deployer view, environment) goes to <proof>/state.
+ */
+export async function runBaremetalIsoProof(ctx: Ctx, options: BaremetalProofOptions = {}): Promise<void> {
+  const probe = await ctx.step('probe the VM accelerator by booting a guest with KVM', async () => {
+    const result = await probeAccelerator(await ctx.target.probeGuest());
+    ctx.log(`vm_accelerator_mode=${result.mode}: ${result.reason}`);
+    ctx.recordEnvironment({ vm_accelerator_mode: result.mode, vm_accelerator_probe: result.reason });
+    return result;
+  });
+  if (options.requireKvm && probe.mode !== 'kvm') ctx.block([`working /dev/kvm (${probe.reason})`]);
+  const timeoutMs = options.markerTimeoutMs ?? (probe.mode === 'kvm' ? 120_000 : 300_000);
+  const stateDir = join(ctx.proofRoot, 'state');
+  const runtimeDir = join(workRoot(), 'tmp', `baremetal-${randomBytes(4).toString('hex')}`);
+  const guests: Array<QemuGuest | QemuNodeHandle> = [];
+  const stopAll = new AbortController();
+  const signal = AbortSignal.any([ctx.signal, stopAll.signal]);
+  let session: BaremetalSession | undefined;
+  try {
+    session = await ctx.step('build the installer ISO and flake bundle, start the deployer with install plans', () =>
+      ctx.target.open({ accel: probe.mode, stateDir, runtimeDir }),
+    );
+    const s = session;
+    const handles = await allOrAbort(
+      s.nodes.map((node) =>
+        ctx.step(`install ${node.name} (${node.configuration})`, () =>
+          installNode(ctx, s, node, { timeoutMs, signal, guests }),
+        ),
+      ),
+      stopAll,
+    );
+    await ctx.step('log in over SSH on the installed nodes', async () => {
+      for (const [i, node] of s.nodes.entries()) await checkOverSsh(ctx, s, node, handles[i] as QemuNodeHandle);
+    });
+  } finally {
+    stopAll.abort(new Error('bare-metal proof finished'));
+    await Promise.all(guests.map((g) => Promise.resolve(g[Symbol.asyncDispose]()).catch(() => {})));
+    await saveState(ctx, session, runtimeDir, probe.mode);
+    if (session) await Promise.resolve(session[Symbol.asyncDispose]()).catch(() => {});
+    if (process.env.ULTRACLOUD_KEEP_CLUSTER !== '1') await rm(runtimeDir, { recursive: true, force: true });
+  }
+}
+
+/** Like Promise.all, but the first failure aborts the siblings and waits for them before rethrowing. */
+async function allOrAbort<T>(promises: Promise<T>[], abort: AbortController): Promise<T[]> {
+  let first: { error: unknown } | undefined;
+  const settled = await Promise.allSettled(
+    promises.map((p) =>
+      p.catch((error) => {
+        if (!first) {
+          first = { error };
+          abort.abort(new Error('another node of the proof failed'));
+        }
+        throw error;
+      }),
+    ),
+  );
+  if (first) throw first.error;
+  return settled.map((r) => (r as PromiseFulfilledResult<T>).value);
+}
+
+interface NodeRun {
+  timeoutMs: number;
+  signal: AbortSignal;
+  guests: Array<QemuGuest | QemuNodeHandle>;
+}
+
+async function installNode(ctx: Ctx, s: BaremetalSession, node: BaremetalNode, run: NodeRun) {
+  const expect = async (guest: QemuGuest, stem: string) => {
+    const marker = `${stem}.${node.name}`;
+    try {
+      await waitForGuestMarkers(guest, [marker], {
+        failure: failureMarkers,
+        timeoutMs: run.timeoutMs,
+        signal: run.signal,
+      });
+    } catch (err) {
+      if (err instanceof MarkerFailureError) ctx.check(propertyOfFailure(err.marker), false, err.message);
+      if (err instanceof GuestExitedError)
+        ctx.check(`${node.name} keeps running until "${marker}"`, false, err.message);
+      throw err;
+    }
+    ctx.check(`console shows "${marker}"`, true);
+  };
+  const [boot, phoneHome, bundle, disko, installed, reboot] = installerMarkers;
+  const installer = await ctx.step('boot the installer ISO', async () => {
+    const guest = await bootGuest(s.installerGuest(node));
+    run.guests.push(guest);
+    await expect(guest, boot);
+    return guest;
+  });
+  await ctx.step('phone home to the deployer', async () => {
+    await expect(installer, phoneHome);
+    const seen = await s.deployer.inspect(node.name);
+    ctx.check('the deployer recorded the phone-home', seen?.phone_home != null);
+    const disks = seen?.phone_home?.disks_by_id ?? [];
+    ctx.check(`the installer reported ${node.diskById}`, disks.includes(node.diskById), disks.join(', '));
+  });
+  await ctx.step('download the flake bundle', () => expect(installer, bundle));
+  await ctx.step(`run Disko on ${node.diskById}`, () => expect(installer, disko));
+  await ctx.step('install the system and reboot', async () => {
+    await expect(installer, installed);
+    await expect(installer, reboot);
+    const exit = await installer.waitForExit(60_000);
+    ctx.check('the installer reboots (QEMU ends the ISO boot)', exit.code === 0, JSON.stringify(exit));
+  });
+  const handle = new QemuNodeHandle({
+    name: node.name,
+    role: node.role,
+    guest: s.installedGuest(node),
+    ssh: s.ssh(node),
+  });
+  run.guests.push(handle);
+  const [postBoot, active] = installedMarkers;
+  await ctx.step('boot the installed disk', async () => {
+    await handle.power.start();
+    await expect(handle.guest, postBoot);
+  });
+  await ctx.step('nix-agent reports the desired system active', async () => {
+    await expect(handle.guest, active);
+    const desired = s.desiredSystem(node);
+    await ctx.eventually(
+      `the deployer observes ${node.name} active on the desired system`,
+      async () => {
+        const observed = (await s.deployer.inspect(node.name))?.observed;
+        if (observed?.observed !== 'active' || observed.current_system !== desired) {
+          throw new Error(`observed ${JSON.stringify(observed)}, desired ${desired}`);
+        }
+      },
+      { timeoutMs: 30_000, signal: run.signal },
+    );
+  });
+  return handle;
+}
+
+async function checkOverSsh(ctx: Ctx, s: BaremetalSession, node: BaremetalNode, handle: QemuNodeHandle) {
+  const desired = s.desiredSystem(node);
+  const out = await handle.succeed(
+    'cat /etc/ultracloud/system-id; readlink /run/current-system; hostname; cat /sys/block/vda/serial; echo; grep ^UC_INSTALLED_FROM= /etc/ultracloud/node.env',
+    { timeoutMs: 30_000 },
+  );
+  const [systemId, current, hostname, serial, installedFrom] = out.split('\n').map((l) => l.trim());
+  ctx.check(`${node.name} runs the desired system from its disk`, systemId === desired, `system-id ${systemId}`);
+  ctx.check(`${node.name} activated the desired system`, current === desired, `current-system ${current}`);
+  ctx.check(`${node.name} has its hostname`, hostname === node.name, `hostname ${hostname}`);
+  ctx.check(
+    `${node.name} was installed onto ${node.diskById}`,
+    installedFrom === `UC_INSTALLED_FROM=${node.diskById}` && node.diskById.endsWith(serial ?? '?'),
+    `${installedFrom}; disk serial ${serial}`,
+  );
+}
+
+async function saveState(ctx: Ctx, s: BaremetalSession | undefined, runtimeDir: string, mode: string) {
+  if (!s) {
+    await ctx.artifact('state/environment.txt', formatEnvironment({ vm_accelerator_mode: mode }));
+    return;
+  }
+  for (const node of s.nodes) {
+    const log = await readFile(s.installerGuest(node).serialLog, 'utf8').catch(() => '');
+    await ctx.artifact(`state/console/${node.name}.log`, log);
+  }
+  const nodes = await s.deployer.nodes().catch((err) => ({ error: String(err) }));
+  await ctx.artifact('state/deployer-nodes.json', nodes);
+  await ctx.artifact('state/environment.txt', formatEnvironment({ vm_accelerator_mode: mode, ...s.facts }));
+  void runtimeDir;
+}
