@@ -12,7 +12,7 @@ export interface SshTarget {
 }
 
 export interface SshExecOptions extends ExecOptions {
-  /** keep retrying the connection this long while sshd comes up (default 30 s) */
+  /** keep retrying the connection this long while sshd comes up (default 30 s, at most timeoutMs) */
   connectTimeoutMs?: number;
 }
 
@@ -54,7 +54,7 @@ export async function sshConnect(target: SshTarget, connectTimeoutMs = 30_000): 
  */
 export async function sshExec(target: SshTarget, command: string, options: SshExecOptions = {}): Promise<ExecResult> {
   const started = performance.now();
-  const client = await sshConnect(target, options.connectTimeoutMs);
+  const client = await sshConnect(target, options.connectTimeoutMs ?? Math.min(30_000, options.timeoutMs ?? 30_000));
   const timeoutMs = options.timeoutMs ?? defaultCommandTimeoutMs;
   try {
     return await new Promise<ExecResult>((resolve, reject) => {

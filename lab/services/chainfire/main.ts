@@ -14,12 +14,12 @@ import { chainfireFaults } from './faults.ts';
  */
 let etcd: EtcdProcess;
 const local = new EtcdGateway('http://127.0.0.1:2379');
-let shuttingDown = false;
+let expectedExit = false;
 
 await startHttpService({
   faults: chainfireFaults,
   onShutdown: async () => {
-    shuttingDown = true;
+    expectedExit = true;
     await etcd?.stop();
   },
   health: async () => {
@@ -68,7 +68,7 @@ await startHttpService({
       etcd.start(voters.map((v) => `${v.name}=${peerUrl(v.address)}`).join(','), 'new');
     }
     etcd.onExit = (code) => {
-      if (shuttingDown) return;
+      if (expectedExit) return;
       process.stdout.write(`etcd exited (${code}); checking membership\n`);
       setTimeout(async () => {
         const members = await anyMembers().catch(() => null);
@@ -169,7 +169,12 @@ await startHttpService({
     app.post('/join', async (req) => {
       const initialCluster = String((req.body as { initialCluster?: unknown } | undefined)?.initialCluster ?? '');
       if (!initialCluster.includes(`${env.node}=`)) throw new HttpError(400, `initialCluster must name ${env.node}`);
-      if (etcd.running) throw new HttpError(409, `${env.node} already runs a chainfire member`);
+      // a member still running here was removed before this add: it is stopped and its data retired
+      if (etcd.running) {
+        expectedExit = true;
+        await etcd.stop();
+        expectedExit = false;
+      }
       etcd.retireData();
       learner = true;
       etcd.start(initialCluster, 'existing');
