@@ -39,6 +39,16 @@ export const NodeLauncher = z.discriminatedUnion('kind', [
     attribute: z.string().min(1),
     /** extra QEMU options appended through QEMU_OPTS */
     qemuOpts: z.array(z.string()).default([]),
+    /** slirp forwards on loopback, set through QEMU_NET_OPTS (`hostfwd=tcp:127.0.0.1:<host>-:<guest>`) */
+    hostForwards: z
+      .array(
+        z.object({
+          protocol: z.enum(['tcp', 'udp']).default('tcp'),
+          hostPort: z.number().int().min(1).max(65535),
+          guestPort: z.number().int().min(1).max(65535),
+        }),
+      )
+      .optional(),
   }),
   z.object({
     kind: z.literal('qemu-image'),
@@ -74,6 +84,8 @@ export const NodeSpec = z.object({
     user: z.string().default('root'),
   }),
   services: z.partialRecord(ServiceName, Endpoint).default({}),
+  /** a service's further listeners, keyed `<service>.<purpose>`: `chainfire.etcd`, `flashdns.dns`, ... */
+  extraEndpoints: z.record(z.string().regex(/^[a-z-]+\.[a-z-]+$/, 'keys are <service>.<purpose>'), Endpoint).optional(),
 });
 export type NodeSpec = z.infer<typeof NodeSpec>;
 
@@ -88,6 +100,10 @@ export const TargetDescriptor = z.object({
     checks: z.array(z.string()),
     apps: z.array(z.string()),
     clusterLanes: z.array(z.string()),
+    /** buildable packages (`nix build .#<name>`) */
+    packages: z.array(z.string()).optional(),
+    /** other commands and wrappers the seed names, as written (`./nix/test-cluster/run-publishable-kvm-suite.sh`) */
+    commands: z.array(z.string()).optional(),
   }),
   nodes: z.array(NodeSpec).min(1),
   /** which service-port binding speaks to this target's services */
