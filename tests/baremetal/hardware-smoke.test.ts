@@ -3,6 +3,7 @@ import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { proofLane } from '../../fixtures/proof-lane.ts';
 import { probeAccelerator } from '../../helpers/qemu-accelerator.ts';
 import type { AcceleratorMode } from '../../helpers/qemu-args.ts';
 import { registerSecret } from '../../helpers/redact.ts';
@@ -57,7 +58,9 @@ beforeAll(async () => {
     bundle_path: bundle.path,
   });
   await deployer.port.preregister({ node_id: nodeId, node_class: system.configuration, hostname: nodeId });
-  cleanups.push(() => deployer[Symbol.asyncDispose]());
+  cleanups.push(async () => {
+    await deployer[Symbol.asyncDispose]();
+  });
 }, 600_000);
 
 afterAll(async () => {
@@ -73,7 +76,7 @@ async function bmc(switches: RedfishSwitch[], inputs: HardwareSmokeInputs): Prom
     diskSizeMiB: 64,
     booter: qemuMachineBooter({
       accel,
-      installerAppend: `quiet ${kernelParamsWithToken(inputs)}`,
+      installerAppend: kernelParamsWithToken(inputs),
       dmiSerial: nodeId,
       diskSerial,
       memoryMiB: 384,
@@ -108,7 +111,14 @@ const lane = (phase: HardwareSmokePhase, inputs: HardwareSmokeInputs, runId: str
 
 const artifact = (runId: string, name: string) => readFile(join(work, 'hardware-smoke', runId, name), 'utf8');
 
-describe('hardware-smoke', () => {
+// The canonical lane: preflight with this host's transport inputs (blocked, and so skipped, with none attached).
+proofLane(hardwareSmokeLane, {
+  target: () => ({ phase: 'preflight' as const, inputs: readHardwareSmokeInputs() }),
+  targetName: 'hardware',
+  timeoutMs: 60_000,
+});
+
+describe('hardware-smoke against the lab BMC', () => {
   it('preflight with nothing attached writes the pack, status=blocked and the exact missing inputs', async () => {
     const result = await lane('preflight', readHardwareSmokeInputs({}), 'preflight-empty');
     expect(result.status).toBe('blocked');
