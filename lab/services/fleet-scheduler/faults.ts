@@ -1,0 +1,13 @@
+import type { FaultCatalogue } from '../common/fault-switches.ts';
+
+export const fleetSchedulerFaults = {
+  'drain-never-restores': {
+    breaks: 'replicas are restored onto a node when it returns from maintenance or loss',
+  },
+  'ignore-node-loss': {
+    breaks: 'a worker whose heartbeats stop is marked lost and its replicas are rescheduled to live nodes',
+  },
+  'drain-keeps-replicas': {
+    breaks: 'draining a node for maintenance moves its replicas off it',
+  },
+} satisfies FaultCatalogue;
