@@ -38,36 +38,6 @@ let installer: string;
 let deployer: HostDeployer;
 const cleanups: Array<() => Promise<void>> = [];
 
-beforeAll(async () => {
-  work = await mkdtemp(join(tmpdir(), `ucp-hwsmoke-${id}-`));
-  accel = (await probeAccelerator(await labProbeGuest())).mode;
-  const [image, bundle] = await Promise.all([
-    buildInstallerImage(),
-    buildFlakeBundle(['baremetal-qemu-control-plane']),
-  ]);
-  installer = image;
-  const system = bundle.systems[0] as (typeof bundle.systems)[number];
-  deployer = await startHostDeployer({ stateDir: join(work, 'deployer'), bootstrapToken: token });
-  await deployer.port.putClass(system.configuration, {
-    install_plan: {
-      nixos_configuration: system.configuration,
-      disko_config_path: diskoConfigPath(system.configuration),
-      target_disk_by_id: `/dev/disk/by-id/virtio-${diskSerial}`,
-    },
-    desired_system: { target_system: system.systemId },
-    bundle_path: bundle.path,
-  });
-  await deployer.port.preregister({ node_id: nodeId, node_class: system.configuration, hostname: nodeId });
-  cleanups.push(async () => {
-    await deployer[Symbol.asyncDispose]();
-  });
-}, 600_000);
-
-afterAll(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
-  await rm(work, { recursive: true, force: true });
-});
-
 async function bmc(switches: RedfishSwitch[], inputs: HardwareSmokeInputs): Promise<RedfishEmulator> {
   const emulator = await startRedfishEmulator({
     credentials: { username: bmcUser, password: bmcPassword },
@@ -119,6 +89,36 @@ proofLane(hardwareSmokeLane, {
 });
 
 describe('hardware-smoke against the lab BMC', () => {
+  beforeAll(async () => {
+    work = await mkdtemp(join(tmpdir(), `ucp-hwsmoke-${id}-`));
+    accel = (await probeAccelerator(await labProbeGuest())).mode;
+    const [image, bundle] = await Promise.all([
+      buildInstallerImage(),
+      buildFlakeBundle(['baremetal-qemu-control-plane']),
+    ]);
+    installer = image;
+    const system = bundle.systems[0] as (typeof bundle.systems)[number];
+    deployer = await startHostDeployer({ stateDir: join(work, 'deployer'), bootstrapToken: token });
+    await deployer.port.putClass(system.configuration, {
+      install_plan: {
+        nixos_configuration: system.configuration,
+        disko_config_path: diskoConfigPath(system.configuration),
+        target_disk_by_id: `/dev/disk/by-id/virtio-${diskSerial}`,
+      },
+      desired_system: { target_system: system.systemId },
+      bundle_path: bundle.path,
+    });
+    await deployer.port.preregister({ node_id: nodeId, node_class: system.configuration, hostname: nodeId });
+    cleanups.push(async () => {
+      await deployer[Symbol.asyncDispose]();
+    });
+  }, 600_000);
+
+  afterAll(async () => {
+    for (const c of cleanups.splice(0).reverse()) await c();
+    await rm(work, { recursive: true, force: true });
+  });
+
   it('preflight with nothing attached writes the pack, status=blocked and the exact missing inputs', async () => {
     const result = await lane('preflight', readHardwareSmokeInputs({}), 'preflight-empty');
     expect(result.status).toBe('blocked');
