@@ -61,9 +61,9 @@ export function createChainfirePort(binding: PortBinding, node?: string): Chainf
       callJson('GET', `${url()}/kv/${encodeURIComponent(key)}?consistency=${consistency}`),
     members: async () => (await callJson<{ members: ChainfireMember[] }>('GET', `${url()}/members`)).members,
     addLearner: (n) => callJson('POST', `${url()}/members/learner`, { body: { node: n }, timeoutMs: 30_000 }),
-    promote: async (n) => void (await callJson('POST', `${url()}/members/${n}/promote`)),
+    promote: async (n) => void (await callJson('POST', `${url()}/members/${n}/promote`, { timeoutMs: 30_000 })),
     transferLeader: (to) => callJson('POST', `${url()}/leader/transfer`, { body: { node: to }, timeoutMs: 30_000 }),
-    removeMember: async (n) => void (await callJson('DELETE', `${url()}/members/${n}`)),
+    removeMember: async (n) => void (await callJson('DELETE', `${url()}/members/${n}`, { timeoutMs: 30_000 })),
     status: () => callJson('GET', `${url()}/status`),
   };
 }

@@ -95,7 +95,7 @@ describe('chainfire live membership', () => {
       timeoutMs: 20_000,
       what: 'a new leader',
     });
-    await cf.at(survivor).put(key, 'after-removal');
+    await eventually(() => cf.at(survivor).put(key, 'after-removal'), { what: 'a write after the leader removal' });
     expect((await cf.at(survivor).get(key)).value).toBe('after-removal');
     await eventually(async () => expect((await cf.at(current).status()).member).toBe(false), {
       timeoutMs: 20_000,

@@ -96,13 +96,15 @@ export class EtcdGateway {
     }));
   }
 
-  /** Add a learner; etcd refuses reconfiguration until its members have been connected for 5 s: retried for 20 s. */
-  async addLearner(peerUrl: string): Promise<string> {
+  /**
+   * A membership change. etcd refuses one ("unhealthy cluster") until the leader has been connected to a quorum
+   * for 5 s, e.g. just after boot or an election: such refusals are retried for 20 s.
+   */
+  private async reconfigure(path: string, body: Json): Promise<Json> {
     const deadline = Date.now() + 20_000;
     for (;;) {
       try {
-        const r = await this.call('/v3/cluster/member/add', { peerURLs: [peerUrl], isLearner: true });
-        return String((r.member as Json).ID);
+        return await this.call(path, body);
       } catch (err) {
         if (!String((err as Error).message).includes('unhealthy cluster') || Date.now() > deadline) throw err;
         await new Promise((resolve) => setTimeout(resolve, 500));
@@ -110,12 +112,17 @@ export class EtcdGateway {
     }
   }
 
+  async addLearner(peerUrl: string): Promise<string> {
+    const r = await this.reconfigure('/v3/cluster/member/add', { peerURLs: [peerUrl], isLearner: true });
+    return String((r.member as Json).ID);
+  }
+
   async promote(id: string): Promise<void> {
-    await this.call('/v3/cluster/member/promote', { ID: id });
+    await this.reconfigure('/v3/cluster/member/promote', { ID: id });
   }
 
   async remove(id: string): Promise<void> {
-    await this.call('/v3/cluster/member/remove', { ID: id });
+    await this.reconfigure('/v3/cluster/member/remove', { ID: id });
   }
 
   async transferLeadership(targetId: string): Promise<void> {

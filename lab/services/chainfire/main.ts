@@ -160,8 +160,18 @@ await startHttpService({
     });
     app.get('/status', async () => {
       if (!etcd.running) return { node: env.node, member: false };
-      const s = etcd.paused ? frozen : await local.status();
-      if (!s) throw new HttpError(503, `the etcd member on ${env.node} is frozen before its first status`);
+      // a frozen learner reports the replica state it was frozen at (nothing applied if frozen at join)
+      const s = etcd.paused
+        ? (frozen ?? {
+            memberId: '',
+            leaderId: '0',
+            raftIndex: 0,
+            raftTerm: 0,
+            raftAppliedIndex: 0,
+            isLearner: true,
+            revision: 0,
+          })
+        : await local.status();
       const members = await anyMembers().catch(() => [] as EtcdMember[]);
       const leader = members.find((m) => m.id === s.leaderId);
       return { node: env.node, member: true, ...s, leader: leader?.name ?? null, frozen: etcd.paused };
@@ -177,7 +187,9 @@ await startHttpService({
       }
       etcd.retireData();
       learner = true;
+      frozen = null;
       etcd.start(initialCluster, 'existing');
+      if (faults.on('learner-never-catches-up')) etcd.pause();
       return { node: env.node, joining: true };
     });
   },
