@@ -1,6 +1,8 @@
-import { type FSWatcher, statSync, watch } from 'node:fs';
+import { statSync } from 'node:fs';
 import { type FileHandle, open, stat } from 'node:fs/promises';
-import { basename, dirname, resolve } from 'node:path';
+import { resolve } from 'node:path';
+import { PathWatch } from './path-watch.ts';
+import { Wakeup } from './wakeup.ts';
 
 export interface FollowFileOptions {
   /**
@@ -23,7 +25,7 @@ const readChunkBytes = 64 * 1024;
 export async function* followFile(path: string, options: FollowFileOptions = {}): AsyncGenerator<Uint8Array> {
   const file = resolve(path);
   const wake = new Wakeup(options.signal);
-  const watches = new WatchSet(file, () => wake.ring());
+  const watches = new PathWatch(file, () => wake.ring());
   // `end`: where the file stood at the call; a file created or replaced later is read from its beginning
   let endMark = options.from === 'end' ? statSync(file, { throwIfNoEntry: false }) : undefined;
   let handle: FileHandle | null = null;
@@ -78,99 +80,5 @@ async function* readAppended(
     offset += bytesRead;
     advance(bytesRead);
     yield buffer.subarray(0, bytesRead);
-  }
-}
-
-/** A doorbell: ring() from an event handler, `await next()` in the reader; rings while reading are not lost. */
-class Wakeup {
-  #rung = false;
-  #resolve: (() => void) | null = null;
-  readonly #signal: AbortSignal | undefined;
-
-  constructor(signal: AbortSignal | undefined) {
-    this.#signal = signal;
-    signal?.addEventListener('abort', () => this.ring(), { once: true });
-  }
-
-  get aborted(): boolean {
-    return this.#signal?.aborted ?? false;
-  }
-
-  ring(): void {
-    this.#rung = true;
-    this.#resolve?.();
-    this.#resolve = null;
-  }
-
-  async next(): Promise<void> {
-    if (!this.#rung && !this.aborted) await new Promise<void>((r) => (this.#resolve = r));
-    this.#rung = false;
-  }
-}
-
-/** The directory watch (on the file's directory, or its nearest existing ancestor until that appears) and the file's own. */
-class WatchSet {
-  readonly #file: string;
-  readonly #onEvent: () => void;
-  #dirWatcher: FSWatcher | null = null;
-  #watchedDir = '';
-  #fileWatcher: FSWatcher | null = null;
-
-  constructor(file: string, onEvent: () => void) {
-    this.#file = file;
-    this.#onEvent = onEvent;
-    this.refresh();
-  }
-
-  /** watch the deepest existing directory on the way to the file */
-  refresh(): void {
-    for (let dir = dirname(this.#file); ; dir = dirname(dir)) {
-      if (dir === this.#watchedDir && this.#dirWatcher) return;
-      const watcher = tryWatch(
-        dir,
-        (name) => {
-          if (dir !== dirname(this.#file) || name === null || name === basename(this.#file)) this.#onEvent();
-        },
-        () => {
-          this.#dirWatcher = null; // gone (directory removed): the next refresh finds what exists now
-          this.#onEvent();
-        },
-      );
-      if (watcher) {
-        this.#dirWatcher?.close();
-        this.#dirWatcher = watcher;
-        this.#watchedDir = dir;
-        if (dir !== dirname(this.#file)) this.#onEvent(); // the directory may have appeared before the watch
-        return;
-      }
-      if (dirname(dir) === dir) return;
-    }
-  }
-
-  watchFile(): void {
-    this.#fileWatcher?.close();
-    this.#fileWatcher = tryWatch(
-      this.#file,
-      () => this.#onEvent(),
-      () => this.#onEvent(),
-    );
-  }
-
-  close(): void {
-    this.#dirWatcher?.close();
-    this.#fileWatcher?.close();
-  }
-}
-
-function tryWatch(target: string, onEvent: (name: string | null) => void, onError: () => void): FSWatcher | null {
-  try {
-    const watcher = watch(target, { persistent: true }, (_event, name) => onEvent(name));
-    watcher.on('error', () => {
-      watcher.close();
-      onError();
-    });
-    return watcher;
-  } catch {
-    return null;
   }
 }
