@@ -1,4 +1,5 @@
 import { callJson, HttpCallError } from '../../lab/services/common/http-client.ts';
+import { registerSecret } from '../redact.ts';
 import { bindingRequired, type PortBinding } from './binding.ts';
 import { instanceUrl } from './lab-instance.ts';
 
@@ -71,6 +72,9 @@ export interface DeployerPort {
     },
   ): Promise<NodeClass>;
   classes(): Promise<NodeClass[]>;
+  /** a new bootstrap token (registered for redaction); the deployer keeps only its hash */
+  issueBootstrapToken(): Promise<{ id: string; token: string }>;
+  revokeBootstrapToken(id: string): Promise<void>;
   preregister(request: {
     node_id: string;
     node_class: string;
@@ -104,6 +108,14 @@ export function createDeployerPort(binding: PortBinding, node?: string): Deploye
     at: (n) => createDeployerPort(binding, n),
     putClass: (name, spec) => callJson('PUT', url(`/admin/classes/${enc(name)}`), { body: spec }),
     classes: async () => (await callJson<{ classes: NodeClass[] }>('GET', url('/admin/classes'))).classes,
+    async issueBootstrapToken() {
+      const out = await callJson<{ id: string; token: string }>('POST', url('/admin/bootstrap-tokens'));
+      registerSecret(out.token);
+      return out;
+    },
+    async revokeBootstrapToken(id) {
+      await callJson('DELETE', url(`/admin/bootstrap-tokens/${enc(id)}`));
+    },
     preregister: (request) => callJson('POST', url('/admin/nodes'), { body: request }),
     nodes: async () => (await callJson<{ nodes: DeployerNode[] }>('GET', url('/admin/nodes'))).nodes,
     async inspect(nodeId) {
@@ -136,6 +148,8 @@ function unbound(binding: PortBinding): DeployerPort {
     at: () => unbound(binding),
     putClass: no('putClass'),
     classes: no('classes'),
+    issueBootstrapToken: no('issueBootstrapToken'),
+    revokeBootstrapToken: no('revokeBootstrapToken'),
     preregister: no('preregister'),
     nodes: no('nodes'),
     inspect: no('inspect'),

@@ -51,6 +51,14 @@ describe('deployer lab service', () => {
     expect(svc.output).not.toContain(token);
   });
 
+  it('accepts an issued bootstrap token until it is revoked', async () => {
+    const issued = await deployer.issueBootstrapToken();
+    expect((await deployer.phoneHome(phoneHome, issued.token)).node_id).toBe(serial);
+    await deployer.revokeBootstrapToken(issued.id);
+    await expect(deployer.phoneHome(phoneHome, issued.token)).rejects.toThrow(/401/);
+    expect(svc.output).not.toContain(issued.token);
+  });
+
   it('serves the class flake bundle as a real tar.gz holding the disko config', async () => {
     const bytes = await deployer.downloadBundle('control-plane', token);
     const dir = await mkdtemp(join(tmpdir(), 'ucp-bundle-'));

@@ -41,14 +41,22 @@ export interface NodeRecord {
   observed: ObservedStatus | null;
 }
 
+/** a bootstrap token issued through the admin API; only its SHA-256 is kept */
+export interface IssuedToken {
+  id: string;
+  sha256: string;
+  created_at: string;
+}
+
 export interface DeployerState {
   classes: Record<string, NodeClass>;
+  tokens: IssuedToken[];
   /** a list, not a map: the non-idempotent-preregister fault shows up as a duplicate entry */
   nodes: NodeRecord[];
   publications: number;
 }
 
-export const emptyDeployerState = (): DeployerState => ({ classes: {}, nodes: [], publications: 0 });
+export const emptyDeployerState = (): DeployerState => ({ classes: {}, tokens: [], nodes: [], publications: 0 });
 
 export function findNode(state: DeployerState, nodeId: string): NodeRecord {
   const node = state.nodes.find((n) => n.node_id === nodeId);

@@ -1,8 +1,9 @@
+import { randomBytes, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { HttpError, type Request, reply, startHttpService } from '../common/http-service.ts';
 import { JsonStore } from '../common/json-store.ts';
-import { requireBootstrapToken } from './bootstrap-auth.ts';
+import { requireBootstrapToken, sha256 } from './bootstrap-auth.ts';
 import { readDeployerConfig } from './deployer-config.ts';
 import {
   type DeployerState,
@@ -22,6 +23,8 @@ import { buildClassBundle } from './flake-bundle.ts';
  * `Authorization: Bearer <token>` unless UCP_DEPLOYER_ALLOW_UNAUTHENTICATED=true (lab mode).
  *   PUT  /api/v1/admin/classes/:name {install_plan, desired_system?, bundle_path?}   a node class
  *   GET  /api/v1/admin/classes
+ *   POST /api/v1/admin/bootstrap-tokens                          a new bootstrap token (answered once, kept hashed)
+ *   DELETE /api/v1/admin/bootstrap-tokens/:id                    revoke it
  *   POST /api/v1/admin/nodes {node_id, node_class, hostname?}   pre-register; a replay answers the same node
  *   GET  /api/v1/admin/nodes, GET /api/v1/admin/nodes/:id       list / inspect
  *   PUT  /api/v1/admin/nodes/:id/desired-system {target_system, health_check_command?}
@@ -39,7 +42,7 @@ await startHttpService({
     if (faults.on('forget-preregistered-on-restart')) store.update((s) => void (s.nodes = []));
     const nodeAuth = (req: Request) => {
       if (faults.on('refuse-phone-home')) throw new HttpError(403, 'phone-home refused');
-      requireBootstrapToken(req, config, faults.on('accept-any-token'));
+      requireBootstrapToken(req, config, store.get().tokens ?? [], faults.on('accept-any-token'));
     };
     const now = () => new Date().toISOString();
     const mutateNode = (id: string, fn: (n: NodeRecord) => void) =>
@@ -77,6 +80,20 @@ await startHttpService({
       return next.classes[name];
     });
     app.get('/api/v1/admin/classes', () => ({ classes: Object.values(store.get().classes) }));
+    app.post('/api/v1/admin/bootstrap-tokens', () => {
+      const token = `ucbt_${randomBytes(24).toString('base64url')}`;
+      const id = randomUUID();
+      store.update((s) => {
+        s.tokens = [...(s.tokens ?? []), { id, sha256: sha256(token), created_at: now() }];
+      });
+      return reply({ status: 201, json: { id, token } });
+    });
+    app.delete('/api/v1/admin/bootstrap-tokens/:id', (req) => {
+      const id = req.params.id ?? '';
+      if (!(store.get().tokens ?? []).some((t) => t.id === id)) throw new HttpError(404, `no bootstrap token "${id}"`);
+      store.update((s) => void (s.tokens = s.tokens.filter((t) => t.id !== id)));
+      return { revoked: id };
+    });
 
     app.post('/api/v1/admin/nodes', (req) => {
       const body = req.body as { node_id?: unknown; node_class?: unknown; hostname?: unknown };
