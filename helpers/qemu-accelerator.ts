@@ -18,7 +18,7 @@ export interface ProbeGuest {
 
 export interface AcceleratorProbe {
   mode: AcceleratorMode;
-  /** why: "kvm booted a probe guest in 812 ms", "/dev/kvm is absent", "KVM probe guest failed: …" */
+  /** why, on one line: "kvm booted a probe guest in 812 ms", "/dev/kvm is not usable (ENOENT)", ... */
   reason: string;
 }
 
@@ -40,7 +40,10 @@ export function probeAccelerator(guest: ProbeGuest, options: { timeoutMs?: numbe
   const key = `${guest.kernel}\0${guest.initrd}`;
   let probe = cache.get(key);
   if (!probe) {
-    probe = runProbe(guest, options.timeoutMs ?? 20_000);
+    probe = runProbe(guest, options.timeoutMs ?? 20_000).then((p) => ({
+      mode: p.mode,
+      reason: p.reason.replace(/\s+/g, ' ').trim().slice(0, 400),
+    }));
     cache.set(key, probe);
   }
   return probe;

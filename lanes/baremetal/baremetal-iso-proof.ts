@@ -33,7 +33,10 @@ export async function runBaremetalIsoProof(ctx: Ctx, options: BaremetalProofOpti
     ctx.recordEnvironment({ vm_accelerator_mode: result.mode, vm_accelerator_probe: result.reason });
     return result;
   });
-  if (options.requireKvm && probe.mode !== 'kvm') ctx.block([`working /dev/kvm (${probe.reason})`]);
+  if (options.requireKvm && probe.mode !== 'kvm') {
+    await ctx.artifact('state/environment.txt', formatEnvironment({ vm_accelerator_mode: probe.mode }));
+    ctx.block([`working /dev/kvm (${probe.reason})`]);
+  }
   const timeoutMs = options.markerTimeoutMs ?? (probe.mode === 'kvm' ? 120_000 : 300_000);
   const stateDir = join(ctx.proofRoot, 'state');
   const runtimeDir = join(workRoot(), 'tmp', `baremetal-${randomBytes(4).toString('hex')}`);
@@ -60,7 +63,7 @@ export async function runBaremetalIsoProof(ctx: Ctx, options: BaremetalProofOpti
   } finally {
     stopAll.abort(new Error('bare-metal proof finished'));
     await Promise.all(guests.map((g) => Promise.resolve(g[Symbol.asyncDispose]()).catch(() => {})));
-    await saveState(ctx, session, runtimeDir, probe.mode);
+    await saveState(ctx, session, probe.mode);
     if (session) await Promise.resolve(session[Symbol.asyncDispose]()).catch(() => {});
     if (process.env.ULTRACLOUD_KEEP_CLUSTER !== '1') await rm(runtimeDir, { recursive: true, force: true });
   }
@@ -175,7 +178,7 @@ async function checkOverSsh(ctx: Ctx, s: BaremetalSession, node: BaremetalNode, 
   );
 }
 
-async function saveState(ctx: Ctx, s: BaremetalSession | undefined, runtimeDir: string, mode: string) {
+async function saveState(ctx: Ctx, s: BaremetalSession | undefined, mode: string) {
   if (!s) {
     await ctx.artifact('state/environment.txt', formatEnvironment({ vm_accelerator_mode: mode }));
     return;
@@ -187,5 +190,4 @@ async function saveState(ctx: Ctx, s: BaremetalSession | undefined, runtimeDir: 
   const nodes = await s.deployer.nodes().catch((err) => ({ error: String(err) }));
   await ctx.artifact('state/deployer-nodes.json', nodes);
   await ctx.artifact('state/environment.txt', formatEnvironment({ vm_accelerator_mode: mode, ...s.facts }));
-  void runtimeDir;
 }
