@@ -6,11 +6,11 @@ import { HarnessError } from '../../helpers/errors.ts';
 import { projectRoot, workRoot } from '../../helpers/proof-root.ts';
 import { eventually, sleep } from '../../helpers/retry.ts';
 import type { ServiceName } from '../../profiles/descriptor-schema.ts';
+import { labServicePorts } from '../../profiles/descriptors/reference-lab.ts';
 import { parseFaultList, serviceMain, validateFaults } from './fault-catalogue.ts';
 import { referenceFlake, topologyFromFlake } from './flake-topology.ts';
 import { processAlive } from './lab-registry.ts';
 import type { FaultSetting, LabNodeSpec, LabSpec, LabState } from './lab-spec.ts';
-import { labServicePorts } from './service-ports.ts';
 
 export interface BootLabOptions {
   /** the nodes to boot (default: the reference flake's nixosConfigurations node01..node06) */
