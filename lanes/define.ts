@@ -1,3 +1,4 @@
+import type { EventuallyOptions } from '../helpers/retry.ts';
 import type { LaneStatus } from '../profiles/result-schema.ts';
 
 /**
@@ -26,6 +27,8 @@ export interface LaneContext<C = unknown> {
   step<T>(title: string, fn: () => Promise<T>): Promise<T>;
   /** a named check; a false one fails the lane as a violated property of the current step */
   check(property: string, ok: boolean, detail?: string): void;
+  /** retry `probe` until it resolves; past the deadline the lane fails with `property` violated */
+  eventually<T>(property: string, probe: () => Promise<T>, options?: EventuallyOptions): Promise<T>;
   /** write an artifact into the proof root (secrets redacted); returns its path */
   artifact(name: string, content: string | Uint8Array | object): Promise<string>;
   /** mark the lane blocked: the named requirements are missing on this host */

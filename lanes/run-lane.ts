@@ -20,10 +20,8 @@ export interface RunLaneOptions<C> {
   log?: (line: string) => void;
 }
 
-export interface LaneContextWithWaits<C> extends LaneContext<C> {
-  /** retry `probe` until it returns without throwing; on deadline the lane fails with `property` violated */
-  eventually<T>(property: string, probe: () => Promise<T>, options?: EventuallyOptions): Promise<T>;
-}
+/** Every lane context has bounded waits; the name is kept for lanes written against it. */
+export type LaneContextWithWaits<C> = LaneContext<C>;
 
 /**
  * Run one lane and leave its proof root: result.json (a placeholder saying "interrupted" from the first moment,

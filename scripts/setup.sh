@@ -3,7 +3,8 @@
 # guest kernel used by the reference lab. Quiet and fast when everything is already in place.
 # Usage: scripts/setup.sh            (set up, print nothing but progress)
 #        source scripts/setup.sh --env  (only export PATH and toolchain variables)
-set -euo pipefail
+# Strict mode only when executed: sourcing with --env must not change the caller's shell options.
+[ "${1:-}" = "--env" ] || set -euo pipefail
 
 UCP_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 UCP_NODE_VERSION="24.21.0"

@@ -1,0 +1,71 @@
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { HarnessError } from '../../helpers/errors.ts';
+import { currentRunId, projectRoot, workRoot } from '../../helpers/proof-root.ts';
+import { publishablePreflight } from '../../lanes/publishable/preflight.ts';
+import { parseCommandArgs } from '../usage.ts';
+
+export const summary = 'run the publishable suite on the selected target';
+
+const usage = `usage: ucproof proof [--suite NAME] [--lane NAME]... [--require-kvm] [--keep-cluster]
+
+The seed's run-publishable-kvm-suite: captures the host environment, runs fresh-smoke, fresh-demo-vm-webapp,
+fresh-matrix and chainfire-live-membership-proof against one cluster booted once, and writes the suite's proof
+root work/<suite>/<run-id>/ (result.json, environment.txt, junit.xml) with a latest link.
+
+options:
+  --suite NAME     suite proof-root name (default: publishable-kvm-suite)
+  --lane NAME      run only this lane (repeatable)
+  --require-kvm    stop at preflight with status blocked unless KVM works (also ULTRACLOUD_REQUIRE_KVM=1)
+  --keep-cluster   keep the cluster running afterwards (also ULTRACLOUD_KEEP_CLUSTER=1)
+
+target: the embedded reference lab, or the real monorepo with ULTRACLOUD_FLAKE=PATH.
+exit: 0 passed, 1 failed or interrupted, 3 blocked at preflight, 2 bad arguments.`;
+
+export async function run(argv: string[]): Promise<number> {
+  const { values } = parseCommandArgs(argv, {
+    options: {
+      suite: { type: 'string' },
+      lane: { type: 'string', multiple: true },
+      'require-kvm': { type: 'boolean' },
+      'keep-cluster': { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) {
+    process.stdout.write(`${usage}\n`);
+    return 0;
+  }
+  const suite = values.suite ?? 'publishable-kvm-suite';
+  const env: NodeJS.ProcessEnv = { ...process.env, ULTRACLOUD_SUITE_NAME: suite };
+  const runId = currentRunId(env);
+  if (values['require-kvm']) env.ULTRACLOUD_REQUIRE_KVM = '1';
+  if (values['keep-cluster']) env.ULTRACLOUD_KEEP_CLUSTER = '1';
+  const suiteRoot = join(workRoot(env), suite, runId);
+  process.stderr.write(`[proof] suite ${suite}, run ${runId}\n[proof] proof root ${suiteRoot}\n`);
+
+  const preflight = await publishablePreflight(env, suiteRoot);
+  if (preflight.status === 'blocked') {
+    process.stderr.write(`[proof] blocked at preflight: missing ${preflight.missing.join(', ')}\n`);
+    return 3;
+  }
+  const vitest = join(projectRoot, 'node_modules', 'vitest', 'vitest.mjs');
+  const args = [vitest, 'run', '--project', 'publishable'];
+  for (const lane of values.lane ?? []) args.push('-t', `^${escapeRegExp(lane)}$`);
+  const child = spawn(process.execPath, args, { cwd: projectRoot, env, stdio: 'inherit' });
+  const forward = (signal: NodeJS.Signals) => child.kill(signal);
+  process.on('SIGINT', forward);
+  process.on('SIGTERM', forward);
+  const code = await new Promise<number>((resolve, reject) => {
+    child.once('error', (err) => reject(new HarnessError(`cannot start vitest: ${err.message}`)));
+    child.once('exit', (c, s) => resolve(c ?? (s ? 1 : 0)));
+  });
+  process.off('SIGINT', forward);
+  process.off('SIGTERM', forward);
+  process.stderr.write(`[proof] suite result: ${join(suiteRoot, 'result.json')}\n`);
+  return code === 0 ? 0 : 1;
+}
+
+function escapeRegExp(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
