@@ -19,7 +19,10 @@ export interface WaitForMarkersOptions {
   failure?: readonly MarkerPattern[];
   timeoutMs: number;
   signal?: AbortSignal;
-  /** files and recorders: `start` (default) also counts what is already there; `end` only what comes after */
+  /**
+   * files and recorders: `start` (default) also counts what is already there, failure markers included; `end`
+   * only what comes after the call (use it on a console kept across boots, so an earlier boot's lines are ignored)
+   */
   from?: 'start' | 'end';
   /** names a stream in messages (files are named by their path) */
   label?: string;
