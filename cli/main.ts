@@ -1,4 +1,5 @@
 import { HarnessError } from '../helpers/errors.ts';
+import { InvalidInputError } from '../profiles/descriptor-schema.ts';
 import { UsageError } from './usage.ts';
 
 /**
@@ -54,7 +55,7 @@ export async function main(argv: string[]): Promise<number> {
     const mod = await command.load();
     return await mod.run(rest);
   } catch (err) {
-    if (err instanceof UsageError) {
+    if (err instanceof UsageError || err instanceof InvalidInputError) {
       process.stderr.write(`ucproof ${name}: ${err.message}\n`);
       return 2;
     }

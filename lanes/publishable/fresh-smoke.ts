@@ -1,0 +1,195 @@
+import { randomBytes } from 'node:crypto';
+import type { Cluster } from '../../fixtures/cluster-types.ts';
+import { iamAdmin } from '../../fixtures/operator-credentials.ts';
+import type { Placement } from '../../helpers/ports/fleet-scheduler.ts';
+import { defineLane, type LaneContext } from '../define.ts';
+import { checkNodesAnswer, checkServicesHealthy } from './cluster-checks.ts';
+
+const workers = ['node04', 'node05'];
+
+/**
+ * The seed's fresh-smoke: the base gate of the six-node harness that extends the canonical three-node HA control
+ * plane — readiness, core behaviour, fault injection, the KVM-only PlasmaVMC worker contract, fleet-scheduler
+ * maintenance and fail-stop semantics, and k8shost's tenant pod and service semantics.
+ */
+export const freshSmoke = defineLane<Cluster>({
+  name: 'fresh-smoke',
+  group: 'publishable',
+  summary: 'readiness, core behaviour and fault injection of the six-node VM-cluster harness',
+  async run(ctx) {
+    const { ports } = ctx.target;
+    const tag = randomBytes(3).toString('hex');
+
+    await ctx.step('every node of the six-node harness is up and answers SSH', async () => {
+      const names = ctx.target.nodes.map((n) => n.name).sort();
+      ctx.check('the six harness nodes are present', names.join(',') === 'node01,node02,node03,node04,node05,node06');
+      ctx.check('three control-plane nodes', ctx.target.withRole('control-plane').length === 3);
+      await checkNodesAnswer(ctx);
+    });
+
+    await ctx.step('every service of every node is healthy', async () => {
+      const healthy = await checkServicesHealthy(ctx);
+      await ctx.artifact('healthy-services.json', healthy);
+    });
+
+    await ctx.step('chainfire: a write on one voter is read linearizably on every other', async () => {
+      const key = `proof/fresh-smoke/${tag}`;
+      await ports.chainfire.at('node01').put(key, 'smoke');
+      for (const node of ['node02', 'node03']) {
+        const read = await ports.chainfire.at(node).get(key, 'linearizable');
+        ctx.check(`chainfire on ${node} reads the write`, read.value === 'smoke', JSON.stringify(read));
+      }
+    });
+
+    await ctx.step('flaredb: an additive migration, rows written, and the rows read back', async () => {
+      const db = ports.flaredb.at('node01');
+      const table = `smoke_${tag}`;
+      await db.migrate(`fresh-smoke-${tag}`, [`CREATE TABLE ${table} (id INTEGER PRIMARY KEY, name TEXT NOT NULL)`]);
+      await db.execute(`INSERT INTO ${table} (id, name) VALUES (?, ?), (?, ?)`, [1, 'alpha', 2, 'beta']);
+      const rows = await db.query<{ id: number; name: string }>(`SELECT id, name FROM ${table} ORDER BY id`);
+      ctx.check(
+        'flaredb returns the rows written',
+        rows.map((r) => r.name).join(',') === 'alpha,beta',
+        JSON.stringify(rows),
+      );
+      const refused = await db.migrate(`fresh-smoke-drop-${tag}`, [`DROP TABLE ${table}`]).then(
+        () => false,
+        () => true,
+      );
+      ctx.check('flaredb refuses destructive DDL', refused);
+    });
+
+    await ctx.step('iam: a principal gets a signed token that verifies', async () => {
+      const iam = ports.iam.at('node01');
+      const admin = await iamAdmin(ctx.target, 'node01');
+      const adminToken = (await iam.issueToken(admin.principal, admin.secret)).token;
+      const principal = await iam.createPrincipal(adminToken, `smoke-${tag}`, ['tenant']);
+      const token = await iam.issueToken(principal.id, principal.secret);
+      const verified = await iam.verifyToken(token.token);
+      ctx.check('iam verifies the token it issued', verified.valid && verified.principal === principal.id);
+      const forged = await iam.verifyToken(`${token.token.slice(0, -4)}AAAA`);
+      ctx.check('iam rejects a tampered token', !forged.valid);
+    });
+
+    await ctx.step('fault injection: losing a control-plane node keeps chainfire serving', async () => {
+      const key = `proof/fresh-smoke/${tag}/fault`;
+      await ctx.target.node('node03').power.kill();
+      try {
+        await ctx.eventually('chainfire accepts writes with one voter down', () =>
+          ports.chainfire.at('node01').put(key, 'quorum'),
+        );
+        const read = await ports.chainfire.at('node02').get(key, 'linearizable');
+        ctx.check('the surviving quorum serves the write', read.value === 'quorum');
+      } finally {
+        await ctx.target.node('node03').power.start();
+      }
+      await ctx.eventually(
+        'node03 rejoins and serves the write from its local replica',
+        async () => {
+          const read = await ports.chainfire.at('node03').get(key, 'serializable');
+          if (read.value !== 'quorum') throw new Error(`node03 answered ${JSON.stringify(read.value)}`);
+        },
+        { timeoutMs: 60_000 },
+      );
+    });
+
+    await ctx.step('both worker registrations advertise HYPERVISOR_TYPE_KVM and nothing broader', async () => {
+      const registrations = await ports.plasmavmc.workers();
+      await ctx.artifact('plasmavmc-workers.json', registrations);
+      for (const worker of workers) {
+        const reg = registrations.find((r) => r.node === worker);
+        ctx.check(`${worker} is registered with plasmavmc`, Boolean(reg));
+        const hv = reg?.hypervisors ?? [];
+        ctx.check(
+          `${worker} advertises exactly HYPERVISOR_TYPE_KVM`,
+          hv.length === 1 && hv[0] === 'HYPERVISOR_TYPE_KVM',
+          `hypervisors: ${hv.join(', ') || '(none)'}`,
+        );
+      }
+    });
+
+    await fleetMaintenance(ctx, tag);
+
+    await ctx.step('k8shost: tenant pods and services, separate from host services', async () => {
+      const k8s = ports.k8shost;
+      const ns = `smoke-${tag}`;
+      await k8s.createPod(ns, { name: 'web-1', labels: { app: 'web' } });
+      await k8s.createPod(ns, { name: 'web-2', labels: { app: 'web' } });
+      await k8s.createPod(ns, { name: 'db-1', labels: { app: 'db' } });
+      await k8s.createService(ns, { name: 'web', selector: { app: 'web' }, port: 80 });
+      const endpoints = async () => (await k8s.endpoints(ns, 'web')).sort().join(',');
+      ctx.check('the service selects exactly its pods', (await endpoints()) === 'web-1,web-2', await endpoints());
+      await k8s.deletePod(ns, 'web-2');
+      await ctx.eventually('the service endpoints follow a deleted pod', async () => {
+        const e = await endpoints();
+        if (e !== 'web-1') throw new Error(`endpoints: ${e}`);
+      });
+      const hostServices = (await ports.fleetScheduler.services()).map((s) => s.name);
+      ctx.check('tenant pods are not fleet-scheduler host services', !hostServices.some((s) => s.startsWith('web-')));
+    });
+  },
+});
+
+/** fleet-scheduler maintenance: active → draining → active, fail-stop worker loss, replica restoration. */
+async function fleetMaintenance(ctx: LaneContext<Cluster>, tag: string): Promise<void> {
+  const fleet = ctx.target.ports.fleetScheduler;
+  const service = `smoke-${tag}`;
+  const on = async (node: string) =>
+    (await fleet.placements()).instances.filter((p: Placement) => p.service === service && p.node === node);
+  const runningOn = (node: string, min: number) => async () => {
+    const p = (await on(node)).filter((x) => x.running);
+    if (p.length < min) throw new Error(`${p.length} running replicas on ${node}`);
+    return p;
+  };
+  const stateOf = async (node: string) => (await fleet.nodes()).find((n) => n.name === node)?.state;
+
+  await ctx.step('fleet-scheduler places replicas on both workers', async () => {
+    await fleet.putService(service, { replicas: 4 });
+    for (const w of workers) await ctx.eventually(`replicas run on ${w}`, runningOn(w, 1), { timeoutMs: 30_000 });
+  });
+
+  await ctx.step('maintenance: node05 goes active → draining → active', async () => {
+    await fleet.drain('node05');
+    ctx.check('node05 is draining', (await stateOf('node05')) === 'draining');
+    await ctx.eventually('draining moves every replica off node05', async () => {
+      const left = await on('node05');
+      if (left.length > 0) throw new Error(`${left.length} replicas still on node05`);
+    });
+    await ctx.eventually('node04 carries all replicas during maintenance', runningOn('node04', 4), {
+      timeoutMs: 30_000,
+    });
+    await fleet.activate('node05');
+    ctx.check('node05 is active again', (await stateOf('node05')) === 'active');
+    await ctx.eventually('replicas are restored onto node05 after maintenance', runningOn('node05', 1), {
+      timeoutMs: 30_000,
+    });
+  });
+
+  await ctx.step('fail-stop: node05 loses power; its replicas move and come back when it returns', async () => {
+    await ctx.target.node('node05').power.kill();
+    try {
+      await ctx.eventually('node05 is marked lost', async () => {
+        const s = await stateOf('node05');
+        if (s !== 'lost') throw new Error(`node05 is ${s}`);
+      });
+      await ctx.eventually('node05 replicas are rescheduled onto node04', runningOn('node04', 4), {
+        timeoutMs: 30_000,
+      });
+    } finally {
+      await ctx.target.node('node05').power.start();
+    }
+    await ctx.eventually(
+      'node05 is active after it returns',
+      async () => {
+        const s = await stateOf('node05');
+        if (s !== 'active') throw new Error(`node05 is ${s}`);
+      },
+      { timeoutMs: 60_000 },
+    );
+    await ctx.eventually('replicas are restored onto node05 after the loss', runningOn('node05', 1), {
+      timeoutMs: 60_000,
+    });
+  });
+
+  await fleet.deleteService(service);
+}
