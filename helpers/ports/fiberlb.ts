@@ -1,5 +1,6 @@
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
+import { isIP } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import { callJson } from '../../lab/services/common/http-client.ts';
 import { bindingRequired, type PortBinding } from './binding.ts';
@@ -104,7 +105,7 @@ function probeListener(
   return new Promise((resolve) => {
     let certificate: ProbeResult['certificate'];
     const req = tls
-      ? httpsRequest({ ...common, servername: o.servername ?? l.host, rejectUnauthorized: false })
+      ? httpsRequest({ ...common, servername: o.servername ?? (isIP(l.host) ? '' : l.host), rejectUnauthorized: false })
       : httpRequest(common);
     req.on('socket', (socket) => {
       if (!tls) return;
