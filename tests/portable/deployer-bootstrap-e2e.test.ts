@@ -1,0 +1,40 @@
+import { describe, expect, it } from 'vitest';
+import { useCluster } from '../../fixtures/cluster.ts';
+import { proofLane } from '../../fixtures/proof-lane.ts';
+import { deployerBootstrapE2e } from '../../lanes/portable/deployer-bootstrap-e2e.ts';
+import { runUnderFault } from './support/lane-under-fault.ts';
+
+proofLane(deployerBootstrapE2e, { target: useCluster, timeoutMs: 10 * 60_000 });
+
+describe('deployer-bootstrap-e2e catches its faults', () => {
+  const cluster = useCluster();
+  const lane = 'deployer-bootstrap-e2e';
+
+  it('deployer refuse-phone-home fails the lane at the phone-home step', async () => {
+    const result = await runUnderFault(deployerBootstrapE2e, cluster, cluster, {
+      service: 'deployer',
+      fault: 'refuse-phone-home',
+    });
+    expect(result.failure?.stepPath).toEqual([lane, 'phone-home with the bootstrap token answers the install plan']);
+    expect(result.failure?.property).toBe('phone-home with the bootstrap token is accepted');
+  });
+
+  it('deployer accept-any-token fails the lane at the token-refusal step', async () => {
+    const result = await runUnderFault(deployerBootstrapE2e, cluster, cluster, {
+      service: 'deployer',
+      fault: 'accept-any-token',
+    });
+    expect(result.failure?.stepPath).toEqual([lane, 'phone-home without the bootstrap token is refused']);
+    expect(result.failure?.property).toBe('phone-home with a wrong token is refused');
+  });
+
+  it('deployer forget-preregistered-on-restart fails the lane after the restart', async () => {
+    const result = await runUnderFault(deployerBootstrapE2e, cluster, cluster, {
+      service: 'deployer',
+      fault: 'forget-preregistered-on-restart',
+    });
+    expect(result.status).toBe('failed');
+    expect(result.failure?.stepPath).toEqual([lane, 'the pre-registered node survives the deployer restart']);
+    expect(result.failure?.property).toBe('the pre-registered node survives a deployer restart');
+  });
+});

@@ -1,0 +1,35 @@
+import { mkdtemp, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Cluster } from '../../../fixtures/cluster-types.ts';
+import type { LaneDefinition } from '../../../lanes/define.ts';
+import { type LaneContextWithWaits, runLane } from '../../../lanes/run-lane.ts';
+import type { ServiceName } from '../../../profiles/descriptor-schema.ts';
+import { LaneResult } from '../../../profiles/result-schema.ts';
+
+export interface FaultSwitch {
+  service: ServiceName;
+  fault: string;
+  node?: string;
+}
+
+/**
+ * Run a lane against the cluster with one fault switched on, and answer the result.json it left on disk. The
+ * fault is cleared afterwards, also when the run throws.
+ */
+export async function runUnderFault<C>(
+  lane: LaneDefinition<C> & { run(ctx: LaneContextWithWaits<C>): Promise<void> },
+  cluster: Cluster,
+  target: C,
+  fault: FaultSwitch,
+): Promise<LaneResult> {
+  const workRoot = await mkdtemp(join(tmpdir(), `ucp-${lane.name}-fault-`));
+  const runId = `fault-${fault.service}-${fault.fault}`;
+  await cluster.faults.set(fault.service, fault.fault, fault.node);
+  try {
+    await runLane(lane, { target, targetName: cluster.descriptor.name, runId, workRoot, log: () => {} });
+  } finally {
+    await cluster.faults.clear(fault.service, fault.fault, fault.node);
+  }
+  return LaneResult.parse(JSON.parse(await readFile(join(workRoot, lane.name, runId, 'result.json'), 'utf8')));
+}
