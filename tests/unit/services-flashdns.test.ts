@@ -41,9 +41,6 @@ describe('flashdns lab service (nsd)', () => {
 
   it('fault stale-answers keeps an acknowledged change off the wire until healed', async () => {
     await svc.setFaults({ 'stale-answers': true });
-    await eventually(async () =>
-      expect((await fetch(`${svc.url}/_lab/faults`).then((r) => r.json())).active).toEqual(['stale-answers']),
-    );
     await dns.addRecord('tenant.lab', { name: 'api', type: 'A', value: '10.20.0.9' });
     expect((await dns.resolve('api.tenant.lab', 'A')).status).toBe('NXDOMAIN');
     await svc.setFaults({});
