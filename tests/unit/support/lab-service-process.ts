@@ -25,6 +25,9 @@ export interface LabServiceOptions {
   env?: Record<string, string>;
   stateDir?: string;
   readyTimeoutMs?: number;
+  /** run inside this network namespace (ip netns exec), listening on `host` */
+  netns?: string;
+  host?: string;
 }
 
 /**
@@ -55,12 +58,16 @@ export class LabServiceProcess {
     return proc;
   }
 
+  get host(): string {
+    return this.options.host ?? '127.0.0.1';
+  }
+
   get endpoint(): Endpoint {
-    return { host: '127.0.0.1', port: this.port, scheme: 'http' };
+    return { host: this.host, port: this.port, scheme: 'http' };
   }
 
   get url(): string {
-    return `http://127.0.0.1:${this.port}`;
+    return `http://${this.host}:${this.port}`;
   }
 
   /** a reference-lab binding where this process is the only instance of its service */
@@ -75,13 +82,15 @@ export class LabServiceProcess {
 
   async launch(): Promise<void> {
     const { service, node = 'node01' } = this.options;
-    const child = spawn(process.execPath, [join(repoRoot, 'lab/services', service, 'main.ts')], {
+    const main = [process.execPath, join(repoRoot, 'lab/services', service, 'main.ts')];
+    const [file, ...args] = this.options.netns ? ['ip', 'netns', 'exec', this.options.netns, ...main] : main;
+    const child = spawn(file as string, args, {
       cwd: repoRoot,
       env: {
         ...process.env,
         UCP_SERVICE: service,
         UCP_NODE: node,
-        UCP_LISTEN: `127.0.0.1:${this.port}`,
+        UCP_LISTEN: `${this.host}:${this.port}`,
         UCP_STATE_DIR: this.stateDir,
         UCP_FAULTS_FILE: this.faultsFile,
         ...this.options.env,

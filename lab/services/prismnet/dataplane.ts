@@ -1,0 +1,91 @@
+import { execFile, spawn } from 'node:child_process';
+import { promisify } from 'node:util';
+import type { AclRule, NetState } from './model.ts';
+
+const run = promisify(execFile);
+const chain = 'PRISMNET';
+
+async function cmd(file: string, args: string[]): Promise<string> {
+  try {
+    return (await run(file, args, { timeout: 15_000 })).stdout;
+  } catch (err) {
+    const e = err as { stderr?: string; message: string };
+    throw new Error(`"${file} ${args.join(' ')}" failed: ${(e.stderr ?? e.message).trim()}`);
+  }
+}
+
+/**
+ * PrismNet's dataplane in this node's network namespace: one Linux bridge per tenant network holding its
+ * gateway address, and the security-group ACLs of every port as iptables rules in one chain that INPUT and
+ * FORWARD jump to, replaced atomically with iptables-restore.
+ */
+export class Dataplane {
+  private queue: Promise<unknown> = Promise.resolve();
+
+  async ensureBridge(bridge: string, gateway: string, prefix: number): Promise<void> {
+    const links = await cmd('ip', ['-j', 'link', 'show']);
+    if (!(JSON.parse(links) as Array<{ ifname: string }>).some((l) => l.ifname === bridge)) {
+      await cmd('ip', ['link', 'add', bridge, 'type', 'bridge']);
+    }
+    await cmd('ip', ['addr', 'replace', `${gateway}/${prefix}`, 'dev', bridge]);
+    await cmd('ip', ['link', 'set', bridge, 'up']);
+  }
+
+  async removeBridge(bridge: string): Promise<void> {
+    await cmd('ip', ['link', 'del', bridge]).catch(() => undefined);
+  }
+
+  /** program every port's ACLs as the desired state holds them, in rule order (first match wins) */
+  program(state: NetState): Promise<void> {
+    const next = this.queue.then(() => this.apply(state));
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
+
+  private async apply(state: NetState): Promise<void> {
+    const lines = ['*filter', `:${chain} - [0:0]`];
+    for (const port of Object.values(state.ports)) {
+      for (const sgId of port.securityGroups) {
+        for (const rule of state.securityGroups[sgId]?.rules ?? []) lines.push(ruleLine(port.ip, rule));
+      }
+    }
+    lines.push('COMMIT', '');
+    await restore(lines.join('\n'));
+    for (const hook of ['INPUT', 'FORWARD']) {
+      const present = await run('iptables', ['-w', '-C', hook, '-j', chain]).then(
+        () => true,
+        () => false,
+      );
+      if (!present) await cmd('iptables', ['-w', '-I', hook, '1', '-j', chain]);
+    }
+  }
+
+  /** the chain as the kernel holds it (iptables -S) */
+  async rules(): Promise<string[]> {
+    const out = await cmd('iptables', ['-w', '-S', chain]).catch(() => '');
+    return out.split('\n').filter((l) => l.startsWith('-A'));
+  }
+}
+
+function ruleLine(ip: string, r: AclRule): string {
+  const parts = [`-A ${chain}`, `-d ${ip}/32`, `-s ${r.remoteCidr}`];
+  if (r.protocol !== 'any') parts.push(`-p ${r.protocol}`);
+  if (r.portMin !== undefined) parts.push(`--dport ${r.portMin}${r.portMax !== undefined ? `:${r.portMax}` : ''}`);
+  parts.push('-m comment', `--comment "rule ${r.id}"`, `-j ${r.action === 'deny' ? 'DROP' : 'ACCEPT'}`);
+  return parts.join(' ');
+}
+
+function restore(input: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('iptables-restore', ['-w', '--noflush'], { stdio: ['pipe', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+    });
+    child.on('error', reject);
+    child.on('exit', (code) =>
+      code === 0 ? resolve() : reject(new Error(`iptables-restore exited ${code}: ${stderr.trim()}\n${input}`)),
+    );
+    child.stdin.end(input);
+  });
+}
