@@ -1,0 +1,11 @@
+import type { FaultCatalogue } from '../common/fault-switches.ts';
+
+/** plasmavmc's fault switches, each with the property it breaks. */
+export const plasmavmcFaults = {
+  'advertise-extra-hypervisor': {
+    breaks: 'worker registrations advertise HYPERVISOR_TYPE_KVM and nothing broader (adds HYPERVISOR_TYPE_FIRECRACKER)',
+  },
+  'lose-disk-on-restart': {
+    breaks: "a VM's disk survives a restart (the disk is recreated empty, so the web app's state is gone)",
+  },
+} satisfies FaultCatalogue;

@@ -1,0 +1,106 @@
+import { existsSync } from 'node:fs';
+import { mkdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { sleep } from '../../../helpers/retry.ts';
+import { callJson } from '../common/http-client.ts';
+import { HttpError } from '../common/http-service.ts';
+import type { ServiceEnvironment } from '../common/service-env.ts';
+import type { VmRecord } from './vm-record.ts';
+import type { VmRuntime } from './vm-runtime.ts';
+
+export interface MigrationReport {
+  vm: VmRecord;
+  from: string;
+  to: string;
+  totalMs: number;
+  /** QEMU's reported downtime of the final stop-and-copy phase */
+  downtimeMs: number | null;
+  transferredBytes: number | null;
+}
+
+interface QueryMigrate {
+  status?: string;
+  'error-desc'?: string;
+  downtime?: number;
+  ram?: { transferred?: number };
+}
+
+/** The plasmavmc API of another worker, from the cluster description. */
+export function peerUrl(env: ServiceEnvironment, node: string): string {
+  const peer = env.cluster.nodes.find((n) => n.name === node);
+  const endpoint = peer?.services.plasmavmc;
+  if (!endpoint) throw new HttpError(400, `destination "${node}" runs no plasmavmc in this cluster`);
+  return `http://${endpoint.host}:${endpoint.port}`;
+}
+
+/** Where the migration stream's unix socket lives: on the shared storage both workers see. */
+export async function migrationSocket(sharedDir: string, id: string): Promise<string> {
+  const dir = join(sharedDir, 'migrate');
+  await mkdir(dir, { recursive: true });
+  const path = join(dir, `${id}.sock`);
+  if (path.length > 100) throw new HttpError(500, `migration socket path too long for a unix socket: ${path}`);
+  await rm(path, { force: true });
+  return path;
+}
+
+/**
+ * KVM shared-storage live migration: the destination starts QEMU waiting on a unix socket on shared storage, the
+ * source streams RAM and device state through QMP `migrate`, the destination resumes the guest with the same
+ * disk, and the source quits. On failure the source resumes and the destination discards its QEMU.
+ */
+export async function migrateOut(
+  vm: VmRecord,
+  destination: string,
+  env: ServiceEnvironment,
+  runtime: VmRuntime,
+): Promise<MigrationReport> {
+  const guest = runtime.guest(vm.id);
+  if (!guest?.running || vm.state !== 'running') {
+    throw new HttpError(409, `VM ${vm.name} is ${vm.state}; only a running VM migrates`);
+  }
+  if (destination === env.node) throw new HttpError(400, `VM ${vm.name} already runs on ${env.node}`);
+  const dest = peerUrl(env, destination);
+  const started = performance.now();
+  const incoming = await callJson<{ socket: string }>('POST', `${dest}/v1/migrations/incoming`, {
+    body: { vm, source: env.node },
+    timeoutMs: 60_000,
+  });
+  let status: QueryMigrate = {};
+  try {
+    await guest.qmp.execute('migrate', { uri: `unix:${incoming.socket}` });
+    const deadline = performance.now() + 180_000;
+    for (;;) {
+      status = await guest.qmp.execute<QueryMigrate>('query-migrate');
+      if (status.status === 'completed') break;
+      if (status.status === 'failed' || status.status === 'cancelled') {
+        throw new Error(`QEMU migration ${status.status}: ${status['error-desc'] ?? 'no detail'}`);
+      }
+      if (performance.now() > deadline) throw new Error(`migration still "${status.status}" after 180000 ms`);
+      await sleep(100);
+    }
+    const moved = await callJson<VmRecord>('POST', `${dest}/v1/migrations/${vm.id}/commit`, { timeoutMs: 30_000 });
+    await runtime.discard(vm.id);
+    return {
+      vm: moved,
+      from: env.node,
+      to: destination,
+      totalMs: Math.round(performance.now() - started),
+      downtimeMs: status.downtime ?? null,
+      transferredBytes: status.ram?.transferred ?? null,
+    };
+  } catch (err) {
+    await callJson('POST', `${dest}/v1/migrations/${vm.id}/abort`, { timeoutMs: 30_000 }).catch(() => {});
+    await guest.qmp.execute('cont').catch(() => {});
+    throw new HttpError(502, `migration of ${vm.name} to ${destination} failed: ${(err as Error).message}`);
+  }
+}
+
+/** Destination side: the disk must already be on storage this worker sees (no block copy in this lab). */
+export function assertSharedDisk(vm: VmRecord, node: string): void {
+  if (!existsSync(vm.diskPath)) {
+    throw new HttpError(
+      409,
+      `disk ${vm.diskPath} of ${vm.name} is not on storage ${node} can see (shared storage required)`,
+    );
+  }
+}

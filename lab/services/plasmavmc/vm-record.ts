@@ -1,0 +1,64 @@
+import type { AcceleratorMode } from '../../../helpers/qemu-args.ts';
+import { HttpError } from '../common/http-service.ts';
+
+export type VmState = 'booting' | 'running' | 'stopped' | 'failed' | 'migrating';
+
+/** One tenant VM as plasmavmc keeps it (durable, in plasmavmc.json). */
+export interface VmRecord {
+  id: string;
+  name: string;
+  image: 'webapp';
+  memoryMiB: number;
+  diskMiB: number;
+  /** the VM's disk on shared storage (visible to every worker: what migration relies on) */
+  diskPath: string;
+  /** what the operator asked for; a restarted worker boots every VM that should run */
+  desired: 'running' | 'stopped';
+  state: VmState;
+  node: string;
+  /** the web app's port forward on this worker's address */
+  forward: { host: string; port: number; guestPort: number } | null;
+  accelerator: AcceleratorMode | null;
+  pid: number | null;
+  /** QEMU start to the guest's webapp.ready marker, last boot */
+  bootMs: number | null;
+  boots: number;
+  detail: string | null;
+  createdAt: string;
+  updatedAt: string;
+  migratedFrom: string | null;
+}
+
+export interface PlasmavmcState {
+  vms: Record<string, VmRecord>;
+}
+
+export interface CreateVmSpec {
+  name: string;
+  memoryMiB: number;
+  diskMiB: number;
+  start: boolean;
+}
+
+/** Validate POST /v1/vms; a bad field is a 400 naming it. */
+export function parseCreateVm(body: unknown): CreateVmSpec {
+  const b = (body ?? {}) as Record<string, unknown>;
+  if (typeof b.name !== 'string' || !/^[a-z][a-z0-9-]{0,39}$/.test(b.name)) {
+    throw new HttpError(400, 'name must be 1-40 characters of a-z, 0-9 and "-", starting with a letter');
+  }
+  if (b.image !== undefined && b.image !== 'webapp') throw new HttpError(400, 'image must be "webapp"');
+  const int = (key: string, fallback: number, min: number, max: number) => {
+    const v = b[key] ?? fallback;
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) {
+      throw new HttpError(400, `${key} must be an integer from ${min} to ${max}`);
+    }
+    return v;
+  };
+  if (b.start !== undefined && typeof b.start !== 'boolean') throw new HttpError(400, 'start must be a boolean');
+  return {
+    name: b.name,
+    memoryMiB: int('memoryMiB', 128, 64, 2048),
+    diskMiB: int('diskMiB', 16, 1, 1024),
+    start: b.start !== false,
+  };
+}
