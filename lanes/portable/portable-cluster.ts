@@ -36,7 +36,7 @@ export async function buildHostClosure(ctx: LaneContextWithWaits<Cluster>, confi
 
 /**
  * Restart one service on a node the way an operator does: `systemctl restart <service>.service` over SSH; a node
- * without a service manager is rebooted instead. Waits until `healthy` answers again.
+ * not booted with systemd is rebooted instead. Waits until `healthy` answers again.
  */
 export async function restartService(
   ctx: LaneContextWithWaits<Cluster>,
@@ -45,11 +45,11 @@ export async function restartService(
   healthy: () => Promise<unknown>,
 ): Promise<void> {
   const r = await node.exec(
-    `if command -v systemctl >/dev/null 2>&1; then systemctl restart ${service}.service; else exit 127; fi`,
+    `if [ -d /run/systemd/system ]; then systemctl restart ${service}.service; else exit 127; fi`,
     { timeoutMs: 120_000 },
   );
   if (r.exitCode === 127) {
-    ctx.log(`${node.name} has no systemctl: restarting ${service} by rebooting ${node.name}`);
+    ctx.log(`${node.name} is not booted with systemd: restarting ${service} by rebooting ${node.name}`);
     await node.power.restart();
   } else if (r.exitCode !== 0) {
     throw new HarnessError(`systemctl restart ${service}.service on ${node.name} failed: ${r.stderr.trim()}`);
