@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { probeAccelerator } from '../../helpers/qemu-accelerator.ts';
 import type { AcceleratorMode } from '../../helpers/qemu-args.ts';
+import { buildDiskBootImage } from '../images/baremetal-images.ts';
 import { labProbeGuest } from '../images/probe-image.ts';
 import { startRedfishEmulator } from './emulator.ts';
 import { qemuMachineBooter } from './qemu-booter.ts';
@@ -11,7 +12,9 @@ import { type RedfishSwitch, redfishSwitches } from './quirks.ts';
  * The lab BMC as a process:
  *   node lab/redfish/main.ts --state-dir DIR --username U --password-file F [--listen 127.0.0.1:0] [--tls]
  *     [--switch require-etag] [--switch require-boot-mode] [--switch reject-insert-media]
- *     [--append "ultracloud.deployer_url=..."] [--accel auto|kvm|tcg]
+ *     [--append "ultracloud.deployer_url=..."] [--accel auto|kvm|tcg] [--dmi-serial S] [--disk-serial S]
+ * The machine boots the inserted image as the lab installer and, after it, its disk through the lab's disk-boot
+ * stage (lab/images/baremetal-images.ts).
  * Prints "ULTRACLOUD_MARKER redfish.ready <url> <serial-log>" once it serves; SIGTERM powers the machine off.
  */
 const usage = (problem: string): never => {
@@ -30,6 +33,7 @@ const { values } = parseArgs({
     append: { type: 'string', default: '' },
     accel: { type: 'string', default: 'auto' },
     'dmi-serial': { type: 'string', default: 'lab-bmc-node' },
+    'disk-serial': { type: 'string', default: 'uc-bmc-root' },
   },
 });
 const stateDir = values['state-dir'] ?? usage('--state-dir is required');
@@ -55,7 +59,11 @@ const emulator = await startRedfishEmulator({
     accel,
     installerAppend: values.append,
     dmiSerial: values['dmi-serial'],
-    diskSerial: 'uc-bmc-root',
+    diskSerial: values['disk-serial'],
+    diskBoot: async () => ({
+      initrd: await buildDiskBootImage(),
+      append: `quiet ultracloud.root_serial=${values['disk-serial']}`,
+    }),
   }),
   log: (line) => process.stderr.write(`${line}\n`),
 });
