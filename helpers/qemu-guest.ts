@@ -127,7 +127,18 @@ function makeGuest(
       return running;
     },
     powerdown: async () => void (await qmp.execute('system_powerdown')),
-    reset: async () => void (await qmp.execute('system_reset')),
+    reset: async () => {
+      // With exitOnReboot a reset would end QEMU. Let this one reset the machine, including the firmware's own
+      // follow-up reset on a warm boot, then restore the action.
+      const exitOnReboot = spec.exitOnReboot ?? true;
+      if (exitOnReboot) await qmp.execute('set-action', { reboot: 'reset' });
+      const reset = qmp.waitForEvent('RESET', 10_000);
+      await qmp.execute('system_reset');
+      await reset;
+      if (!exitOnReboot) return;
+      await qmp.waitForEvent('RESET', 5_000).catch(() => {});
+      await qmp.execute('set-action', { reboot: 'shutdown' });
+    },
     pause: async () => void (await qmp.execute('stop')),
     cont: async () => void (await qmp.execute('cont')),
     quit,

@@ -47,24 +47,29 @@ export interface InstalledSystem {
 
 /** One installable system: a root file system tarball with busybox, the network modules, init and nix-agent. */
 export async function buildInstalledSystem(configuration: string, extra: Record<string, ImageFile> = {}) {
-  const inputs = ['system-init.sh', 'nix-agent.sh', 'common.sh', 'udhcpc.script'].map(script).join('\0');
+  const files: Record<string, ImageFile> = {
+    ...shared(),
+    '/usr/bin/nix-agent': { content: script('nix-agent.sh'), mode: 0o755 },
+    '/etc/acpi/PWRF/00000080': { content: '#!/bin/sh\nsync\npoweroff -f\n', mode: 0o755 },
+    ...extra,
+  };
+  const modules = [...virtioModules, 'button', 'evdev'];
+  const init = script('system-init.sh');
   const digest = createHash('sha256')
-    .update(`${configuration}\0${inputs}\0${JSON.stringify(extra)}`)
+    .update(JSON.stringify({ configuration, init, files, modules }))
     .digest('hex')
     .slice(0, 32);
   const systemId = `/nix/store/${digest}-nixos-system-${configuration}`;
   const tarball = await buildInitramfs({
     name: `system-${configuration}`,
     format: 'tar',
-    init: script('system-init.sh'),
+    init,
     files: {
-      ...shared(),
-      '/usr/bin/nix-agent': { content: script('nix-agent.sh'), mode: 0o755 },
+      ...files,
       '/etc/ultracloud/system-id': { content: `${systemId}\n` },
       [`${systemId}/configuration`]: { content: `${configuration}\n` },
-      ...extra,
     },
-    modules: virtioModules,
+    modules,
   });
   return { configuration, systemId, tarball } satisfies InstalledSystem;
 }

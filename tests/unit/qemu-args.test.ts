@@ -1,0 +1,36 @@
+import { describe, expect, test } from 'vitest';
+import { qemuArgs } from '../../helpers/qemu-args.ts';
+
+const base = { name: 'n1', kernel: '/k', serialLog: '/tmp/s.log', accel: 'tcg' as const };
+const joined = (args: string[]) => args.join(' ');
+
+describe('qemuArgs', () => {
+  test('a TCG guest with a serial disk, loopback-only SSH forward and reboot ending QEMU', () => {
+    const args = qemuArgs(
+      {
+        ...base,
+        initrd: '/i',
+        append: 'console=ttyS0 ultracloud.node_id=n1',
+        drives: [{ path: '/d.img', serial: 'uc-control-root' }],
+        hostfwd: [{ hostPort: 22231, guestPort: 22 }],
+      },
+      '/tmp/q.sock',
+    );
+    const line = joined(args);
+    expect(line).toContain('-machine q35,accel=tcg -cpu max');
+    expect(line).toContain('-initrd /i');
+    expect(args[args.indexOf('-append') + 1]).toBe('console=ttyS0 ultracloud.node_id=n1');
+    expect(line).toContain('-device virtio-blk-pci,drive=disk0,serial=uc-control-root');
+    expect(line).toContain('-netdev user,id=net0,restrict=off,hostfwd=tcp:127.0.0.1:22231-:22');
+    expect(line).toContain('-chardev file,id=serial0,path=/tmp/s.log,append=on');
+    expect(line).toContain('-qmp unix:/tmp/q.sock,server=on,wait=off');
+    expect(args).toContain('-no-reboot');
+  });
+
+  test('KVM uses the host CPU; no NIC without forwards or network; reboot can be kept', () => {
+    const line = joined(qemuArgs({ ...base, accel: 'kvm', exitOnReboot: false }, '/q'));
+    expect(line).toContain('accel=kvm -cpu host');
+    expect(line).not.toContain('-netdev');
+    expect(line).not.toContain('-no-reboot');
+  });
+});
