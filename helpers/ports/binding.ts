@@ -1,5 +1,5 @@
-import { BindingRequiredError } from '../errors.ts';
 import type { Endpoint, ServiceName } from '../../profiles/descriptor-schema.ts';
+import { BindingRequiredError } from '../errors.ts';
 
 /**
  * What a service port needs from a target: where each node's instance of a service listens. A port client built

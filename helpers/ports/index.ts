@@ -1,21 +1,21 @@
+import { type ApigatewayPort, createApigatewayPort } from './apigateway.ts';
 import type { PortBinding } from './binding.ts';
 import { type ChainfirePort, createChainfirePort } from './chainfire.ts';
 import { type CoronafsPort, createCoronafsPort } from './coronafs.ts';
 import { type CreditservicePort, createCreditservicePort } from './creditservice.ts';
-import { type DeployerPort, createDeployerPort } from './deployer.ts';
-import { type FiberlbPort, createFiberlbPort } from './fiberlb.ts';
-import { type FlaredbPort, createFlaredbPort } from './flaredb.ts';
-import { type FlashdnsPort, createFlashdnsPort } from './flashdns.ts';
-import { type FleetSchedulerPort, createFleetSchedulerPort } from './fleet-scheduler.ts';
-import { type IamPort, createIamPort } from './iam.ts';
-import { type K8shostPort, createK8shostPort } from './k8shost.ts';
-import { type LightningstorPort, createLightningstorPort } from './lightningstor.ts';
-import { type NightlightPort, createNightlightPort } from './nightlight.ts';
-import { type NixAgentPort, createNixAgentPort } from './nix-agent.ts';
-import { type NodeAgentPort, createNodeAgentPort } from './node-agent.ts';
-import { type PlasmavmcPort, createPlasmavmcPort } from './plasmavmc.ts';
-import { type PrismnetPort, createPrismnetPort } from './prismnet.ts';
-import { type ApigatewayPort, createApigatewayPort } from './apigateway.ts';
+import { createDeployerPort, type DeployerPort } from './deployer.ts';
+import { createFiberlbPort, type FiberlbPort } from './fiberlb.ts';
+import { createFlaredbPort, type FlaredbPort } from './flaredb.ts';
+import { createFlashdnsPort, type FlashdnsPort } from './flashdns.ts';
+import { createFleetSchedulerPort, type FleetSchedulerPort } from './fleet-scheduler.ts';
+import { createIamPort, type IamPort } from './iam.ts';
+import { createK8shostPort, type K8shostPort } from './k8shost.ts';
+import { createLightningstorPort, type LightningstorPort } from './lightningstor.ts';
+import { createNightlightPort, type NightlightPort } from './nightlight.ts';
+import { createNixAgentPort, type NixAgentPort } from './nix-agent.ts';
+import { createNodeAgentPort, type NodeAgentPort } from './node-agent.ts';
+import { createPlasmavmcPort, type PlasmavmcPort } from './plasmavmc.ts';
+import { createPrismnetPort, type PrismnetPort } from './prismnet.ts';
 
 /** Typed clients for every UltraCloud service, built on one target binding. */
 export interface ServicePorts {

@@ -8,7 +8,10 @@ export class HttpCallError extends HarnessError {
   readonly status: number;
   readonly body: unknown;
   constructor(method: string, url: string, status: number, body: unknown) {
-    const detail = body && typeof body === 'object' && 'error' in body ? String((body as { error: unknown }).error) : JSON.stringify(body);
+    const detail =
+      body && typeof body === 'object' && 'error' in body
+        ? String((body as { error: unknown }).error)
+        : JSON.stringify(body);
     super(`${method} ${url} answered ${status}: ${detail}`);
     this.name = 'HttpCallError';
     this.status = status;

@@ -1,4 +1,4 @@
-import { readFileSync, renameSync, writeFileSync, mkdirSync, fsyncSync, openSync, closeSync } from 'node:fs';
+import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 
 /**
