@@ -1,0 +1,49 @@
+import type { NodeHandle } from '../../helpers/node-handle.ts';
+
+/** A small HTTP server on a node that answers every request with its own name. */
+export interface HttpBackend {
+  readonly name: string;
+  readonly node: string;
+  readonly host: string;
+  readonly port: number;
+  stop(): Promise<void>;
+}
+
+/**
+ * Start busybox httpd on `node` at `bind`:`port` (default: the node's address), serving one page whose body is `name`: the lane can then tell which
+ * backend answered a request through a load balancer. The server runs in its own session so it outlives the SSH
+ * command; stop() kills exactly the process it started and removes its document root.
+ */
+export async function startHttpBackend(
+  node: NodeHandle,
+  name: string,
+  port: number,
+  bind = node.address,
+): Promise<HttpBackend> {
+  const root = `/tmp/ucp-backend-${name}`;
+  const pid = (
+    await node.succeed(
+      [
+        `mkdir -p ${root}`,
+        `printf %s ${name} > ${root}/index.html`,
+        `setsid nohup busybox httpd -f -p ${bind}:${port} -h ${root} </dev/null >/dev/null 2>&1 & echo $!`,
+      ].join(' && '),
+      { timeoutMs: 20_000 },
+    )
+  ).trim();
+  if (!/^\d+$/.test(pid)) throw new Error(`starting backend ${name} on ${node.name} printed "${pid}", not a pid`);
+  return {
+    name,
+    node: node.name,
+    host: bind,
+    port,
+    async stop() {
+      await node.succeed(`kill ${pid} 2>/dev/null; rm -rf ${root}`, { timeoutMs: 20_000 });
+    },
+  };
+}
+
+/** A TCP port from the dynamic range, different on every call and run. */
+export function randomPort(): number {
+  return 20_000 + Math.floor(Math.random() * 20_000);
+}

@@ -1,0 +1,75 @@
+import { randomInt } from 'node:crypto';
+import type { Cluster } from '../../fixtures/cluster-types.ts';
+import type { NodeHandle } from '../../helpers/node-handle.ts';
+import type { LaneContext } from '../define.ts';
+import { startHttpBackend } from './fresh-matrix-backends.ts';
+import type { Cleanup } from './fresh-matrix-cleanup.ts';
+import { holdPortAddress, httpFrom, routeToPort } from './fresh-matrix-tenant-port.ts';
+
+/** A tenant /24 unlikely to be in use by another run: 10.200-239.x.0/24. */
+export function tenantCidr(): string {
+  return `10.${randomInt(200, 240)}.${randomInt(0, 256)}.0/24`;
+}
+
+/**
+ * PrismNet security-group ACL lifecycle on real traffic: a tenant port on one worker serves HTTP to a client on
+ * the other worker; an added deny rule blocks the TCP connection; removing the rule lets it flow again.
+ */
+export async function provePrismnetAcl(ctx: LaneContext<Cluster>, cleanup: Cleanup, tag: string): Promise<void> {
+  const [worker, client] = ctx.target.withRole('worker') as [NodeHandle, NodeHandle];
+  const net = ctx.target.ports.prismnet.at(worker.name);
+  const servicePort = 8080;
+  let url = '';
+  let sg = '';
+  let body = '';
+
+  await ctx.step(`prismnet: a tenant port on ${worker.name} serves real traffic from ${client.name}`, async () => {
+    const network = await net.createNetwork(`matrix-${tag}`, tenantCidr());
+    sg = (await net.createSecurityGroup(`matrix-${tag}`)).id;
+    const port = await net.createPort(network.id, { name: `matrix-${tag}`, securityGroups: [sg] });
+    cleanup.add(`prismnet port ${port.id}`, () => net.deletePort(port.id));
+    const address = await holdPortAddress(worker, network, port);
+    cleanup.add(`address ${port.ip} on ${worker.name}`, () => address.release());
+    const backend = await startHttpBackend(worker, `matrix-${tag}-port`, servicePort, port.ip);
+    cleanup.add(`backend on ${port.ip}`, () => backend.stop());
+    cleanup.add(`route to ${port.ip} on ${client.name}`, await routeToPort(client, worker, port.ip));
+    url = `http://${port.ip}:${servicePort}/`;
+    body = backend.name;
+    await ctx.eventually(`${client.name} reaches ${url} before any ACL rule`, async () => {
+      const got = await httpFrom(client, url);
+      if (got !== body) throw new Error(`answer: ${JSON.stringify(got)}`);
+    });
+    await ctx.artifact('prismnet-port.json', { network, port, securityGroup: await net.securityGroup(sg) });
+  });
+
+  let ruleId = '';
+  await ctx.step('prismnet: an added security-group ACL rule blocks a real TCP connection', async () => {
+    const rule = await net.addRule(sg, { action: 'deny', protocol: 'tcp', portMin: servicePort });
+    ruleId = rule.id;
+    cleanup.add(`ACL rule ${rule.id}`, () => net.removeRule(sg, rule.id).catch(() => undefined));
+    const listed = (await net.securityGroup(sg)).rules.some((r) => r.id === rule.id);
+    ctx.check('the security group lists the added rule', listed);
+    const got = await httpFrom(client, url);
+    ctx.check(
+      `a TCP connection from ${client.name} to the port is blocked after the ACL rule is added`,
+      got === null,
+      `answer: ${JSON.stringify(got)}`,
+    );
+    await ctx.artifact('prismnet-dataplane-with-rule.json', await net.dataplane());
+  });
+
+  await ctx.step('prismnet: removing the ACL rule lets the same traffic flow again', async () => {
+    await net.removeRule(sg, ruleId);
+    const listed = (await net.securityGroup(sg)).rules.some((r) => r.id === ruleId);
+    ctx.check('the security group no longer lists the removed rule', !listed);
+    await ctx.eventually(
+      `a TCP connection from ${client.name} to the port flows after the ACL rule is removed`,
+      async () => {
+        const got = await httpFrom(client, url);
+        if (got !== body) throw new Error(`answer: ${JSON.stringify(got)}`);
+      },
+      { timeoutMs: 15_000 },
+    );
+    await ctx.artifact('prismnet-dataplane-after-removal.json', await net.dataplane());
+  });
+}

@@ -1,0 +1,122 @@
+import { createHash } from 'node:crypto';
+import type { Cluster } from '../../fixtures/cluster-types.ts';
+import { HttpCallError } from '../../lab/services/common/http-client.ts';
+import type { LaneContext } from '../define.ts';
+import type { Cleanup } from './fresh-matrix-cleanup.ts';
+
+const sha256 = (b: Buffer | string) => createHash('sha256').update(b).digest('hex');
+
+/** LightningStor: bucket metadata read back and updated, and an object put twice kept as two readable versions. */
+export async function proveLightningstor(ctx: LaneContext<Cluster>, tag: string): Promise<string> {
+  const store = ctx.target.ports.lightningstor;
+  const bucket = `fresh-matrix-${tag}`;
+
+  await ctx.step('lightningstor: bucket metadata is stored, read back and updated', async () => {
+    const created = await store.createBucket(bucket, { lane: 'fresh-matrix', run: tag });
+    ctx.check('the created bucket carries its metadata', created.metadata.run === tag, JSON.stringify(created));
+    await store.updateBucketMetadata(bucket, { lane: 'fresh-matrix', run: tag, stage: 'updated' });
+    const head = await store.headBucket(bucket);
+    ctx.check(
+      'the bucket metadata reads back updated',
+      head?.metadata.stage === 'updated' && head.metadata.run === tag,
+      JSON.stringify(head),
+    );
+    const listed = (await store.listBuckets()).some((b) => b.name === bucket);
+    ctx.check('the bucket is listed', listed);
+  });
+
+  await ctx.step('lightningstor: an object put twice keeps two versions, both readable by version id', async () => {
+    const key = 'matrix/state.txt';
+    const v1 = await store.putObject(bucket, key, `first ${tag}`);
+    const v2 = await store.putObject(bucket, key, `second ${tag}`);
+    ctx.check('each put returns its own version id', v1.versionId !== v2.versionId, `${v1.versionId} ${v2.versionId}`);
+    const versions = await store.listObjectVersions(bucket, key);
+    await ctx.artifact('lightningstor-object-versions.json', versions);
+    const ids = versions.map((v) => v.versionId);
+    ctx.check(
+      'both object versions are listed',
+      ids.includes(v1.versionId) && ids.includes(v2.versionId),
+      `listed: ${ids.join(', ')}`,
+    );
+    const latest = versions.filter((v) => v.isLatest).map((v) => v.versionId);
+    ctx.check('the second put is the latest version', latest.join() === v2.versionId, `latest: ${latest.join(', ')}`);
+    for (const [id, body] of [
+      [v1.versionId, `first ${tag}`],
+      [v2.versionId, `second ${tag}`],
+    ] as const) {
+      const got = await store.getObject(bucket, key, id);
+      ctx.check(
+        `object version ${id} is readable by its version id`,
+        got?.body.toString() === body,
+        got ? `read "${got.body.toString()}" as ${got.versionId}` : 'not found',
+      );
+    }
+    const current = await store.getObject(bucket, key);
+    ctx.check('a read without a version id answers the latest', current?.versionId === v2.versionId);
+  });
+  return bucket;
+}
+
+/**
+ * CoronaFS with LightningStor: a volume created, attached to a worker, written as that worker (and refused to
+ * the other), read back from the attached node, then snapshotted and exported into an object version whose content
+ * matches the volume.
+ */
+export async function proveCoronafs(ctx: LaneContext<Cluster>, cleanup: Cleanup, tag: string, bucket: string) {
+  const [attached, other] = ctx.target.withRole('worker').map((n) => n.name) as [string, string];
+  const fs = ctx.target.ports.coronafs.at(attached);
+  const volume = `fresh-matrix-${tag}`;
+  const data = `coronafs ${tag} written by ${attached}`;
+
+  await ctx.step(`coronafs: a volume written by ${attached} reads back from the attached node`, async () => {
+    await fs.createVolume(volume, 1 << 20);
+    await fs.attach(volume, attached);
+    cleanup.add(`coronafs volume ${volume} attachment`, () => fs.detach(volume, attached));
+    await fs.write(volume, attached, 4096, data);
+    const refused = await fs.write(volume, other, 0, 'intruder').then(
+      () => 'accepted',
+      (err: unknown) => (err instanceof HttpCallError ? `refused ${err.status}` : `failed: ${String(err)}`),
+    );
+    ctx.check(`a write from ${other} (not attached) is refused`, refused.startsWith('refused 4'), refused);
+    const local = (await fs.read(volume, 4096, data.length)).toString();
+    ctx.check(`the write reads back from ${attached}`, local === data, `read "${local}"`);
+    const head = (await fs.read(volume, 0, 8)).toString('hex');
+    ctx.check('the refused write left the volume untouched', head === '0'.repeat(16), `first bytes ${head}`);
+  });
+
+  await ctx.step('coronafs + lightningstor: a volume snapshot exported into an object version matches', async () => {
+    await fs.snapshot(volume, `s-${tag}`);
+    const exported = await fs.export(volume);
+    ctx.check('the export carries the sha256 of its image', sha256(exported.image) === exported.sha256);
+    const store = ctx.target.ports.lightningstor;
+    const put = await store.putObject(bucket, `volumes/${volume}.img`, exported.image);
+    const back = await store.getObject(bucket, `volumes/${volume}.img`, put.versionId);
+    ctx.check(
+      'the stored object version holds exactly the exported volume',
+      back !== null && sha256(back.body) === exported.sha256,
+      `stored ${back ? sha256(back.body) : 'nothing'}, exported ${exported.sha256}`,
+    );
+    ctx.check(
+      'the object version holds the bytes the attached node wrote',
+      back?.body.subarray(4096, 4096 + data.length).toString() === data,
+    );
+    await ctx.artifact('coronafs-volume.json', await fs.volume(volume));
+  });
+}
+
+/** The KVM-only PlasmaVMC worker contract: every worker registration advertises exactly HYPERVISOR_TYPE_KVM. */
+export async function provePlasmavmcContract(ctx: LaneContext<Cluster>): Promise<void> {
+  await ctx.step('plasmavmc: worker registrations advertise exactly HYPERVISOR_TYPE_KVM', async () => {
+    const registrations = await ctx.target.ports.plasmavmc.workers();
+    await ctx.artifact('plasmavmc-workers.json', registrations);
+    const workers = ctx.target.withRole('worker').map((n) => n.name);
+    for (const worker of workers) {
+      const hv = registrations.find((r) => r.node === worker)?.hypervisors ?? [];
+      ctx.check(
+        `${worker} advertises exactly HYPERVISOR_TYPE_KVM`,
+        hv.length === 1 && hv[0] === 'HYPERVISOR_TYPE_KVM',
+        `hypervisors: ${hv.join(', ') || '(none)'}`,
+      );
+    }
+  });
+}

@@ -1,0 +1,42 @@
+import { randomBytes } from 'node:crypto';
+import type { Cluster } from '../../fixtures/cluster-types.ts';
+import { defineLane } from '../define.ts';
+import { withCleanup } from './fresh-matrix-cleanup.ts';
+import { proveApigateway, proveCreditservice } from './fresh-matrix-credit.ts';
+import { proveFiberlb } from './fresh-matrix-fiberlb.ts';
+import { lbName, proveFlashdns } from './fresh-matrix-flashdns.ts';
+import { proveK8shostWatch } from './fresh-matrix-k8shost.ts';
+import { provePrismnetAcl } from './fresh-matrix-prismnet.ts';
+import { proveCoronafs, proveLightningstor, provePlasmavmcContract } from './fresh-matrix-storage.ts';
+
+/**
+ * The seed's fresh-matrix: the composition proof for the provider bundles prismnet + flashdns + fiberlb and
+ * plasmavmc + coronafs + lightningstor — PrismNet security-group ACL add and remove on real traffic, FiberLB Tcp
+ * plus TLS-terminated Https / TerminatedHttps listeners with drain and re-convergence, authoritative FlashDNS
+ * answers for the load balancer, LightningStor bucket metadata and object versions, the k8shost pod watch, the
+ * KVM-only PlasmaVMC worker contract, and the creditservice quota, wallet, reservation and API-gateway flows.
+ * Everything it creates carries a per-run tag and is removed at the end.
+ */
+export const freshMatrix = defineLane<Cluster>({
+  name: 'fresh-matrix',
+  group: 'publishable',
+  summary: 'composition proof for the provider, VM-hosting and add-on bundles',
+  async run(ctx) {
+    const tag = randomBytes(3).toString('hex');
+    ctx.log(`run tag ${tag}`);
+    await withCleanup(ctx, async (cleanup) => {
+      // add-on surface first: the gateway's restart-based rollout restarts its node, and undoing it runs last
+      const tenant = await proveCreditservice(ctx, tag);
+      await proveApigateway(ctx, cleanup, tenant);
+      await proveK8shostWatch(ctx, cleanup, tag);
+      // network-provider bundle: prismnet + fiberlb + flashdns
+      await provePrismnetAcl(ctx, cleanup, tag);
+      const lb = await proveFiberlb(ctx, cleanup, tag, lbName(tag).fqdn);
+      await proveFlashdns(ctx, cleanup, tag, lb);
+      // VM-hosting bundle: plasmavmc + coronafs + lightningstor
+      await provePlasmavmcContract(ctx);
+      const bucket = await proveLightningstor(ctx, tag);
+      await proveCoronafs(ctx, cleanup, tag, bucket);
+    });
+  },
+});
