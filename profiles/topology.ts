@@ -47,7 +47,8 @@ export const harnessTopology: Topology = parseOrExplain(
     },
     { name: 'node02', role: 'control-plane', services: [...controlPlane] },
     { name: 'node03', role: 'control-plane', services: [...controlPlane] },
-    { name: 'node04', role: 'worker', services: [...worker] },
+    // node04 also carries a standby chainfire: the temporary learner of chainfire-live-membership-proof
+    { name: 'node04', role: 'worker', services: [...worker, 'chainfire'] },
     { name: 'node05', role: 'worker', services: [...worker] },
     {
       name: 'node06',

@@ -18,7 +18,8 @@ in
   netboot-control-plane = { role = "control-plane"; profile = "ha-control-plane"; services = controlPlane; };
 
   # the rest of the six-node harness topology
-  node04 = { role = "worker"; profile = "vm-cluster"; services = worker; };
+  # node04 also carries a standby chainfire: the temporary learner of chainfire-live-membership-proof
+  node04 = { role = "worker"; profile = "vm-cluster"; services = worker ++ [ "chainfire" ]; };
   node05 = { role = "worker"; profile = "vm-cluster"; services = worker; };
   node06 = { role = "gateway"; profile = "vm-cluster"; services = gateway; };
 
