@@ -3,6 +3,7 @@ import { openSync } from 'node:fs';
 import { request } from 'node:http';
 import { join } from 'node:path';
 import { projectRoot } from '../helpers/proof-root.ts';
+import { ApiError } from './controller-api.ts';
 import type { NodeConfig } from './node/node-config.ts';
 import { nodePaths } from './node/node-config.ts';
 
@@ -99,7 +100,7 @@ export class ControllerNode {
           const text = Buffer.concat(chunks).toString('utf8');
           const body = text ? JSON.parse(text) : null;
           if ((res.statusCode ?? 500) >= 300)
-            reject(new Error(`${this.config.node} supervisor: ${body?.error ?? text}`));
+            reject(new ApiError(res.statusCode ?? 500, `${this.config.node} supervisor: ${body?.error ?? text}`));
           else resolve(body as T);
         });
       });

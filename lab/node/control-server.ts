@@ -30,7 +30,9 @@ export async function startControlServer(socketPath: string, h: ControlHandlers)
         }
         send(404, { error: `no route for ${req.method} ${url}` });
       } catch (err) {
-        send(400, { error: err instanceof Error ? err.message : String(err) });
+        send(err instanceof Error && /runs no service/.test(err.message) ? 404 : 400, {
+          error: err instanceof Error ? err.message : String(err),
+        });
       }
     })();
   });

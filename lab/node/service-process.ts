@@ -29,12 +29,21 @@ export class ServiceProcess {
   private exited: Promise<void> = Promise.resolve();
   private restartTimer: NodeJS.Timeout | null = null;
   private readonly onReady: () => void;
+  private readonly readyProbe: ((service: ServiceProcess) => void) | undefined;
 
-  constructor(config: ServiceConfig, console: NodeConsole, logPath: string, onReady: () => void) {
+  /** readyProbe: readiness by other means than a marker, run after every start (it calls markReady) */
+  constructor(
+    config: ServiceConfig,
+    console: NodeConsole,
+    logPath: string,
+    onReady: () => void,
+    readyProbe?: (service: ServiceProcess) => void,
+  ) {
     this.config = config;
     this.console = console;
     this.log = createWriteStream(logPath, { flags: 'a' });
     this.onReady = onReady;
+    this.readyProbe = readyProbe;
   }
 
   get ready(): boolean {
@@ -69,6 +78,7 @@ export class ServiceProcess {
         }
       });
     };
+    this.readyProbe?.(this);
     if (child.stdout) follow(child.stdout, 'out');
     if (child.stderr) follow(child.stderr, 'err');
     this.exited = new Promise((resolve) => {

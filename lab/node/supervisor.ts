@@ -46,6 +46,7 @@ const sshd = new ServiceProcess(
   console,
   join(paths.logs, 'sshd.log'),
   checkReady,
+  probePort,
 );
 const services = [
   sshd,
@@ -56,7 +57,6 @@ const services = [
 ];
 
 for (const s of services) s.start();
-probeSshd();
 
 let stopping: Promise<void> | null = null;
 const shutdown = () => {
@@ -86,13 +86,15 @@ await startControlServer(config.controlSocket, {
   shutdown: () => shutdown(),
 });
 
-function probeSshd(): void {
-  const [host, port] = sshd.config.listen.split(':') as [string, string];
+/** ready once the service's port accepts a connection (sshd prints no marker); gives up when it exits */
+function probePort(service: ServiceProcess): void {
+  const [host, port] = service.config.listen.split(':') as [string, string];
   const attempt = () => {
+    if (service.status().state !== 'starting') return;
     const sock = connect({ host, port: Number(port) });
     sock.once('connect', () => {
       sock.destroy();
-      sshd.markReady();
+      service.markReady();
     });
     sock.once('error', () => {
       sock.destroy();
