@@ -40,3 +40,38 @@ export async function httpFrom(client: NodeHandle, url: string, seconds = 4): Pr
   const r = await client.exec(`timeout ${seconds} busybox wget -q -O - ${url}`, { timeoutMs: (seconds + 15) * 1000 });
   return r.exitCode === 0 ? r.stdout.trim() : null;
 }
+
+/** One HTTP POST of `data` over a fresh TCP connection from `client`: the body, or null when it failed. */
+export async function httpPostFrom(
+  client: NodeHandle,
+  url: string,
+  data: string,
+  seconds = 15,
+): Promise<string | null> {
+  if (!/^[\w .:-]*$/.test(data)) throw new Error(`post data "${data}" must be plain words`);
+  const r = await client.exec(`timeout ${seconds} busybox wget -q -O - --post-data '${data}' ${url}`, {
+    timeoutMs: (seconds + 15) * 1000,
+  });
+  return r.exitCode === 0 ? r.stdout.trim() : null;
+}
+
+/**
+ * Carry TCP connections to `ip`:`port` on the worker to the guest's forward there: the guest's interface on its
+ * PrismNet port, for a hypervisor whose guest networking ends at a host forward. stop() ends exactly this relay.
+ */
+export async function attachPortToForward(
+  worker: NodeHandle,
+  ip: string,
+  port: number,
+  forward: { host: string; port: number },
+): Promise<{ stop(): Promise<void> }> {
+  const pid = (
+    await worker.succeed(
+      `setsid nohup socat TCP-LISTEN:${port},bind=${ip},reuseaddr,fork TCP:${forward.host}:${forward.port} ` +
+        '</dev/null >/dev/null 2>&1 & echo $!',
+      { timeoutMs: 20_000 },
+    )
+  ).trim();
+  if (!/^\d+$/.test(pid)) throw new Error(`starting the relay on ${worker.name} printed "${pid}", not a pid`);
+  return { stop: async () => void (await worker.exec(`kill ${pid}`)) };
+}
