@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { HarnessError } from '../../helpers/errors.ts';
 import { workRoot } from '../../helpers/proof-root.ts';
-import { hardwareSmokeLane, type HardwareSmokePhase } from '../../lanes/baremetal/hardware-smoke.ts';
-import { inputVariables as v, readHardwareSmokeInputs } from '../../lanes/baremetal/hardware-smoke-inputs.ts';
+import { type HardwareSmokePhase, hardwareSmokeLane } from '../../lanes/baremetal/hardware-smoke.ts';
+import { readHardwareSmokeInputs, inputVariables as v } from '../../lanes/baremetal/hardware-smoke-inputs.ts';
 import { runLane } from '../../lanes/run-lane.ts';
 import { parseCommandArgs, UsageError } from '../usage.ts';
 
