@@ -102,13 +102,14 @@ async function status(argv: string[]): Promise<number> {
   if (values.json) {
     process.stdout.write(`${JSON.stringify({ labId: state.labId, subnet: state.subnet, nodes: report }, null, 2)}\n`);
   } else {
-    process.stdout.write(`cluster ${state.labId} on ${state.subnet}\n`);
+    const lines = [`cluster ${state.labId} on ${state.subnet}`];
     for (const n of report) {
       const svc = Object.entries(n.services).map(([k, v]) => `${k}=${v}`);
-      process.stdout.write(
-        `${n.name.padEnd(8)} ${n.role.padEnd(14)} ${n.address.padEnd(15)} ${n.state.padEnd(8)} ${svc.join(' ')}\n`,
+      lines.push(
+        `${n.name.padEnd(8)} ${n.role.padEnd(14)} ${n.address.padEnd(15)} ${n.state.padEnd(8)} ${svc.join(' ')}`,
       );
     }
+    process.stdout.write(`${lines.join('\n')}\n`);
   }
   return 0;
 }
