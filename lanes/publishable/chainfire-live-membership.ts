@@ -59,8 +59,10 @@ export const chainfireLiveMembership = defineLane<Cluster>({
 
     await ctx.step(`add a temporary learner on ${temporary}`, async () => {
       await cf.addLearner(temporary);
-      const learner = (await cf.members()).find((m) => m.name === temporary);
-      ctx.check(`${temporary} joined as a learner`, learner?.isLearner === true, JSON.stringify(learner ?? null));
+      await ctx.eventually(`${temporary} is listed as a learner`, async () => {
+        const learner = (await cf.members()).find((m) => m.name === temporary);
+        if (learner?.isLearner !== true) throw new Error(`member entry: ${JSON.stringify(learner ?? null)}`);
+      });
     });
 
     await ctx.step('the learner catches up from its local replica', async () => {
