@@ -1,0 +1,39 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+
+const root = resolve(import.meta.dirname, '../..');
+const work = mkdtempSync(join(tmpdir(), 'ucp-cluster-cli-'));
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+function ucproof(...args: string[]) {
+  const r = spawnSync(process.execPath, [join(root, 'cli/main.ts'), 'cluster', ...args], {
+    encoding: 'utf8',
+    env: { ...process.env, ULTRACLOUD_WORK_ROOT: work },
+  });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+describe('ucproof cluster arguments', () => {
+  it.each([
+    [['bogus'], 'unknown subcommand "bogus"'],
+    [[], 'missing subcommand'],
+    [['logs'], 'usage: ucproof cluster logs NODE'],
+    [['ssh'], 'usage: ucproof cluster ssh NODE [-- CMD]'],
+    [['status', '--colour'], "Unknown option '--colour'"],
+    [['stop', '--', 'x'], '"--" is only for "ssh NODE -- CMD"'],
+  ])('%j exits 2 naming the problem', (args, message) => {
+    const r = ucproof(...args);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(message);
+  });
+
+  it('says so when no cluster is up', () => {
+    const r = ucproof('status', '--json');
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain("no cluster is up (start one with 'ucproof cluster up')");
+    expect(ucproof('stop')).toMatchObject({ code: 0, stdout: 'no cluster is up\n' });
+  });
+});
