@@ -28,10 +28,10 @@ describe('deployer lab service', () => {
       install_plan: controlPlanePlan,
       desired_system: { target_system: '/nix/store/aaaa-nixos-system-cp' },
     });
-  });
+  }, 60_000);
   afterAll(async () => {
     await svc?.dispose();
-  });
+  }, 60_000);
 
   it('answers phone-home with the install plan only for the bootstrap token, and never logs the token', async () => {
     await deployer.preregister({ node_id: serial, node_class: 'control-plane', hostname: 'cp-1' });

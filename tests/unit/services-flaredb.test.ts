@@ -11,10 +11,10 @@ describe('flaredb lab service', () => {
     svc = await LabServiceProcess.start({ service: 'flaredb' });
     db = createFlaredbPort(svc.binding());
     await db.migrate('001-tenants', ['CREATE TABLE tenants (id INTEGER PRIMARY KEY, name TEXT NOT NULL)']);
-  });
+  }, 60_000);
   afterAll(async () => {
     await svc?.dispose();
-  });
+  }, 60_000);
 
   it('keeps committed rows across a restart and a SIGKILL', async () => {
     await db.execute('INSERT INTO tenants (name) VALUES (?)', ['alpha']);

@@ -10,10 +10,10 @@ describe('fleet-scheduler lab service (with node-agents on node04 and node05)', 
 
   beforeAll(async () => {
     lab = await startFleetServices();
-  });
+  }, 60_000);
   afterAll(async () => {
     await lab?.dispose();
-  });
+  }, 60_000);
 
   const nodeState = async (name: string) => (await lab.fleet.nodes()).find((n) => n.name === name)?.state;
 
@@ -78,7 +78,7 @@ describe('fleet-scheduler lab service (with node-agents on node04 and node05)', 
   it('fault ignore-node-loss keeps replicas assigned to a dead node', async () => {
     await lab.scheduler.setFaults({ 'ignore-node-loss': true });
     await lab.agents.node05.kill();
-    await sleep(2_500);
+    await sleep(3_500);
     expect(await nodeState('node05')).toBe('active');
     expect((await lab.fleet.placements()).instances.filter((p) => p.node === 'node05')).toHaveLength(1);
     await lab.scheduler.setFaults({});

@@ -19,10 +19,10 @@ describe('iam lab service', () => {
     iam = createIamPort(svc.binding());
     admin = await iam.bootstrap();
     adminToken = (await iam.issueToken(admin.principal, admin.secret)).token;
-  });
+  }, 60_000);
   afterAll(async () => {
     await svc?.dispose();
-  });
+  }, 60_000);
 
   it('bootstraps the first admin once, and its secret is redacted from logs', async () => {
     await expect(iam.bootstrap()).rejects.toThrow(/409.*bootstrap already done/);

@@ -58,12 +58,12 @@ describe('nix-agent lab service', () => {
     agent = createNixAgentPort(agentSvc.binding());
     await deployer.putClass('control-plane', { install_plan: plan });
     await deployer.preregister({ node_id: 'node01', node_class: 'control-plane' });
-  });
+  }, 60_000);
   afterAll(async () => {
     await agentSvc?.dispose();
     await deployerSvc?.dispose();
     await rm(store, { recursive: true, force: true });
-  });
+  }, 60_000);
 
   it('activates a host-built closure published by the deployer without building, and reports active', async () => {
     const a = await closure('aaaa');

@@ -21,14 +21,14 @@ describe('node-agent lab service (with fleet-scheduler)', () => {
   let node04: NodeAgentPort;
 
   beforeAll(async () => {
-    lab = await startFleetServices(4_000);
+    lab = await startFleetServices(8_000);
     node04 = lab.nodeAgent.at('node04');
     await lab.fleet.putService('api', { replicas: 2 });
     await waitForSpread(lab.fleet, 'api', { node04: 1, node05: 1 });
-  });
+  }, 60_000);
   afterAll(async () => {
     await lab?.dispose();
-  });
+  }, 60_000);
 
   const only = async () => {
     const { instances } = await node04.instances();
@@ -91,7 +91,7 @@ describe('node-agent lab service (with fleet-scheduler)', () => {
     await eventually(
       async () => expect((await lab.fleet.nodes()).find((n) => n.name === 'node04')?.state).toBe('lost'),
       {
-        timeoutMs: 10_000,
+        timeoutMs: 20_000,
       },
     );
     await lab.agents.node04.setFaults({});

@@ -18,7 +18,7 @@ export interface FleetServices {
   dispose(): Promise<void>;
 }
 
-export async function startFleetServices(nodeTimeoutMs = 1500): Promise<FleetServices> {
+export async function startFleetServices(nodeTimeoutMs = 2500): Promise<FleetServices> {
   const scheduler = await LabServiceProcess.start({
     service: 'fleet-scheduler',
     env: { UCP_FLEET_NODE_TIMEOUT_MS: String(nodeTimeoutMs), UCP_FLEET_TICK_MS: '100' },
