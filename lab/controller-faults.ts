@@ -11,6 +11,7 @@ import { nodePaths } from './node/node-config.ts';
 /** The per-node, per-service fault files (UCP_FAULTS_FILE) the services read on every request. */
 export class ControllerFaults {
   private readonly nodes: NodeConfig[];
+  private queue: Promise<void> = Promise.resolve();
 
   constructor(nodes: NodeConfig[]) {
     this.nodes = nodes;
@@ -68,9 +69,14 @@ export class ControllerFaults {
     }
   }
 
-  private async update(node: NodeConfig, service: string, mutate: (m: Record<string, boolean>) => void): Promise<void> {
-    const m = this.read(node, service);
-    mutate(m);
-    await writeFileAtomic(this.fileOf(node, service), JSON.stringify(m));
+  /** read-modify-write of one faults file; updates are serialized so concurrent requests never lose a switch */
+  private update(node: NodeConfig, service: string, mutate: (m: Record<string, boolean>) => void): Promise<void> {
+    const next = this.queue.then(async () => {
+      const m = this.read(node, service);
+      mutate(m);
+      await writeFileAtomic(this.fileOf(node, service), JSON.stringify(m));
+    });
+    this.queue = next.catch(() => undefined);
+    return next;
   }
 }

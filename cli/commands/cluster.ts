@@ -4,7 +4,7 @@ import { HarnessError } from '../../helpers/errors.ts';
 import { workRoot } from '../../helpers/proof-root.ts';
 import { sshConnect, sshExec } from '../../helpers/ssh.ts';
 import { clearCurrentLab, currentLab, setCurrentLab } from '../../lab/cluster/current-lab.ts';
-import { findLab } from '../../lab/cluster/lab-registry.ts';
+import { findLab, processAlive } from '../../lab/cluster/lab-registry.ts';
 import type { LabState } from '../../lab/cluster/lab-spec.ts';
 import { removeStaleLabs } from '../../lab/cluster/stale-labs.ts';
 import { bootLab, labNodes, stopController } from '../../lab/cluster/start-lab.ts';
@@ -172,7 +172,11 @@ async function clean(argv: string[]): Promise<number> {
       if (/^[0-9a-f]{6}$/.test(name) && name !== live && !findLab(name)) {
         rmSync(path, { recursive: true, force: true });
         removed.push(name);
-      } else if (/^(spec|controller)-.*\.(json|log)$/.test(name)) rmSync(path, { force: true });
+      } else {
+        // spec-<ms>-<pid>.json / controller-<ms>-<pid>.log of a lab whose starter has exited
+        const starter = /^(?:spec|controller)-\d+-(\d+)\.(?:json|log)$/.exec(name)?.[1];
+        if (starter && !processAlive(Number(starter))) rmSync(path, { force: true });
+      }
     }
   }
   if (!live) clearCurrentLab();
