@@ -47,13 +47,12 @@ export const portableControlPlaneRegressions = defineLane<RegressionTarget>({
   },
 });
 
-/** run another lane as one step of this one; its artifacts go under <lane>/ in this proof root */
+/** run another lane as one step of this one; its artifacts (and scope contract) go under <lane>/ in this proof root */
 function compose<C>(ctx: LaneContextWithWaits<RegressionTarget>, lane: Lane<C>, target: C): Promise<void> {
-  return ctx.step(lane.name, () =>
-    lane.run({
-      ...ctx,
-      target,
-      artifact: (name, content) => ctx.artifact(`${lane.name}/${name}`, content),
-    } as LaneContextWithWaits<C>),
-  );
+  const artifact = (name: string, content: string | Uint8Array | object) =>
+    ctx.artifact(`${lane.name}/${name}`, content);
+  return ctx.step(lane.name, async () => {
+    if (lane.scopeContract) await artifact('scope-fixed-contract.json', lane.scopeContract);
+    await lane.run({ ...ctx, target, artifact } as LaneContextWithWaits<C>);
+  });
 }
