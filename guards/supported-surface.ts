@@ -1,13 +1,14 @@
-import { readFileSync } from 'node:fs';
 import { type GuardPaths, monorepoGuardPaths } from '../profiles/guard-paths.ts';
 import { cargoWorkspaceMembers } from './cargo-workspace-members.ts';
 import { compileDirPrefixes, compileGlobs } from './glob.ts';
+import { FastFileReader } from './read-file-fast.ts';
 import { inRanges, rustTestModuleLines } from './rust-test-modules.ts';
 import {
   completenessMarkers,
   helperPattern,
   type SurfaceRuleId,
   serverStubs,
+  toPrefilter,
   toRegExp,
   unfinishedWording,
 } from './surface-rules.ts';
@@ -33,7 +34,7 @@ interface Classified {
  * supported-surface-guard: unfinished wording in docs and harness files, stub responses in shipped server code,
  * completeness markers in the supported provider/backend servers, archived helpers in the default product
  * surface. One walk prunes subtrees no path glob can reach; a file is read only when its path makes it a
- * candidate, and examined line by line only when one combined regex finds something in it.
+ * candidate, and examined line by line only when one combined regex of the rules' anchors finds one in it.
  */
 export function scanSupportedSurface(root: string, paths: GuardPaths = monorepoGuardPaths): SurfaceFinding[] {
   const wording = compileGlobs([...paths.docs, ...paths.harness]);
@@ -60,10 +61,8 @@ export function scanSupportedSurface(root: string, paths: GuardPaths = monorepoG
       cargo: cargo.test(rel),
     };
   };
-  const candidates = walkFiles(root, {
-    descend: compileDirPrefixes(all),
-    accept: (rel) => Object.values(classify(rel)).some(Boolean),
-  });
+  const anyPath = compileGlobs(all);
+  const candidates = walkFiles(root, { descend: compileDirPrefixes(all), accept: (rel) => anyPath.test(rel) });
 
   const helpers = paths.archivedHelpers.map(helperPattern);
   const rules = {
@@ -72,13 +71,16 @@ export function scanSupportedSurface(root: string, paths: GuardPaths = monorepoG
     completeness: toRegExp(completenessMarkers),
     helper: toRegExp(helpers),
   };
-  const prefilter = toRegExp([...unfinishedWording, ...serverStubs, ...completenessMarkers, ...helpers]);
+  const prefilter = toPrefilter([...unfinishedWording, ...serverStubs, ...completenessMarkers, ...helpers]);
+  const reader = new FastFileReader();
 
   const findings: SurfaceFinding[] = [];
   for (const file of candidates) {
-    const content = readFileSync(`${root}/${file}`, 'utf8');
-    if (!prefilter.test(content)) continue;
     const kind = classify(file);
+    if (!(kind.wording || kind.stub || kind.completeness || kind.flake || kind.cargo)) continue;
+    const bytes = reader.read(`${root}/${file}`);
+    if (!prefilter.test(bytes.toString('latin1'))) continue;
+    const content = bytes.toString('utf8');
     const lines = content.split('\n');
     const testLines = file.endsWith('.rs') && (kind.stub || kind.completeness) ? rustTestModuleLines(content) : [];
     const add = (rule: SurfaceRuleId, line: number) =>

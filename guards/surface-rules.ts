@@ -9,46 +9,57 @@ export interface SurfacePattern {
   /** valid both as a JavaScript RegExp and as a POSIX ERE (GNU grep: `\b` allowed) */
   readonly source: string;
   readonly ignoreCase?: boolean;
+  /** a lower-case literal every match contains (case-insensitively): the prefilter looks only for anchors */
+  readonly anchor: string;
 }
 
 /** Wording that says a published surface is not finished. */
 export const unfinishedWording: readonly SurfacePattern[] = [
-  { source: 'coming soon', ignoreCase: true },
-  { source: 'not yet implemented', ignoreCase: true },
-  { source: 'not implemented yet', ignoreCase: true },
-  { source: 'work in progress', ignoreCase: true },
-  { source: 'under construction', ignoreCase: true },
-  { source: '\\bTBD\\b' },
-  { source: '\\bWIP\\b' },
+  { source: 'coming soon', ignoreCase: true, anchor: 'coming soon' },
+  { source: 'not yet implemented', ignoreCase: true, anchor: 'implemented' },
+  { source: 'not implemented yet', ignoreCase: true, anchor: 'implemented' },
+  { source: 'work in progress', ignoreCase: true, anchor: 'work in progress' },
+  { source: 'under construction', ignoreCase: true, anchor: 'under construction' },
+  { source: '\\bTBD\\b', anchor: 'tbd' },
+  { source: '\\bWIP\\b', anchor: 'wip' },
 ];
 
 /** Intentional stub responses in shipped server code. */
 export const serverStubs: readonly SurfacePattern[] = [
-  { source: 'Status::unimplemented' },
-  { source: 'Code::Unimplemented' },
-  { source: 'StatusCode::NOT_IMPLEMENTED' },
-  { source: '\\bunimplemented!' },
-  { source: '\\btodo!' },
-  { source: '"[^"]*not (yet )?implemented[^"]*"', ignoreCase: true },
-  { source: "'[^']*not (yet )?implemented[^']*'", ignoreCase: true },
+  { source: 'Status::unimplemented', anchor: 'implemented' },
+  { source: 'Code::Unimplemented', anchor: 'implemented' },
+  { source: 'StatusCode::NOT_IMPLEMENTED', anchor: 'implemented' },
+  { source: '\\bunimplemented!', anchor: 'implemented' },
+  { source: '\\btodo!', anchor: 'todo' },
+  { source: '"[^"]*not (yet )?implemented[^"]*"', ignoreCase: true, anchor: 'implemented' },
+  { source: "'[^']*not (yet )?implemented[^']*'", ignoreCase: true, anchor: 'implemented' },
 ];
 
 /** High-signal completeness markers in the supported provider/backend servers. */
 export const completenessMarkers: readonly SurfacePattern[] = [
-  { source: '\\bTODO:' },
-  { source: '\\bFIXME\\b' },
-  { source: 'best-effort', ignoreCase: true },
+  { source: '\\bTODO:', anchor: 'todo' },
+  { source: '\\bFIXME\\b', anchor: 'fixme' },
+  { source: 'best-effort', ignoreCase: true, anchor: 'best-effort' },
 ];
 
 /** A name as a whole token: not part of a longer name such as `netboot-worker-old`. */
 export function helperPattern(name: string): SurfacePattern {
   const escaped = name.replace(/[\\^$.|?*+()[\]{}]/g, '\\$&');
-  return { source: `(^|[^A-Za-z0-9_-])${escaped}([^A-Za-z0-9_-]|$)` };
+  return { source: `(^|[^A-Za-z0-9_-])${escaped}([^A-Za-z0-9_-]|$)`, anchor: name.toLowerCase() };
 }
 
 export function toRegExp(patterns: readonly SurfacePattern[], global = false): RegExp {
   const parts = patterns.map((p) => (p.ignoreCase ? `(?i:${p.source})` : `(?:${p.source})`));
   return new RegExp(parts.join('|'), global ? 'gm' : 'm');
+}
+
+/**
+ * One case-insensitive regex of the patterns' anchors: a cheap test that a text may match one of the patterns
+ * (a text without any anchor matches none of them).
+ */
+export function toPrefilter(patterns: readonly SurfacePattern[]): RegExp {
+  const anchors = [...new Set(patterns.map((p) => p.anchor))];
+  return new RegExp(anchors.map((a) => a.replace(/[\\^$.|?*+()[\]{}]/g, '\\$&')).join('|'), 'i');
 }
 
 /** The same patterns as one POSIX ERE for `grep -E`. */

@@ -2,7 +2,16 @@ import { describe, expect, it } from 'vitest';
 import { cargoWorkspaceMembers } from '../../guards/cargo-workspace-members.ts';
 import { compileDirPrefixes, compileGlobs } from '../../guards/glob.ts';
 import { rustTestModuleLines } from '../../guards/rust-test-modules.ts';
-import { toExtendedRegex, toRegExp, unfinishedWording } from '../../guards/surface-rules.ts';
+import {
+  completenessMarkers,
+  helperPattern,
+  serverStubs,
+  toExtendedRegex,
+  toPrefilter,
+  toRegExp,
+  unfinishedWording,
+} from '../../guards/surface-rules.ts';
+import { archivedHelpers } from '../../profiles/guard-paths.ts';
 
 describe('globs', () => {
   const server = compileGlobs(['*/crates/*-server/src/**/*.rs', 'docs/**/*.{md,txt}']);
@@ -76,5 +85,38 @@ describe('rule patterns', () => {
     expect(js.test('status: TBD')).toBe(true);
     expect(js.test('TBDX')).toBe(false);
     expect(toExtendedRegex(unfinishedWording)).toContain('[cC][oO][mM][iI][nN][gG] [sS][oO][oO][nN]');
+  });
+});
+
+describe('the anchor prefilter', () => {
+  const helpers = archivedHelpers.map(helperPattern);
+  const all = [...unfinishedWording, ...serverStubs, ...completenessMarkers, ...helpers];
+  const prefilter = toPrefilter(all);
+  it.each([
+    'Coming soon: bare-metal',
+    'NOT YET IMPLEMENTED',
+    'a work in progress',
+    'Under Construction',
+    'owner: TBD',
+    'WIP',
+    'Err(Status::unimplemented("x"))',
+    'Status::new(Code::Unimplemented, "x")',
+    'StatusCode::NOT_IMPLEMENTED',
+    'unimplemented!()',
+    'todo!("later")',
+    'reply("method not implemented")',
+    "reply('not yet implemented')",
+    '// TODO: later',
+    '// FIXME',
+    'Best-Effort cleanup',
+    'nixosConfigurations.netboot-worker',
+    '"k8shost/crates/k8shost-controllers"',
+  ])('lets every text a rule matches through: %s', (text) => {
+    expect(toRegExp(all).test(text)).toBe(true);
+    expect(prefilter.test(text)).toBe(true);
+  });
+
+  it('rejects ordinary code', () => {
+    expect(prefilter.test('pub async fn handle(store: &Store) -> Result<Vec<u8>, Error> { Ok(vec![]) }')).toBe(false);
   });
 });
