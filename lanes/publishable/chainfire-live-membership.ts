@@ -59,8 +59,12 @@ export const chainfireLiveMembership = defineLane<Cluster>({
 
     await ctx.step(`add a temporary learner on ${temporary}`, async () => {
       await cf.addLearner(temporary);
+      // a new member has no name until it first talks to the cluster: find it by its peer address
+      const address = ctx.target.node(temporary).address;
       await ctx.eventually(`${temporary} is listed as a learner`, async () => {
-        const learner = (await cf.members()).find((m) => m.name === temporary);
+        const learner = (await cf.members()).find(
+          (m) => m.name === temporary || m.peerUrls.some((u) => new URL(u).hostname === address),
+        );
         if (learner?.isLearner !== true) throw new Error(`member entry: ${JSON.stringify(learner ?? null)}`);
       });
     });

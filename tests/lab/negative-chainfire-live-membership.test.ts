@@ -1,0 +1,31 @@
+import { describe, expect, it } from 'vitest';
+import { runLaneWithFaults } from '../../fixtures/negative-lane.ts';
+import { chainfireLiveMembership } from '../../lanes/publishable/chainfire-live-membership.ts';
+
+describe('chainfire-live-membership-proof catches a broken ChainFire', () => {
+  it('fails at the catch-up step when the learner never catches up', { timeout: 240_000 }, async () => {
+    const result = await runLaneWithFaults(chainfireLiveMembership, {
+      faults: ['chainfire:learner-never-catches-up@node04'],
+      services: ['chainfire'],
+    });
+    expect(result.status, JSON.stringify(result.failure)).toBe('failed');
+    expect(result.failure?.kind, result.failure?.message).toBe('property');
+    expect(result.failure?.stepPath, result.failure?.message).toEqual([
+      'chainfire-live-membership-proof',
+      'the learner catches up from its local replica',
+    ]);
+    expect(result.failure?.property, result.failure?.message).toMatch(
+      /^node04 serves "v2-learner" from its local replica/,
+    );
+  });
+
+  it('fails at the leader transfer when the transfer is a no-op', { timeout: 240_000 }, async () => {
+    const result = await runLaneWithFaults(chainfireLiveMembership, {
+      faults: ['chainfire:leader-transfer-noop'],
+      services: ['chainfire'],
+    });
+    expect(result.status, JSON.stringify(result.failure)).toBe('failed');
+    expect(result.failure?.stepPath.at(-1), result.failure?.message).toBe('transfer leadership live to another voter');
+    expect(result.failure?.property, result.failure?.message).toMatch(/^leadership moved from node0\d to node0\d$/);
+  });
+});
