@@ -26,14 +26,14 @@ in
   # bare-metal bootstrap
   ultracloud-iso = {
     role = "installer";
-    profile = "baremetal";
+    profile = "bare-metal-bootstrap";
     services = [ ];
     components = [ "first-boot-automation" "install-target" ];
   };
   baremetal-qemu-control-plane = {
     role = "control-plane";
-    profile = "baremetal";
+    profile = "bare-metal-bootstrap";
     services = [ "chainfire" "flaredb" "iam" "deployer" "nix-agent" ];
   };
-  baremetal-qemu-worker = { role = "worker"; profile = "baremetal"; services = [ "nix-agent" "node-agent" ]; };
+  baremetal-qemu-worker = { role = "worker"; profile = "bare-metal-bootstrap"; services = [ "nix-agent" "node-agent" ]; };
 }
