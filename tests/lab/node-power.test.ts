@@ -1,8 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import { labControl, useCluster, useClusterInfo } from '../../fixtures/cluster.ts';
+import { waitForMarkers } from '../../helpers/markers.ts';
 import { eventually } from '../../helpers/retry.ts';
-import { waitForMarkers } from '../../helpers/wait-for-markers.ts';
 
 const bootsOf = async (path: string, node: string) =>
   (await readFile(path, 'utf8')).split('\n').filter((l) => l.startsWith(`ULTRACLOUD_MARKER node.boot.${node}`)).length;
