@@ -83,6 +83,7 @@ ensure_guest_kernel() {
   [ -f "$dir/vmlinuz" ] && [ -d "$dir/modules" ] && return 0
   log "fetching a Debian kernel image for lab guests"
   local tmp; tmp="$(mktemp -d)"
+  chmod 755 "$tmp"  # apt downloads as the _apt user
   local pkg
   pkg="$(apt-cache depends linux-image-amd64 2>/dev/null | awk '/Depends: linux-image-[0-9]/{print $2; exit}')"
   if [ -z "$pkg" ]; then
