@@ -1,4 +1,5 @@
-import { readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -6,6 +7,8 @@ import { runBuildGuards } from '../../guards/canonical-profile-build.ts';
 import { runEvalGuards } from '../../guards/canonical-profile-eval.ts';
 import { selectFlake } from '../../guards/nix-command.ts';
 import { projectRoot } from '../../helpers/proof-root.ts';
+import { canonicalProfileEvalGuards } from '../../lanes/guards/canonical-profile-eval-guards.ts';
+import { runLane } from '../../lanes/run-lane.ts';
 import { evalGuardExpressions, toplevelOf } from '../../profiles/canonical-attributes.ts';
 import { copyReferenceFlake, patchFile } from './fixtures/guards/flake-copy.ts';
 
@@ -89,5 +92,23 @@ describe('profile guards against a broken copy of the reference flake', () => {
     expect(broken.exitCode).toBe(1);
     expect(broken.stdout).toContain('FAIL nixosConfigurations.ultracloud-iso.config.system.build.toplevel');
     expect((await ucproof(['build'])).exitCode).toBe(0);
+  });
+
+  it('the eval-guards lane fails on the broken copy naming the attribute', async () => {
+    const work = await mkdtemp(join(tmpdir(), 'ucp-guard-work-'));
+    try {
+      const result = await runLane(canonicalProfileEvalGuards, {
+        target: { selection: { flake: evalBroken, offline: true } },
+        targetName: 'broken-reference-flake',
+        runId: 'broken',
+        workRoot: work,
+        log: () => {},
+      });
+      expect(result.status).toBe('failed');
+      expect(result.failure?.property).toBe('every canonical entrypoint evaluates');
+      expect(result.failure?.message).toContain(`${toplevelOf('node02')}.drvPath: error:`);
+    } finally {
+      await rm(work, { recursive: true, force: true });
+    }
   });
 });

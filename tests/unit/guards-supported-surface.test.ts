@@ -1,7 +1,9 @@
 import { rm } from 'node:fs/promises';
 import { afterAll, describe, expect, it } from 'vitest';
 import { scanSupportedSurface } from '../../guards/supported-surface.ts';
-import { referenceLabGuardPaths } from '../../profiles/guard-paths.ts';
+import { supportedSurfaceGuard } from '../../lanes/guards/supported-surface-guard.ts';
+import { runLane } from '../../lanes/run-lane.ts';
+import { monorepoGuardPaths, referenceLabGuardPaths } from '../../profiles/guard-paths.ts';
 import { lookAlikes, planted, plantedFindings, writeTree } from './fixtures/guards/monorepo-trees.ts';
 
 const roots: string[] = [];
@@ -52,5 +54,27 @@ describe('supported-surface guard', () => {
       'lab/services/fiberlb/main.ts:completeness-marker',
       'lab/services/iam/main.ts:server-stub',
     ]);
+  });
+
+  it('the lane fails on the planted tree naming the violated property, and passes on the look-alikes', async () => {
+    const work = await tree({});
+    const run = (root: string, runId: string) =>
+      runLane(supportedSurfaceGuard, {
+        target: { root, paths: monorepoGuardPaths },
+        targetName: 'fixture-monorepo',
+        runId,
+        workRoot: work,
+        log: () => {},
+      });
+    const failed = await run(await tree(planted), 'planted');
+    expect(failed.status).toBe('failed');
+    expect(failed.failure).toMatchObject({
+      kind: 'property',
+      stepPath: ['supported-surface-guard', 'unfinished-wording'],
+      property: 'no unfinished wording in published docs, add-on docs or harness files',
+    });
+    expect(failed.failure?.message).toContain('docs/testing.md:3: The hardware lane is coming soon.');
+    expect(failed.artifacts).toContain('findings.json');
+    expect((await run(await tree(lookAlikes), 'clean')).status).toBe('passed');
   });
 });
