@@ -1,5 +1,6 @@
 import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import type ssh2 from 'ssh2';
 import { HarnessError } from '../../helpers/errors.ts';
 import { workRoot } from '../../helpers/proof-root.ts';
 import { sshConnect, sshExec } from '../../helpers/ssh.ts';
@@ -128,7 +129,7 @@ async function ssh(argv: string[], command: string[]): Promise<number> {
   }
   const client = await sshConnect(target);
   return await new Promise<number>((resolve, reject) => {
-    client.shell({ term: process.env.TERM ?? 'xterm' }, (err, stream) => {
+    const onShell = (err: Error | undefined, stream: ssh2.ClientChannel) => {
       if (err) return reject(err);
       if (process.stdin.isTTY) process.stdin.setRawMode(true);
       process.stdin.pipe(stream);
@@ -141,7 +142,10 @@ async function ssh(argv: string[], command: string[]): Promise<number> {
         client.end();
         resolve(code ?? 0);
       });
-    });
+    };
+    // a terminal gets a pty; piped input runs a plain shell reading commands from stdin
+    if (process.stdin.isTTY) client.shell({ term: process.env.TERM ?? 'xterm' }, onShell);
+    else client.shell(false, onShell);
   });
 }
 
