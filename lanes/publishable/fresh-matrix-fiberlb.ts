@@ -117,17 +117,17 @@ export async function proveFiberlb(
     const sessions = async () =>
       (await lb.pool(pool)).backends.find((b) => b.name === drained.name)?.sessionsTotal ?? Number.NaN;
     await lb.drainBackend(pool, drained.name);
-    const state = (await lb.pool(pool)).backends.find((b) => b.name === drained.name);
-    ctx.check(
-      `${drained.name} is drained with weight 0`,
-      state?.drained === true && state.weight === 0,
-      JSON.stringify(state),
-    );
     const before = await sessions();
     const seen = await spread(lb, tcp.name, 12);
     ctx.check(`after the drain only ${kept.name} answers`, seen.join(',') === kept.name, seen.join(', '));
     const after = await sessions();
     ctx.check(`${drained.name} received no new connections while drained`, after === before, `${before} → ${after}`);
+    const state = (await lb.pool(pool)).backends.find((b) => b.name === drained.name);
+    ctx.check(
+      `fiberlb reports ${drained.name} drained with weight 0`,
+      state?.drained === true && state.weight === 0,
+      JSON.stringify(state),
+    );
     await lb.restoreBackend(pool, drained.name);
     await ctx.eventually(`traffic re-converges onto ${drained.name} after the restore`, async () => {
       const s = await spread(lb, tcp.name);

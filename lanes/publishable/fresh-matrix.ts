@@ -25,10 +25,6 @@ export const freshMatrix = defineLane<Cluster>({
     const tag = randomBytes(3).toString('hex');
     ctx.log(`run tag ${tag}`);
     await withCleanup(ctx, async (cleanup) => {
-      // add-on surface first: the gateway's restart-based rollout restarts its node, and undoing it runs last
-      const tenant = await proveCreditservice(ctx, tag);
-      await proveApigateway(ctx, cleanup, tenant);
-      await proveK8shostWatch(ctx, cleanup, tag);
       // network-provider bundle: prismnet + fiberlb + flashdns
       await provePrismnetAcl(ctx, cleanup, tag);
       const lb = await proveFiberlb(ctx, cleanup, tag, lbName(tag).fqdn);
@@ -37,6 +33,10 @@ export const freshMatrix = defineLane<Cluster>({
       await provePlasmavmcContract(ctx);
       const bucket = await proveLightningstor(ctx, tag);
       await proveCoronafs(ctx, cleanup, tag, bucket);
+      // add-on surface: k8shost, creditservice, apigateway (its restart-based rollout restarts the gateway node)
+      await proveK8shostWatch(ctx, cleanup, tag);
+      const tenant = await proveCreditservice(ctx, tag);
+      await proveApigateway(ctx, cleanup, tenant);
     });
   },
 });

@@ -1,0 +1,144 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type StartedLab, startLab } from '../../fixtures/cluster.ts';
+import { runLaneWithFaults } from '../../fixtures/negative-lane.ts';
+import { freshMatrix } from '../../lanes/publishable/fresh-matrix.ts';
+import { runLane } from '../../lanes/run-lane.ts';
+import type { ServiceName } from '../../profiles/descriptor-schema.ts';
+import type { LaneResult } from '../../profiles/result-schema.ts';
+
+/** the services fresh-matrix speaks to: the rest of the six-node harness is not booted for these tests */
+const services: ServiceName[] = [
+  'prismnet',
+  'fiberlb',
+  'flashdns',
+  'plasmavmc',
+  'lightningstor',
+  'coronafs',
+  'k8shost',
+  'creditservice',
+  'apigateway',
+];
+
+function expectViolation(result: LaneResult, step: string, property: RegExp): void {
+  const why = JSON.stringify(result.failure);
+  expect(result.status, why).toBe('failed');
+  expect(result.failure?.kind, why).toBe('property');
+  expect(result.failure?.stepPath, why).toEqual(['fresh-matrix', step]);
+  expect(result.failure?.property, why).toMatch(property);
+}
+
+describe('fresh-matrix catches a broken provider bundle (a faulted lab of its own per fault)', () => {
+  it('fails at the ACL removal when a removed rule keeps blocking traffic', { timeout: 600_000 }, async () => {
+    const result = await runLaneWithFaults(freshMatrix, { faults: ['prismnet:acl-remove-noop'], services });
+    expectViolation(
+      result,
+      'prismnet: removing the ACL rule lets the same traffic flow again',
+      /^a TCP connection from node05 to the port flows after the ACL rule is removed$/,
+    );
+  });
+
+  it('fails at the TLS listeners when they present the wrong certificate', { timeout: 600_000 }, async () => {
+    const result = await runLaneWithFaults(freshMatrix, { faults: ['fiberlb:wrong-certificate'], services });
+    expectViolation(
+      result,
+      'fiberlb: Https and TerminatedHttps listeners present the uploaded certificate on real TLS handshakes',
+      /^https listener presents a certificate whose subject is lb\.m[0-9a-f]{6}\.fresh-matrix\.lab$/,
+    );
+  });
+
+  it('fails at the object versions when an older version is lost', { timeout: 600_000 }, async () => {
+    const result = await runLaneWithFaults(freshMatrix, { faults: ['lightningstor:lose-object-version'], services });
+    expectViolation(
+      result,
+      'lightningstor: an object put twice keeps two versions, both readable by version id',
+      /^both object versions are listed$/,
+    );
+  });
+});
+
+/** Faults switched on at run time in one lab; the lane cleans up after each failed run, so the lab is reused. */
+const runtimeFaults: Array<[service: ServiceName, fault: string, step: string, property: RegExp]> = [
+  [
+    'prismnet',
+    'acl-add-noop',
+    'prismnet: an added security-group ACL rule blocks a real TCP connection',
+    /^a TCP connection from node05 to the port is blocked after the ACL rule is added$/,
+  ],
+  [
+    'fiberlb',
+    'drain-ignored',
+    'fiberlb: a drained backend gets no new connections; restored, traffic re-converges',
+    /^after the drain only m-[0-9a-f]{6}-b answers$/,
+  ],
+  [
+    'flashdns',
+    'stale-answers',
+    "flashdns: a record added through the API is answered authoritatively with the LB's address",
+    /^lb\.m[0-9a-f]{6}\.fresh-matrix\.lab A is answered on the wire$/,
+  ],
+  [
+    'plasmavmc',
+    'advertise-extra-hypervisor',
+    'plasmavmc: worker registrations advertise exactly HYPERVISOR_TYPE_KVM',
+    /^node04 advertises exactly HYPERVISOR_TYPE_KVM$/,
+  ],
+  [
+    'k8shost',
+    'watch-drops-events',
+    'k8shost: a pod watch delivers ADDED, MODIFIED, DELETED in order and resumes',
+    /^the watch delivers ADDED, MODIFIED, DELETED for the pod, in order$/,
+  ],
+  [
+    'creditservice',
+    'quota-not-enforced',
+    'creditservice: quota, wallet and reservation flows keep balances right',
+    /^a reservation over the vcpu quota is rejected$/,
+  ],
+  [
+    'creditservice',
+    'double-spend',
+    'creditservice: quota, wallet and reservation flows keep balances right',
+    /^a repeated commit is idempotent: charged once$/,
+  ],
+  [
+    'apigateway',
+    'skip-auth',
+    'apigateway: the creditservice calls through the gateway with an API key; no key, refused',
+    /^a request without an API key is refused with 401$/,
+  ],
+];
+
+describe('fresh-matrix names the step and property each fault breaks (one lab, faults switched at run time)', () => {
+  let lab: StartedLab | undefined;
+  let root = '';
+  beforeAll(async () => {
+    root = await mkdtemp(join(tmpdir(), 'ucp-negative-fresh-matrix-'));
+    lab = await startLab({ services, workRoot: join(root, 'lab') });
+  }, 300_000);
+  afterAll(async () => {
+    await lab?.dispose();
+    await rm(root, { recursive: true, force: true });
+  }, 120_000);
+
+  for (const [service, fault, step, property] of runtimeFaults) {
+    it(`${service}:${fault} fails "${step}"`, { timeout: 300_000 }, async () => {
+      const cluster = (lab as StartedLab).cluster;
+      await cluster.faults.set(service, fault);
+      try {
+        const result = await runLane(freshMatrix, {
+          target: cluster,
+          targetName: `reference lab with ${service}:${fault}`,
+          runId: `${service}-${fault}`,
+          workRoot: root,
+          log: () => {},
+        });
+        expectViolation(result, step, property);
+      } finally {
+        await cluster.faults.clear(service, fault);
+      }
+    });
+  }
+});
