@@ -5,11 +5,18 @@ import { HarnessError } from '../../helpers/errors.ts';
 import { workRoot } from '../../helpers/proof-root.ts';
 import { sshConnect, sshExec } from '../../helpers/ssh.ts';
 import { clearCurrentLab, currentLab, setCurrentLab } from '../../lab/cluster/current-lab.ts';
+import { parseFaultList, validateFaults } from '../../lab/cluster/fault-catalogue.ts';
 import { findLab, processAlive } from '../../lab/cluster/lab-registry.ts';
 import type { LabState } from '../../lab/cluster/lab-spec.ts';
 import { removeStaleLabs } from '../../lab/cluster/stale-labs.ts';
-import { bootLab, labNodes, stopController } from '../../lab/cluster/start-lab.ts';
-import type { ServiceName } from '../../profiles/descriptor-schema.ts';
+import {
+  type BootLabOptions,
+  bootLab,
+  labNodes,
+  parseServiceList,
+  resolveLabSpec,
+  stopController,
+} from '../../lab/cluster/start-lab.ts';
 import { parseCommandArgs, UsageError } from '../usage.ts';
 
 export const summary = 'up | status [--json] | logs NODE | ssh NODE [-- CMD] | stop | clean';
@@ -24,6 +31,11 @@ const help = `usage: ucproof cluster <subcommand>
   clean                                        remove leftovers of dead labs (namespaces, bridges, state)
 
 The lab boots from the reference flake's nixosConfigurations.node01..node06.`;
+
+/** --faults and --services problems (unknown service, fault, node) are bad arguments: exit 2 */
+function asUsage(err: unknown): never {
+  throw new UsageError(err instanceof Error ? err.message : String(err));
+}
 
 function requireLab(): LabState {
   const state = currentLab();
@@ -77,11 +89,18 @@ async function up(argv: string[]): Promise<number> {
     return 0;
   }
   const started = performance.now();
-  const lab = await bootLab({
-    detach: true,
-    ...(values.faults !== undefined ? { faults: values.faults } : {}),
-    ...(values.services ? { services: values.services.split(',') as ServiceName[] } : {}),
-  });
+  let options: BootLabOptions;
+  try {
+    options = {
+      ...(values.faults !== undefined ? { faults: parseFaultList(values.faults, '--faults') } : {}),
+      ...(values.services ? { services: parseServiceList(values.services, '--services') } : {}),
+    };
+  } catch (err) {
+    asUsage(err);
+  }
+  const spec = await resolveLabSpec(options);
+  await validateFaults(spec.faults, spec.nodes).catch(asUsage);
+  const lab = await bootLab({ ...options, nodes: spec.nodes, faults: spec.faults, source: spec.source, detach: true });
   await setCurrentLab(lab.state);
   const seconds = ((performance.now() - started) / 1000).toFixed(1);
   process.stdout.write(`cluster ${lab.state.labId} up in ${seconds} s on ${lab.state.subnet} (${lab.state.labDir})\n`);

@@ -5,7 +5,7 @@ import { createInterface } from 'node:readline';
 import { HarnessError } from '../../helpers/errors.ts';
 import { projectRoot, workRoot } from '../../helpers/proof-root.ts';
 import { eventually, sleep } from '../../helpers/retry.ts';
-import type { ServiceName } from '../../profiles/descriptor-schema.ts';
+import { type ServiceName, serviceNames } from '../../profiles/descriptor-schema.ts';
 import { labServicePorts } from '../../profiles/descriptors/reference-lab.ts';
 import { parseFaultList, serviceMain, validateFaults } from './fault-catalogue.ts';
 import { referenceFlake, topologyFromFlake } from './flake-topology.ts';
@@ -60,9 +60,22 @@ export async function resolveLabSpec(options: BootLabOptions): Promise<LabSpec> 
   };
 }
 
-function parseServiceList(raw: string | undefined): ServiceName[] | undefined {
+/** A comma-separated service list; an unknown name is an error naming it and where it came from. */
+export function parseServiceList(
+  raw: string | undefined,
+  variable = 'ULTRACLOUD_LAB_SERVICES',
+): ServiceName[] | undefined {
   if (!raw?.trim()) return undefined;
-  return raw.split(',').map((s) => s.trim()) as ServiceName[];
+  const names = raw
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  for (const n of names) {
+    if (!(serviceNames as readonly string[]).includes(n)) {
+      throw new HarnessError(`${variable}: unknown service "${n}"; known: ${serviceNames.join(', ')}`);
+    }
+  }
+  return names as ServiceName[];
 }
 
 /** Boot a lab through its own controller process; resolves once every node printed node.ready. */

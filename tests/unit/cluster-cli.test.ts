@@ -24,13 +24,21 @@ describe('ucproof cluster arguments', () => {
     [['ssh'], 'usage: ucproof cluster ssh NODE [-- CMD]'],
     [['status', '--colour'], "Unknown option '--colour'"],
     [['stop', '--', 'x'], '"--" is only for "ssh NODE -- CMD"'],
-  ])('%j exits 2 naming the problem', (args, message) => {
+    [['up', '--faults', 'chainfire'], '--faults: "chainfire" is not <service>:<fault>[@<node>]'],
+    [
+      ['up', '--faults', 'chainfire:nope'],
+      'unknown fault "nope" for service "chainfire"; known: learner-never-catches-up',
+    ],
+    [['up', '--faults', 'chainfire:leader-transfer-noop@node05'], 'node "node05" does not run "chainfire"'],
+    [['up', '--services', 'chainfire,etcd'], '--services: unknown service "etcd"'],
+  ])('%j exits 2 naming the problem, and boots nothing', { timeout: 120_000 }, (args, message) => {
     const r = ucproof(...args);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain(message);
+    expect(ucproof('status').code).toBe(1);
   });
 
-  it('says so when no cluster is up', () => {
+  it('says so when no cluster is up', { timeout: 120_000 }, () => {
     const r = ucproof('status', '--json');
     expect(r.code).toBe(1);
     expect(r.stderr).toContain("no cluster is up (start one with 'ucproof cluster up')");
