@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { rmSync, writeFileSync } from 'node:fs';
-import { cpus, release } from 'node:os';
+import { cpus, loadavg, release } from 'node:os';
 import { join } from 'node:path';
 import { scanSupportedSurface } from '../guards/supported-surface.ts';
 import { projectRoot } from '../helpers/proof-root.ts';
@@ -13,6 +13,7 @@ import { generateTree } from './supported-surface-tree.ts';
  * Run: node benchmarks/supported-surface-compare.ts [runs]
  */
 const runs = Number(process.argv[2] ?? 9);
+const load = loadavg()[0]?.toFixed(1);
 const tree = generateTree(50_000);
 try {
   const time = (fn: () => unknown) => {
@@ -52,7 +53,7 @@ try {
 Produced by \`node benchmarks/supported-surface-compare.ts ${runs}\` (also \`vitest bench benchmarks/supported-surface.bench.ts\`).
 
 Tree: ${tree.files} generated files (${(tree.bytes / 2 ** 20).toFixed(0)} MiB) in the monorepo layout, ${tree.planted} planted violations.
-Host: ${cpus().length} × ${cpus()[0]?.model ?? 'unknown cpu'}, Linux ${release()}, Node ${process.version}, shared with other jobs.
+Host: ${cpus().length} × ${cpus()[0]?.model ?? 'unknown cpu'}, Linux ${release()}, Node ${process.version}, shared with other jobs (1-minute load average ${load} at the start).
 Runs: ${runs} alternating runs each after one warm-up (page cache warm); medians.
 
 | | median | min | max | findings |

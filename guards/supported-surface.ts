@@ -78,8 +78,8 @@ export function scanSupportedSurface(root: string, paths: GuardPaths = monorepoG
   for (const file of candidates) {
     const kind = classify(file);
     if (!(kind.wording || kind.stub || kind.completeness || kind.flake || kind.cargo)) continue;
-    const bytes = reader.read(`${root}/${file}`);
-    if (!prefilter.test(bytes.toString('latin1'))) continue;
+    const bytes = readCandidate(reader, `${root}/${file}`);
+    if (!bytes || !prefilter.test(bytes.toString('latin1'))) continue;
     const content = bytes.toString('utf8');
     const lines = content.split('\n');
     const testLines = file.endsWith('.rs') && (kind.stub || kind.completeness) ? rustTestModuleLines(content) : [];
@@ -101,6 +101,16 @@ export function scanSupportedSurface(root: string, paths: GuardPaths = monorepoG
     }
   }
   return findings.sort((a, b) => compare(a.file, b.file) || a.line - b.line || compare(a.rule, b.rule));
+}
+
+/** A candidate's bytes, or undefined when it vanished between the walk and the read. */
+function readCandidate(reader: FastFileReader, path: string): Buffer | undefined {
+  try {
+    return reader.read(path);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw err;
+  }
 }
 
 /** A Nix line without its `#` comment (a `#` inside a string is kept). */
