@@ -111,4 +111,22 @@ describe('profile guards against a broken copy of the reference flake', () => {
       await rm(work, { recursive: true, force: true });
     }
   });
+
+  it("the flake's supported-surface-guard check refuses an archived helper among a node's services", async () => {
+    const copy = await copyReferenceFlake();
+    try {
+      await patchFile(copy, 'nix/nodes.nix', 'gateway = [ "apigateway"', 'gateway = [ "k8shost-cni" "apigateway"');
+      const [guard, node06] = await runEvalGuards({
+        selection: { flake: copy, offline: true },
+        attributes: ['checks.x86_64-linux.supported-surface-guard.drvPath', `${toplevelOf('node06')}.drvPath`],
+      });
+      expect(guard?.ok).toBe(false);
+      expect(guard?.error).toContain(
+        'archived helpers in the default product surface: k8shost-cni (service of node06)',
+      );
+      expect(node06?.ok).toBe(true);
+    } finally {
+      await rm(copy, { recursive: true, force: true });
+    }
+  });
 });
