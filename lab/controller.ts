@@ -38,6 +38,10 @@ async function teardown(reason: string): Promise<void> {
   tearingDown ??= (async () => {
     log(`tearing down (${reason})`);
     await Promise.allSettled(nodes.map((n) => n.stop(10_000)));
+    // node state (etcd preallocates 64 MiB WAL files) means nothing once the lab is gone: consoles and logs stay
+    if (process.env.ULTRACLOUD_KEEP_LAB_STATE !== '1') {
+      for (const n of nodes) rmSync(join(n.config.nodeDir, 'state'), { recursive: true, force: true });
+    }
     await destroyNetwork(lab);
     rmSync(socketDir, { recursive: true, force: true });
     releaseLab(lab);
