@@ -109,6 +109,8 @@ export async function provePlasmavmcContract(ctx: LaneContext<Cluster>): Promise
   await ctx.step('plasmavmc: worker registrations advertise exactly HYPERVISOR_TYPE_KVM', async () => {
     const registrations = await ctx.target.ports.plasmavmc.workers();
     await ctx.artifact('plasmavmc-workers.json', registrations);
+    const accelerators = [...new Set(registrations.map((r) => r.accelerator ?? 'unknown'))].sort();
+    ctx.recordEnvironment({ vm_accelerator_mode: accelerators.join(',') });
     const workers = ctx.target.withRole('worker').map((n) => n.name);
     for (const worker of workers) {
       const hv = registrations.find((r) => r.node === worker)?.hypervisors ?? [];
