@@ -33,6 +33,7 @@ Every option also reads from its environment variable; the flag wins.
   --serial-log FILE           ${v.serialLog} (run waits through reboot.*, capture through desired-system-active.*)
   --ssh USER@HOST[:PORT]      ${v.ssh} (capture over SSH, with --ssh-key)
   --ssh-key FILE              ${v.sshKey}
+  --desired-system PATH       ${v.desiredSystem} (capture over SSH: the system the host must run)
   --timeout-ms N              ${v.timeoutMs} (default 900000)
 
 exit codes: 0 passed (preflight: also when blocked), 1 failed, 2 bad arguments, 3 blocked`;
@@ -54,6 +55,7 @@ const flags = {
   'serial-log': v.serialLog,
   ssh: v.ssh,
   'ssh-key': v.sshKey,
+  'desired-system': v.desiredSystem,
   'timeout-ms': v.timeoutMs,
 } as const;
 

@@ -1,15 +1,11 @@
 import { readFile } from 'node:fs/promises';
+import { AbortError } from 'p-retry';
 import { HarnessError } from '../../helpers/errors.ts';
 import { type MarkerHit, waitForMarkers } from '../../helpers/markers.ts';
 import { sshExec } from '../../helpers/ssh.ts';
 import type { HardwareSmokeContext } from './hardware-smoke-bmc.ts';
 import type { HardwareSmokeInputs } from './hardware-smoke-inputs.ts';
 import { expectedMarkers, failureMarkers } from './hardware-smoke-pack.ts';
-
-/** The command whose output is the installed host's evidence when capturing over SSH. */
-export const sshEvidenceCommand =
-  'readlink /run/current-system; journalctl -b -o cat 2>/dev/null | grep ULTRACLOUD_MARKER; ' +
-  'grep -h ULTRACLOUD_MARKER /run/ultracloud/*.log 2>/dev/null; true';
 
 /**
  * Wait on a serial console log (live: the file may still be growing) for `sequence`, failing at once on a failure
@@ -41,21 +37,29 @@ export async function captureFromSerialLog<C>(
   }
 }
 
-/** Over SSH: retry the evidence command until the installed host shows desired-system-active. */
+/** What the installed host is asked over SSH: the system it runs, and the markers its journal kept (if any). */
+export const sshEvidenceCommand =
+  'echo "current-system=$(readlink /run/current-system)"; ' +
+  '(journalctl -b -o cat 2>/dev/null | grep ULTRACLOUD_MARKER) || true';
+
+/**
+ * Over SSH: retry until the installed host runs the desired system (/run/current-system names it, which nix-agent
+ * only switches after activating it). A failure marker in its journal ends the wait at once.
+ */
 export async function captureOverSsh<C>(ctx: HardwareSmokeContext<C>, inputs: HardwareSmokeInputs): Promise<string> {
   const ssh = inputs.ssh as NonNullable<HardwareSmokeInputs['ssh']>;
+  const desired = inputs.desiredSystem as string;
   const privateKey = await readFile(ssh.keyFile);
+  const target = { host: ssh.host, port: ssh.port, user: ssh.user, privateKey };
   const output = await ctx.eventually(
-    'installed host reports desired-system-active over SSH',
+    'installed host runs the desired system (SSH)',
     async () => {
-      const res = await sshExec({ host: ssh.host, port: ssh.port, user: ssh.user, privateKey }, sshEvidenceCommand, {
-        timeoutMs: 30_000,
-      });
-      if (/ULTRACLOUD_MARKER (install|post-install)\.failed\./.test(res.stdout)) {
-        throw new HarnessError(`installed host reports a failure marker:\n${res.stdout}`);
-      }
-      if (!/ULTRACLOUD_MARKER desired-system-active\./.test(res.stdout)) {
-        throw new Error(`no desired-system-active marker yet; output: ${res.stdout.trim().slice(-300)}`);
+      const res = await sshExec(target, sshEvidenceCommand, { timeoutMs: 30_000, connectTimeoutMs: 10_000 });
+      const failed = /ULTRACLOUD_MARKER ((?:install|post-install)\.failed\.\S+)/.exec(res.stdout);
+      if (failed) throw new AbortError(`installed host reports failure marker ${failed[1]}`);
+      const current = /^current-system=(.*)$/m.exec(res.stdout)?.[1]?.trim() ?? '';
+      if (!current.endsWith(desired)) {
+        throw new Error(`/run/current-system is "${current || '(absent)'}", not the desired ${desired}`);
       }
       return res.stdout;
     },

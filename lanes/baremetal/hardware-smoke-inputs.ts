@@ -30,6 +30,8 @@ export interface HardwareSmokeInputs {
   serialLog?: string;
   /** capture: the installed host over SSH, user@host:port with a key file */
   ssh?: { host: string; port: number; user: string; keyFile: string };
+  /** capture over SSH: the desired system (desired_system.target_system) the host must run */
+  desiredSystem?: string;
   /** how long run/capture wait for markers */
   timeoutMs: number;
 }
@@ -56,6 +58,7 @@ export const inputVariables = {
   serialLog: 'ULTRACLOUD_SERIAL_LOG',
   ssh: 'ULTRACLOUD_HARDWARE_SSH',
   sshKey: 'ULTRACLOUD_HARDWARE_SSH_KEY',
+  desiredSystem: 'ULTRACLOUD_DESIRED_SYSTEM',
   timeoutMs: 'ULTRACLOUD_HARDWARE_TIMEOUT_MS',
 } as const;
 
@@ -87,7 +90,9 @@ export function readHardwareSmokeInputs(env: NodeJS.ProcessEnv = process.env): H
     if (!m) throw new HarnessError(`${v.ssh} must be user@host[:port], got "${sshSpec}"`);
     const keyFile = get(v.sshKey);
     if (!keyFile) throw new HarnessError(`${v.ssh} is set but ${v.sshKey} (the private key file) is not`);
-    ssh = { user: m[1] as string, host: m[2] as string, port: Number(m[3] ?? 22), keyFile };
+    const port = Number(m[3] ?? 22);
+    if (port < 1 || port > 65535) throw new HarnessError(`${v.ssh} port must be 1-65535, got ${port}`);
+    ssh = { user: m[1] as string, host: m[2] as string, port, keyFile };
   }
   const inputs: HardwareSmokeInputs = {
     usbDevice: get(v.usbDevice),
@@ -114,6 +119,7 @@ export function readHardwareSmokeInputs(env: NodeJS.ProcessEnv = process.env): H
     hostname: get(v.hostname),
     serialLog: get(v.serialLog),
     ssh,
+    desiredSystem: get(v.desiredSystem),
     timeoutMs: timeout,
   };
   registerSecret(inputs.bootstrapToken);

@@ -45,10 +45,17 @@ export const hardwareSmokeLane = defineLane<HardwareSmokeTarget>({
       ctx.artifact('status.env', statusEnv({ phase, run_id: ctx.proofRoot.split('/').pop() ?? '', ...facts }));
     const { transport, missing } = await ctx.step('preflight: write the bring-up pack', () => preflight(ctx));
     ctx.recordEnvironment({ hardware_transport: transport, hardware_phase: phase });
-    const evidenceMissing =
-      phase === 'capture' && !inputs.serialLog && !inputs.ssh
-        ? [`${inputVariables.serialLog} (--serial-log) or ${inputVariables.ssh} (--ssh) with ${inputVariables.sshKey}`]
-        : [];
+    const evidenceMissing: string[] = [];
+    if (phase === 'capture' && !inputs.serialLog && !inputs.ssh) {
+      evidenceMissing.push(
+        `${inputVariables.serialLog} (--serial-log) or ${inputVariables.ssh} (--ssh) with ${inputVariables.sshKey}`,
+      );
+    }
+    if (phase === 'capture' && !inputs.serialLog && inputs.ssh && !inputs.desiredSystem) {
+      evidenceMissing.push(
+        `${inputVariables.desiredSystem} (--desired-system: the system the installed host must run)`,
+      );
+    }
     const blocking = phase === 'capture' ? evidenceMissing : missing;
     if (blocking.length) {
       await ctx.artifact('missing-requirements.txt', `${blocking.join('\n')}\n`);

@@ -6,14 +6,18 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { proofLane } from '../../fixtures/proof-lane.ts';
 import { probeAccelerator } from '../../helpers/qemu-accelerator.ts';
 import type { AcceleratorMode } from '../../helpers/qemu-args.ts';
+import { freeLoopbackPort } from '../../helpers/qemu-hostfwd.ts';
 import { registerSecret } from '../../helpers/redact.ts';
 import { type HostDeployer, startHostDeployer } from '../../lab/baremetal/host-deployer.ts';
+import { baremetalSshKey } from '../../lab/baremetal/ssh-key.ts';
 import {
   buildDiskBootImage,
   buildFlakeBundle,
   buildInstallerImage,
   diskoConfigPath,
 } from '../../lab/images/baremetal-images.ts';
+import { dropbearFiles } from '../../lab/images/dropbear-files.ts';
+import { imageCacheDir } from '../../lab/images/guest-kernel.ts';
 import { labProbeGuest } from '../../lab/images/probe-image.ts';
 import { type RedfishEmulator, startRedfishEmulator } from '../../lab/redfish/emulator.ts';
 import { qemuMachineBooter } from '../../lab/redfish/qemu-booter.ts';
@@ -36,6 +40,9 @@ let work: string;
 let accel: AcceleratorMode;
 let installer: string;
 let deployer: HostDeployer;
+let desiredSystem: string;
+let sshPort = 0;
+const sshKeyFile = () => join(imageCacheDir(), 'baremetal-ssh', 'id_ed25519');
 const cleanups: Array<() => Promise<void>> = [];
 
 async function bmc(switches: RedfishSwitch[], inputs: HardwareSmokeInputs): Promise<RedfishEmulator> {
@@ -50,6 +57,7 @@ async function bmc(switches: RedfishSwitch[], inputs: HardwareSmokeInputs): Prom
       dmiSerial: nodeId,
       diskSerial,
       memoryMiB: 384,
+      hostfwd: [{ hostPort: sshPort, guestPort: 22 }],
       diskBoot: async () => ({
         initrd: await buildDiskBootImage(),
         append: `quiet ultracloud.root_serial=${diskSerial}`,
@@ -92,12 +100,15 @@ describe('hardware-smoke against the lab BMC', () => {
   beforeAll(async () => {
     work = await mkdtemp(join(tmpdir(), `ucp-hwsmoke-${id}-`));
     accel = (await probeAccelerator(await labProbeGuest())).mode;
+    const key = baremetalSshKey();
+    sshPort = await freeLoopbackPort();
     const [image, bundle] = await Promise.all([
       buildInstallerImage(),
-      buildFlakeBundle(['baremetal-qemu-control-plane']),
+      buildFlakeBundle(['baremetal-qemu-control-plane'], await dropbearFiles(key.publicKey)),
     ]);
     installer = image;
     const system = bundle.systems[0] as (typeof bundle.systems)[number];
+    desiredSystem = system.systemId;
     deployer = await startHostDeployer({ stateDir: join(work, 'deployer'), bootstrapToken: token });
     await deployer.port.putClass(system.configuration, {
       install_plan: {
@@ -174,7 +185,7 @@ describe('hardware-smoke against the lab BMC', () => {
       ULTRACLOUD_SERIAL_LOG: emulator.serialLog,
     });
     const run = await lane('run', inputs, 'run-lab');
-    expect(run.failure).toBeNull();
+    expect(run.failure, `lab BMC boots: ${JSON.stringify(emulator.machine.boots)}`).toBeNull();
     expect(run.status).toBe('passed');
     expect(emulator.machine.boots[0]?.device).toBe('Cd');
     expect(emulator.machine.media.inserted).toBe(false);
@@ -190,6 +201,25 @@ describe('hardware-smoke against the lab BMC', () => {
     expect((await deployer.port.inspect(nodeId))?.observed?.observed).toBe('active');
     expect(await artifact('capture-lab', 'status.env')).toMatch(/^status=passed$/m);
     expect(await artifact('capture-lab', 'serial-console.log')).toContain('ultracloud.bootstrap_token=[REDACTED]');
+
+    const overSsh = {
+      ULTRACLOUD_HARDWARE_SSH: `root@127.0.0.1:${sshPort}`,
+      ULTRACLOUD_HARDWARE_SSH_KEY: sshKeyFile(),
+      ULTRACLOUD_DESIRED_SYSTEM: desiredSystem,
+    };
+    const viaSsh = await lane('capture', labInputs(overSsh), 'capture-ssh');
+    expect(viaSsh.failure).toBeNull();
+    expect(await artifact('capture-ssh', 'ssh-evidence.txt')).toContain(`current-system=`);
+    const stale = labInputs({
+      ...overSsh,
+      ULTRACLOUD_DESIRED_SYSTEM: '/nix/store/0-other',
+      ULTRACLOUD_HARDWARE_TIMEOUT_MS: '3000',
+    });
+    const wrong = await lane('capture', stale, 'capture-ssh-wrong');
+    expect(wrong.status).toBe('failed');
+    expect(wrong.failure?.message).toMatch(
+      /current-system is ".*nixos-system-baremetal-qemu-control-plane", not the desired \/nix\/store\/0-other/,
+    );
 
     const basic = Buffer.from(`${bmcUser}:${bmcPassword}`).toString('base64');
     const files = (await readdir(join(work, 'hardware-smoke'), { recursive: true, withFileTypes: true })).filter((f) =>
