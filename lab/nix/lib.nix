@@ -66,7 +66,47 @@ let
         networking.hostName = description.hostname;
         ultracloud = description;
         system.build.toplevel = toplevel;
+        system.build.vm = mkVm description.hostname toplevel;
       };
+    };
+
+  # The node as a QEMU VM, shaped like NixOS's `system.build.vm`: `bin/run-<host>-vm` runs qemu-system-x86_64
+  # (from PATH) and honours QEMU_OPTS (appended), QEMU_NET_OPTS (appended to the user-mode netdev, e.g.
+  # `hostfwd=tcp:127.0.0.1:22301-:22`), QEMU_KERNEL_PARAMS (appended to the kernel command line) and
+  # NIX_DISK_IMAGE (the qcow2 state disk, created when missing). It uses KVM when /dev/kvm is writable, else TCG,
+  # unless QEMU_OPTS chooses with -accel. The lab cannot build a Linux guest offline, so the kernel and the
+  # initramfs come from the harness: ULTRACLOUD_LAB_GUEST_KERNEL and ULTRACLOUD_LAB_GUEST_INITRD (the harness's
+  # node image, which boots as the host named by `ultracloud.hostname=`).
+  mkVm =
+    hostname: toplevel:
+    mkTree {
+      name = "nixos-vm-${hostname}";
+      files."bin/run-${hostname}-vm" = ''
+        #!/bin/sh
+        set -eu
+        kernel="''${ULTRACLOUD_LAB_GUEST_KERNEL:?run-${hostname}-vm: set ULTRACLOUD_LAB_GUEST_KERNEL to the guest kernel}"
+        initrd="''${ULTRACLOUD_LAB_GUEST_INITRD:?run-${hostname}-vm: set ULTRACLOUD_LAB_GUEST_INITRD to the node image}"
+        disk="''${NIX_DISK_IMAGE:-./${hostname}.qcow2}"
+        if [ ! -e "$disk" ]; then
+          qemu-img create -f qcow2 "$disk" 512M >/dev/null
+        fi
+        accel=""
+        case " ''${QEMU_OPTS:-} " in
+          *" -accel "*) ;;
+          *) if [ -w /dev/kvm ]; then accel="-accel kvm -cpu host"; else accel="-accel tcg -cpu max"; fi ;;
+        esac
+        net="user,id=user.0"
+        if [ -n "''${QEMU_NET_OPTS:-}" ]; then net="$net,$QEMU_NET_OPTS"; fi
+        # shellcheck disable=SC2086
+        exec qemu-system-x86_64 -name ${hostname} -machine q35 $accel -m 384 -smp 1 \
+          -nodefaults -no-user-config -vga none \
+          -netdev "$net" -device virtio-net-pci,netdev=user.0 \
+          -drive "file=$disk,if=none,id=state,format=qcow2" -device virtio-blk-pci,drive=state,serial=nixos-state \
+          -kernel "$kernel" -initrd "$initrd" \
+          -append "console=ttyS0 panic=-1 quiet ultracloud.hostname=${hostname} ultracloud.system=${toplevel} ''${QEMU_KERNEL_PARAMS:-}" \
+          ''${QEMU_OPTS:-} "$@"
+      '';
+      links.system = toplevel;
     };
 
   # A materialized runner: `bin/<name>` hands its arguments to the proof harness's CLI (ucproof, or the command
@@ -87,5 +127,5 @@ let
     };
 in
 {
-  inherit system mkTree mkNode mkRunner;
+  inherit system mkTree mkNode mkVm mkRunner;
 }
