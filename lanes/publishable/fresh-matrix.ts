@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import type { Cluster } from '../../fixtures/cluster-types.ts';
 import { defineLane } from '../define.ts';
+import { proveApigateway } from './fresh-matrix-apigateway.ts';
 import { withCleanup } from './fresh-matrix-cleanup.ts';
-import { proveApigateway, proveCreditservice } from './fresh-matrix-credit.ts';
+import { proveCreditservice } from './fresh-matrix-credit.ts';
 import { proveFiberlb } from './fresh-matrix-fiberlb.ts';
 import { lbName, proveFlashdns } from './fresh-matrix-flashdns.ts';
 import { proveK8shostWatch } from './fresh-matrix-k8shost.ts';
