@@ -37,6 +37,5 @@ export default defineConfig({
         },
       })),
     ],
-    benchmark: { include: ['benchmarks/**/*.bench.ts'] },
   },
 });

@@ -15,7 +15,7 @@ root work/<suite>/<run-id>/ (result.json, environment.txt, junit.xml) with a lat
 
 options:
   --suite NAME     suite proof-root name (default: publishable-kvm-suite)
-  --lane NAME      run only this lane (repeatable)
+  --lane NAME      run only this lane, from any lane group (repeatable)
   --require-kvm    stop at preflight with status blocked unless KVM works (also ULTRACLOUD_REQUIRE_KVM=1)
   --keep-cluster   keep the cluster running afterwards (also ULTRACLOUD_KEEP_CLUSTER=1)
 
@@ -50,8 +50,11 @@ export async function run(argv: string[]): Promise<number> {
     return 3;
   }
   const vitest = join(projectRoot, 'node_modules', 'vitest', 'vitest.mjs');
-  const args = [vitest, 'run', '--project', 'publishable'];
-  for (const lane of values.lane ?? []) args.push('-t', `^${escapeRegExp(lane)}$`);
+  // the whole publishable suite, or the named lanes wherever their group is
+  const lanes = values.lane ?? [];
+  const args = [vitest, 'run'];
+  if (lanes.length === 0) args.push('--project', 'publishable');
+  else args.push('-t', `^(${lanes.map(escapeRegExp).join('|')})$`);
   const child = spawn(process.execPath, args, { cwd: projectRoot, env, stdio: 'inherit' });
   const forward = (signal: NodeJS.Signals) => child.kill(signal);
   process.on('SIGINT', forward);
