@@ -14,7 +14,8 @@ import { baremetalIso } from '../lanes/baremetal/baremetal-iso.ts';
 import { runLane } from '../lanes/run-lane.ts';
 
 // Installer boot to its first marker, and the whole baremetal-iso lane (two nodes installed, rebooted, active),
-// under whichever accelerator really works here (named in the benchmark titles).
+// under whichever accelerator really works here (named in the benchmark titles). Every Vitest project includes the
+// benchmarks, so select one: vitest bench --run --project unit benchmarks/qemu-boot.bench.ts
 const accel = (await probeAccelerator(await labProbeGuest())).mode;
 const installer = await buildInstallerImage();
 const dir = await mkdtemp(join(workRoot(), 'tmp', 'qemu-bench-'));
