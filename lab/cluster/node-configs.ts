@@ -60,6 +60,10 @@ export function nodeConfigs(options: {
           UCP_STATE_DIR: join(paths.state, s),
           UCP_CLUSTER: cluster,
           UCP_FAULTS_FILE: join(paths.faults, `${s}.json`),
+          // the accelerator the harness probed once, so VM services do not each probe again
+          ...(process.env.ULTRACLOUD_VM_ACCELERATOR
+            ? { ULTRACLOUD_VM_ACCELERATOR: process.env.ULTRACLOUD_VM_ACCELERATOR }
+            : {}),
         },
       };
     });

@@ -4,9 +4,11 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { HarnessError } from '../../helpers/errors.ts';
 import { projectRoot, workRoot } from '../../helpers/proof-root.ts';
+import { probeAccelerator } from '../../helpers/qemu-accelerator.ts';
 import { eventually, sleep } from '../../helpers/retry.ts';
 import { type ServiceName, serviceNames } from '../../profiles/descriptor-schema.ts';
 import { labServicePorts } from '../../profiles/descriptors/reference-lab.ts';
+import { labProbeGuest } from '../images/probe-image.ts';
 import { parseFaultList, serviceMain, validateFaults } from './fault-catalogue.ts';
 import { referenceFlake, topologyFromFlake } from './flake-topology.ts';
 import { processAlive } from './lab-registry.ts';
@@ -82,6 +84,10 @@ export function parseServiceList(
 export async function bootLab(options: BootLabOptions = {}): Promise<BootedLab> {
   const spec = await resolveLabSpec(options);
   await validateFaults(spec.faults, spec.nodes);
+  if (!process.env.ULTRACLOUD_VM_ACCELERATOR && spec.nodes.some((n) => n.services.includes('plasmavmc'))) {
+    // probe once per harness process; every plasmavmc of this and later labs inherits the answer
+    process.env.ULTRACLOUD_VM_ACCELERATOR = (await probeAccelerator(await labProbeGuest())).mode;
+  }
   const labRoot = join(spec.workRoot, 'lab');
   mkdirSync(labRoot, { recursive: true });
   const stamp = `${Date.now()}-${process.pid}`;
