@@ -17,10 +17,12 @@ export class LabNodeHandle implements NodeHandle {
   readonly power: PowerControl;
   private readonly spec: NodeSpec;
   private readonly ssh: SshTarget;
+  private readonly controllerUrl: string;
 
   constructor(spec: NodeSpec, controllerUrl: string, sshKeyPath: string) {
     if (spec.console.kind !== 'file') throw new HarnessError(`lab node ${spec.name} needs a file console`);
     this.spec = spec;
+    this.controllerUrl = controllerUrl;
     this.name = spec.name;
     this.role = spec.role;
     this.address = spec.address;
@@ -43,6 +45,12 @@ export class LabNodeHandle implements NodeHandle {
         return me.state;
       },
     };
+  }
+
+  async restartService(service: ServiceName): Promise<void> {
+    await callJson('POST', `${this.controllerUrl}/nodes/${this.name}/services/${service}/restart`, {
+      timeoutMs: 90_000,
+    });
   }
 
   exec(command: string, options: ExecOptions = {}): Promise<ExecResult> {

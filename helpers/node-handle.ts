@@ -43,6 +43,11 @@ export interface NodeHandle {
   exec(command: string, options?: ExecOptions): Promise<ExecResult>;
   /** run a command and throw (a check failure naming the command) unless it exits 0 */
   succeed(command: string, options?: ExecOptions): Promise<string>;
+  /**
+   * restart one service alone, the node and its other services staying up: the lab's node supervisor, or
+   * `systemctl restart <service>.service` on a NixOS node
+   */
+  restartService(service: ServiceName): Promise<void>;
   /** where one of this node's services listens; throws when the node runs no such service */
   endpoint(service: ServiceName): Endpoint;
 }

@@ -81,6 +81,11 @@ export class QemuNodeHandle implements NodeHandle, AsyncDisposable {
     return sshExec(this.#options.ssh, command, options);
   }
 
+  /** NixOS nodes run their services as systemd units */
+  async restartService(service: ServiceName): Promise<void> {
+    await this.succeed(`systemctl restart ${service}.service`, { timeoutMs: 120_000 });
+  }
+
   async succeed(command: string, options?: ExecOptions): Promise<string> {
     const res = await this.exec(command, options);
     if (res.exitCode !== 0) {

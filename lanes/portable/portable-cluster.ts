@@ -34,26 +34,14 @@ export async function buildHostClosure(ctx: LaneContextWithWaits<Cluster>, confi
   return out;
 }
 
-/**
- * Restart one service on a node the way an operator does: `systemctl restart <service>.service` over SSH; a node
- * not booted with systemd is rebooted instead. Waits until `healthy` answers again.
- */
+/** Restart one service on a node alone, the way an operator does, and wait until `healthy` answers again. */
 export async function restartService(
   ctx: LaneContextWithWaits<Cluster>,
   node: NodeHandle,
   service: ServiceName,
   healthy: () => Promise<unknown>,
 ): Promise<void> {
-  const r = await node.exec(
-    `if [ -d /run/systemd/system ]; then systemctl restart ${service}.service; else exit 127; fi`,
-    { timeoutMs: 120_000 },
-  );
-  if (r.exitCode === 127) {
-    ctx.log(`${node.name} is not booted with systemd: restarting ${service} by rebooting ${node.name}`);
-    await node.power.restart();
-  } else if (r.exitCode !== 0) {
-    throw new HarnessError(`systemctl restart ${service}.service on ${node.name} failed: ${r.stderr.trim()}`);
-  }
+  await node.restartService(service);
   await ctx.eventually(`${service} on ${node.name} answers again after its restart`, healthy, { timeoutMs: 120_000 });
 }
 

@@ -16,7 +16,7 @@ export async function proveApigateway(ctx: LaneContext<Cluster>, cleanup: Cleanu
   const gw = ctx.target.ports.apigateway;
   const credit = ctx.target.ports.creditservice;
   const restartGateway = async () => {
-    await ctx.target.node(gatewayNode).power.restart();
+    await ctx.target.node(gatewayNode).restartService('apigateway');
     await ctx.eventually(
       `apigateway on ${gatewayNode} serves its written configuration`,
       async () => {
