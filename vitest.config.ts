@@ -7,6 +7,11 @@ const run = suiteRunContext();
 
 const clusterGroups = ['publishable', 'companion', 'portable', 'lab'];
 const laneGroups = ['guards', 'quickstart', 'baremetal', ...clusterGroups];
+/**
+ * Lane groups run one after another (Vitest's groupOrder), never beside each other: on a two-core host a QEMU
+ * install and a cluster lane side by side would each measure the other's load, not the platform.
+ */
+const groupOrder = (group: string) => laneGroups.indexOf(group) + 1;
 
 export default defineConfig({
   test: {
@@ -33,7 +38,7 @@ export default defineConfig({
           hookTimeout: 10 * 60_000,
           fileParallelism: false,
           maxWorkers: 1,
-          sequence: { concurrent: false },
+          sequence: { concurrent: false, groupOrder: groupOrder(group) },
         },
       })),
     ],
