@@ -8,7 +8,7 @@ import type { ClusterInfo } from '../fixtures/cluster-types.ts';
 import { referenceFlake } from '../lab/cluster/flake-topology.ts';
 import { labProbeGuest } from '../lab/images/probe-image.ts';
 import { ultracloudMonorepoDescriptor } from '../profiles/descriptors/ultracloud-monorepo.ts';
-import { HarnessError } from './errors.ts';
+import { BlockedError, HarnessError } from './errors.ts';
 import { workRoot as defaultWorkRoot } from './proof-root.ts';
 import { type AcceleratorProbe, probeAccelerator } from './qemu-accelerator.ts';
 import { assertPortFree } from './qemu-hostfwd.ts';
@@ -45,7 +45,7 @@ export interface VmCluster {
  * QEMU_NET_OPTS (loopback forwards for SSH and every service), NIX_DISK_IMAGE under the work root, and wait for
  * each console's boot marker (or login prompt) and SSH. The reference flake's runners also get the lab guest
  * (ULTRACLOUD_LAB_GUEST_KERNEL, ULTRACLOUD_LAB_GUEST_INITRD). SSH uses ULTRACLOUD_VM_SSH_KEY (a private key
- * file), or the lab VM key for the reference flake.
+ * file), or the lab VM key for the reference flake; without either the target is blocked (BlockedError).
  */
 export async function bootVmNodes(flake: string, options: BootVmNodesOptions = {}): Promise<VmCluster> {
   const root = resolve(options.workRoot ?? defaultWorkRoot());
@@ -63,11 +63,10 @@ export async function bootVmNodes(flake: string, options: BootVmNodesOptions = {
   }
   const labGuest = resolve(flake) === referenceFlake ? await labVmGuest() : null;
   const sshKeyPath = process.env.ULTRACLOUD_VM_SSH_KEY || labGuest?.sshKeyPath;
-  if (!sshKeyPath || !existsSync(sshKeyPath)) {
-    throw new HarnessError(
-      `ULTRACLOUD_VM_SSH_KEY must name the private key root logs in with on the VMs of ${flake} (got "${sshKeyPath ?? ''}")`,
-    );
+  if (!sshKeyPath) {
+    throw new BlockedError([`ULTRACLOUD_VM_SSH_KEY: the private key root logs in with on the VMs of ${flake}`]);
   }
+  if (!existsSync(sshKeyPath)) throw new HarnessError(`ULTRACLOUD_VM_SSH_KEY: no such file "${sshKeyPath}"`);
   const runners = await buildVmRunners(
     specs.map((n) => ({ name: n.name, attribute: (n.launcher as { attribute: string }).attribute })),
   );
