@@ -26,7 +26,8 @@ export async function sshConnect(target: SshTarget, connectTimeoutMs = 30_000): 
       new Promise<ssh2.Client>((resolve, reject) => {
         const client = new ssh2.Client();
         client.once('ready', () => resolve(client));
-        client.once('error', (err) => {
+        // every error, not just the first: a forward that accepts and then drops emits more than one
+        client.on('error', (err) => {
           client.end();
           reject(err);
         });
