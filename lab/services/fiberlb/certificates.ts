@@ -1,43 +1,18 @@
-import { execFile } from 'node:child_process';
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
+import { openssl, selfSignedCertificate } from '../common/openssl.ts';
 import type { Certificate } from './lb-model.ts';
-
-const run = promisify(execFile);
-
-async function openssl(args: string[]): Promise<string> {
-  try {
-    return (await run('openssl', args, { timeout: 30_000 })).stdout;
-  } catch (err) {
-    const e = err as { stderr?: string; message: string };
-    throw new Error(`"openssl ${args[0]}" failed: ${(e.stderr ?? e.message).trim()}`);
-  }
-}
 
 /** A self-signed certificate for commonName (also its subjectAltName), made by the openssl CLI. */
 export async function generateCertificate(dir: string, name: string, commonName: string): Promise<Certificate> {
   const key = join(dir, `${name}.key`);
   const crt = join(dir, `${name}.crt`);
-  await openssl([
-    'req',
-    '-x509',
-    '-newkey',
-    'ec',
-    '-pkeyopt',
-    'ec_paramgen_curve:prime256v1',
-    '-nodes',
-    '-days',
-    '30',
-    '-subj',
-    `/CN=${commonName}`,
-    '-addext',
-    `subjectAltName=DNS:${commonName}`,
-    '-keyout',
-    key,
-    '-out',
-    crt,
-  ]);
+  await selfSignedCertificate({
+    keyFile: key,
+    certFile: crt,
+    subject: `/CN=${commonName}`,
+    extensions: [`subjectAltName=DNS:${commonName}`],
+  });
   return await bundle(dir, name, commonName, await readFile(crt, 'utf8'), await readFile(key, 'utf8'), [key, crt]);
 }
 

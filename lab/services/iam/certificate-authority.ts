@@ -1,7 +1,7 @@
 import { randomBytes, X509Certificate } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { execa } from 'execa';
+import { openssl, selfSignedCertificate } from '../common/openssl.ts';
 
 export interface IssuedCertificate {
   certPem: string;
@@ -23,27 +23,12 @@ export class CertificateAuthorities {
   async create(id: string): Promise<{ fingerprint: string }> {
     const caDir = join(this.dir, id);
     mkdirSync(caDir, { recursive: true, mode: 0o700 });
-    await openssl([
-      'req',
-      '-x509',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:prime256v1',
-      '-nodes',
-      '-keyout',
-      join(caDir, 'ca.key'),
-      '-out',
-      join(caDir, 'ca.crt'),
-      '-days',
-      '30',
-      '-subj',
-      `/CN=ultracloud-lab-iam-ca-${id}`,
-      '-addext',
-      'basicConstraints=critical,CA:TRUE',
-      '-addext',
-      'keyUsage=critical,keyCertSign,cRLSign',
-    ]);
+    await selfSignedCertificate({
+      keyFile: join(caDir, 'ca.key'),
+      certFile: join(caDir, 'ca.crt'),
+      subject: `/CN=ultracloud-lab-iam-ca-${id}`,
+      extensions: ['basicConstraints=critical,CA:TRUE', 'keyUsage=critical,keyCertSign,cRLSign'],
+    });
     return { fingerprint: new X509Certificate(this.certPem(id)).fingerprint256 };
   }
 
@@ -103,9 +88,4 @@ export class CertificateAuthorities {
       rmSync(work, { recursive: true, force: true });
     }
   }
-}
-
-async function openssl(args: string[]): Promise<void> {
-  const res = await execa('openssl', args, { reject: false, timeout: 30_000 });
-  if (res.exitCode !== 0) throw new Error(`openssl ${args[0]} failed (${res.exitCode}): ${res.stderr.trim()}`);
 }
