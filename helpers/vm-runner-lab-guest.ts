@@ -1,10 +1,10 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import ssh2 from 'ssh2';
 import { dropbearFiles } from '../lab/images/dropbear-files.ts';
 import { guestKernel, imageCacheDir } from '../lab/images/guest-kernel.ts';
 import { buildInitramfs } from '../lab/images/initramfs.ts';
 import { virtioModules } from '../lab/images/kernel-modules.ts';
+import { generateSshKeyPair } from './ssh-keys.ts';
 
 /**
  * The guest the reference flake's VM runners boot (its runner contract: ULTRACLOUD_LAB_GUEST_KERNEL and
@@ -48,7 +48,7 @@ export function labVmSshKeyPath(): string {
   const priv = join(dir, 'id_ed25519');
   if (!existsSync(priv) || !existsSync(`${priv}.pub`)) {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
-    const keys = ssh2.utils.generateKeyPairSync('ed25519', { comment: 'ultracloud-vm-cluster-lab' });
+    const keys = generateSshKeyPair('ultracloud-vm-cluster-lab');
     writeFileSync(priv, keys.private, { mode: 0o600 });
     writeFileSync(`${priv}.pub`, `${keys.public}\n`);
   }

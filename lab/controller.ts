@@ -1,8 +1,8 @@
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import ssh2 from 'ssh2';
 import { writeFileAtomic } from '../helpers/atomic.ts';
+import { generateSshKeyPair } from '../helpers/ssh-keys.ts';
 import { allocateLab, type LabRecord, releaseLab, subnetOf } from './cluster/lab-registry.ts';
 import type { FaultSetting, LabSpec, LabState } from './cluster/lab-spec.ts';
 import { clusterView, nodeConfigs, type PlacedNode } from './cluster/node-configs.ts';
@@ -66,7 +66,7 @@ if (!values.detach) {
 try {
   mkdirSync(join(labDir, 'ssh'), { recursive: true });
   mkdirSync(socketDir, { recursive: true });
-  const keys = ssh2.utils.generateKeyPairSync('ed25519', { comment: `ultracloud-lab-${lab.labId}` });
+  const keys = generateSshKeyPair(`ultracloud-lab-${lab.labId}`);
   const sshKeyPath = join(labDir, 'ssh', 'id_ed25519');
   writeFileSync(sshKeyPath, keys.private, { mode: 0o600 });
   writeFileSync(`${sshKeyPath}.pub`, `${keys.public}\n`);

@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import ssh2 from 'ssh2';
+import { generateSshKeyPair } from '../../helpers/ssh-keys.ts';
 import { imageCacheDir } from '../images/guest-kernel.ts';
 
 export interface LabSshKey {
@@ -18,7 +18,7 @@ export function baremetalSshKey(): LabSshKey {
   const pub = `${priv}.pub`;
   if (!existsSync(priv) || !existsSync(pub)) {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
-    const keys = ssh2.utils.generateKeyPairSync('ed25519', { comment: 'ultracloud-baremetal-lab' });
+    const keys = generateSshKeyPair('ultracloud-baremetal-lab');
     writeFileSync(priv, keys.private, { mode: 0o600 });
     writeFileSync(pub, `${keys.public}\n`);
   }

@@ -3,10 +3,10 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import ssh2 from 'ssh2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WaitTimeoutError } from '../../helpers/errors.ts';
 import { type SshTarget, sshExec } from '../../helpers/ssh.ts';
+import { generateSshKeyPair } from '../../helpers/ssh-keys.ts';
 import { prepareRootHome } from '../../lab/node/dropbear.ts';
 
 /**
@@ -48,7 +48,7 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'ucp-ssh-'));
   mkdirSync(join(dir, 'root'));
   execFileSync('dropbearkey', ['-t', 'ed25519', '-f', join(dir, 'hostkey')], { stdio: 'ignore' });
-  const keys = ssh2.utils.generateKeyPairSync('ed25519');
+  const keys = generateSshKeyPair('ucproof-ssh-test');
   prepareRootHome(join(dir, 'root'), keys.public);
   port = await freePort();
   target = { host: '127.0.0.1', port, user: 'root', privateKey: keys.private };
