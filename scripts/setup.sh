@@ -83,14 +83,14 @@ ensure_guest_kernel() {
   [ -f "$dir/vmlinuz" ] && [ -d "$dir/modules" ] && return 0
   log "fetching a Debian kernel image for lab guests"
   local tmp; tmp="$(mktemp -d)"
-  chmod 755 "$tmp"  # apt downloads as the _apt user
   local pkg
   pkg="$(apt-cache depends linux-image-amd64 2>/dev/null | awk '/Depends: linux-image-[0-9]/{print $2; exit}')"
   if [ -z "$pkg" ]; then
     DEBIAN_FRONTEND=noninteractive apt-get update -qq >&2
     pkg="$(apt-cache depends linux-image-amd64 | awk '/Depends: linux-image-[0-9]/{print $2; exit}')"
   fi
-  (cd "$tmp" && apt-get download -qq "$pkg" >&2)
+  # a private temporary folder the _apt sandbox user cannot write to: download as root
+  (cd "$tmp" && apt-get download -qq -o APT::Sandbox::User=root "$pkg" >&2)
   dpkg-deb -x "$tmp"/*.deb "$tmp/root"
   rm -rf "$dir.partial"; mkdir -p "$dir.partial"
   cp "$tmp"/root/boot/vmlinuz-* "$dir.partial/vmlinuz"
