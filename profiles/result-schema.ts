@@ -1,0 +1,60 @@
+import { z } from 'zod';
+
+export const LaneStatus = z.enum(['passed', 'failed', 'blocked', 'interrupted']);
+export type LaneStatus = z.infer<typeof LaneStatus>;
+
+export const StepRecord = z.object({
+  /** path of titles from the lane down, e.g. ["add learner on node04", "wait for catch-up"] */
+  path: z.array(z.string()),
+  status: z.enum(['passed', 'failed', 'running', 'blocked']),
+  startedAt: z.string(),
+  durationMs: z.number().nonnegative().nullable(),
+  /** named checks evaluated inside this step, in order */
+  checks: z
+    .array(z.object({ property: z.string(), ok: z.boolean(), detail: z.string().optional() }))
+    .default([]),
+});
+export type StepRecord = z.infer<typeof StepRecord>;
+
+export const LaneFailure = z.object({
+  kind: z.enum(['property', 'harness', 'timeout', 'interrupted']),
+  /** "lane › step › substep" */
+  stepPath: z.array(z.string()),
+  /** the broken property, for kind=property */
+  property: z.string().optional(),
+  message: z.string(),
+});
+
+export const LaneResult = z.object({
+  schema: z.literal('ultracloud-proof/result@1'),
+  lane: z.string().min(1),
+  group: z.string().min(1),
+  runId: z.string().min(1),
+  target: z.string().min(1),
+  success: z.boolean(),
+  status: LaneStatus,
+  startedAt: z.string(),
+  finishedAt: z.string().nullable(),
+  durationMs: z.number().nonnegative().nullable(),
+  steps: z.array(StepRecord),
+  failure: LaneFailure.nullable(),
+  /** requirements that were missing, for status=blocked */
+  missingRequirements: z.array(z.string()).default([]),
+  /** artifact file names relative to the proof root */
+  artifacts: z.array(z.string()),
+  environment: z.record(z.string(), z.string()),
+});
+export type LaneResult = z.infer<typeof LaneResult>;
+
+export const SuiteResult = z.object({
+  schema: z.literal('ultracloud-proof/suite-result@1'),
+  suite: z.string(),
+  runId: z.string(),
+  success: z.boolean(),
+  status: LaneStatus,
+  startedAt: z.string(),
+  finishedAt: z.string().nullable(),
+  lanes: z.array(z.object({ lane: z.string(), status: LaneStatus, proofRoot: z.string().nullable() })),
+  environment: z.record(z.string(), z.string()),
+});
+export type SuiteResult = z.infer<typeof SuiteResult>;
