@@ -10,9 +10,7 @@ export const StepRecord = z.object({
   startedAt: z.string(),
   durationMs: z.number().nonnegative().nullable(),
   /** named checks evaluated inside this step, in order */
-  checks: z
-    .array(z.object({ property: z.string(), ok: z.boolean(), detail: z.string().optional() }))
-    .default([]),
+  checks: z.array(z.object({ property: z.string(), ok: z.boolean(), detail: z.string().optional() })).default([]),
 });
 export type StepRecord = z.infer<typeof StepRecord>;
 
