@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { callJson } from '../lab/services/common/http-client.ts';
 import type { Endpoint, NodeSpec, ServiceName } from '../profiles/descriptor-schema.ts';
 import { HarnessError, PropertyViolation } from './errors.ts';
-import type { ExecOptions, ExecResult, NodeHandle, PowerControl } from './node-handle.ts';
+import { type ExecOptions, type ExecResult, type NodeHandle, type PowerControl, succeedOn } from './node-handle.ts';
 import { type SshTarget, sshExec } from './ssh.ts';
 
 /**
@@ -57,16 +57,8 @@ export class LabNodeHandle implements NodeHandle {
     return sshExec(this.ssh, command, options);
   }
 
-  async succeed(command: string, options: ExecOptions = {}): Promise<string> {
-    const r = await this.exec(command, options);
-    if (r.exitCode !== 0) {
-      throw new PropertyViolation(
-        `"${command}" succeeds`,
-        [this.name],
-        `exit ${r.exitCode}; stderr: ${r.stderr.trim().slice(-500) || '(empty)'}`,
-      );
-    }
-    return r.stdout;
+  succeed(command: string, options?: ExecOptions): Promise<string> {
+    return succeedOn(this, command, options);
   }
 
   endpoint(service: ServiceName): Endpoint {

@@ -1,4 +1,5 @@
 import type { Endpoint, NodeRole, ServiceName } from '../profiles/descriptor-schema.ts';
+import { PropertyViolation } from './errors.ts';
 
 /** Result of running a command on a node. */
 export interface ExecResult {
@@ -50,4 +51,24 @@ export interface NodeHandle {
   restartService(service: ServiceName): Promise<void>;
   /** where one of this node's services listens; throws when the node runs no such service */
   endpoint(service: ServiceName): Endpoint;
+}
+
+/**
+ * `succeed` for every kind of node: run the command and turn a non-zero exit into a violated property naming the
+ * command, the node, the exit code and the tail of its output.
+ */
+export async function succeedOn(
+  node: Pick<NodeHandle, 'name' | 'exec'>,
+  command: string,
+  options?: ExecOptions,
+): Promise<string> {
+  const res = await node.exec(command, options);
+  if (res.exitCode !== 0) {
+    throw new PropertyViolation(
+      `"${command}" succeeds on ${node.name}`,
+      [],
+      `exit ${res.exitCode}: ${(res.stderr || res.stdout).trim().slice(-500) || '(no output)'}`,
+    );
+  }
+  return res.stdout;
 }

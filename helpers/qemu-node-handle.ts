@@ -1,6 +1,13 @@
 import type { Endpoint, NodeRole, ServiceName } from '../profiles/descriptor-schema.ts';
 import { HarnessError, PropertyViolation } from './errors.ts';
-import type { ConsoleSource, ExecOptions, ExecResult, NodeHandle, PowerControl } from './node-handle.ts';
+import {
+  type ConsoleSource,
+  type ExecOptions,
+  type ExecResult,
+  type NodeHandle,
+  type PowerControl,
+  succeedOn,
+} from './node-handle.ts';
 import { bootGuest, type GuestSpec, type QemuGuest } from './qemu-guest.ts';
 import { type SshTarget, sshExec } from './ssh.ts';
 
@@ -86,16 +93,8 @@ export class QemuNodeHandle implements NodeHandle, AsyncDisposable {
     await this.succeed(`systemctl restart ${service}.service`, { timeoutMs: 120_000 });
   }
 
-  async succeed(command: string, options?: ExecOptions): Promise<string> {
-    const res = await this.exec(command, options);
-    if (res.exitCode !== 0) {
-      throw new PropertyViolation(
-        `"${command}" succeeds on ${this.name}`,
-        [],
-        `exit ${res.exitCode}: ${(res.stderr || res.stdout).trim().slice(-400)}`,
-      );
-    }
-    return res.stdout;
+  succeed(command: string, options?: ExecOptions): Promise<string> {
+    return succeedOn(this, command, options);
   }
 
   endpoint(service: ServiceName): Endpoint {

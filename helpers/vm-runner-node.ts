@@ -1,7 +1,14 @@
 import { readFileSync } from 'node:fs';
 import type { Endpoint, NodeRole, NodeSpec, ServiceName } from '../profiles/descriptor-schema.ts';
 import { HarnessError, PropertyViolation } from './errors.ts';
-import type { ConsoleSource, ExecOptions, ExecResult, NodeHandle, PowerControl } from './node-handle.ts';
+import {
+  type ConsoleSource,
+  type ExecOptions,
+  type ExecResult,
+  type NodeHandle,
+  type PowerControl,
+  succeedOn,
+} from './node-handle.ts';
 import { type SshTarget, sshExec } from './ssh.ts';
 import { killVmRunner, qmp, quitVmRunner, startVmRunner, vmRunnerPid, waitForVmExit } from './vm-runner-process.ts';
 
@@ -105,16 +112,8 @@ export class VmRunnerNodeHandle implements NodeHandle {
     await this.succeed(`systemctl restart ${service}.service`, { timeoutMs: 120_000 });
   }
 
-  async succeed(command: string, options?: ExecOptions): Promise<string> {
-    const res = await this.exec(command, options);
-    if (res.exitCode !== 0) {
-      throw new PropertyViolation(
-        `"${command}" succeeds on ${this.name}`,
-        [],
-        `exit ${res.exitCode}: ${(res.stderr || res.stdout).trim().slice(-400)}`,
-      );
-    }
-    return res.stdout;
+  succeed(command: string, options?: ExecOptions): Promise<string> {
+    return succeedOn(this, command, options);
   }
 
   endpoint(service: ServiceName): Endpoint {
