@@ -1,8 +1,8 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, bench, describe } from 'vitest';
 import { waitForMarkers } from '../helpers/markers.ts';
-import { workRoot } from '../helpers/proof-root.ts';
+import { workRoot, workTempDir } from '../helpers/proof-root.ts';
 import { probeAccelerator } from '../helpers/qemu-accelerator.ts';
 import { bootGuest } from '../helpers/qemu-guest.ts';
 import { freeLoopbackPort } from '../helpers/qemu-hostfwd.ts';
@@ -18,7 +18,7 @@ import { runLane } from '../lanes/run-lane.ts';
 // benchmarks, so select one: vitest bench --run --project unit benchmarks/qemu-boot.bench.ts
 const accel = (await probeAccelerator(await labProbeGuest())).mode;
 const installer = await buildInstallerImage();
-const dir = await mkdtemp(join(workRoot(), 'tmp', 'qemu-bench-'));
+const dir = await workTempDir('qemu-bench-');
 afterAll(() => rm(dir, { recursive: true, force: true }));
 const once = { iterations: 1, time: 0, warmupIterations: 0, warmupTime: 0 };
 let run = 0;

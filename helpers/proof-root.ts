@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, mkdtemp } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { replaceSymlink } from './atomic.ts';
@@ -33,4 +33,11 @@ export async function openProofRoot(lane: string, runId: string, root = workRoot
   await mkdir(dir, { recursive: true });
   await replaceSymlink(dir, join(root, lane, 'latest'));
   return dir;
+}
+
+/** A fresh temporary folder under the work root's disposable `tmp/` (created when missing). */
+export async function workTempDir(prefix: string, root = workRoot()): Promise<string> {
+  const parent = join(root, 'tmp');
+  await mkdir(parent, { recursive: true });
+  return await mkdtemp(join(parent, prefix));
 }

@@ -1,7 +1,7 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
-import { workRoot } from '../../helpers/proof-root.ts';
+import { workRoot, workTempDir } from '../../helpers/proof-root.ts';
 import { freeLoopbackPort } from '../../helpers/qemu-hostfwd.ts';
 import { type LabBaremetalOptions, labBaremetalTarget } from '../../lab/baremetal/lab-baremetal-target.ts';
 import { baremetalIso } from '../../lanes/baremetal/baremetal-iso.ts';
@@ -16,7 +16,7 @@ afterAll(async () => {
 });
 
 async function runFaulted(options: LabBaremetalOptions) {
-  const root = await mkdtemp(join(workRoot(), 'tmp', 'baremetal-faults-'));
+  const root = await workTempDir('baremetal-faults-');
   roots.push(root);
   const sshPorts = { control: await freeLoopbackPort(), worker: await freeLoopbackPort() };
   return runLane(baremetalIso, {

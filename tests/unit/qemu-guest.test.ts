@@ -1,8 +1,8 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { waitForMarkers } from '../../helpers/markers.ts';
-import { workRoot } from '../../helpers/proof-root.ts';
+import { workTempDir } from '../../helpers/proof-root.ts';
 import { probeAccelerator } from '../../helpers/qemu-accelerator.ts';
 import { bootGuest, type GuestSpec } from '../../helpers/qemu-guest.ts';
 import { GuestExitedError, waitForGuestMarkers } from '../../helpers/qemu-markers.ts';
@@ -24,7 +24,7 @@ while true; do sleep 1; done
 let dir: string;
 let spec: (name: string) => Promise<GuestSpec>;
 beforeAll(async () => {
-  dir = await mkdtemp(join(workRoot(), 'tmp', 'qemu-unit-'));
+  dir = await workTempDir('qemu-unit-');
   const initrd = await buildInitramfs({
     name: 'unit-idle',
     init: idleInit,

@@ -1,9 +1,9 @@
 import { execFileSync } from 'node:child_process';
-import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { connectCluster } from '../../fixtures/cluster.ts';
-import { workRoot } from '../../helpers/proof-root.ts';
+import { workRoot, workTempDir } from '../../helpers/proof-root.ts';
 import { bootVmNodes, type VmCluster, waitForVmBoot } from '../../helpers/qemu-cluster.ts';
 import { vmRunnerPid } from '../../helpers/vm-runner-process.ts';
 import { referenceFlake } from '../../lab/cluster/flake-topology.ts';
@@ -29,8 +29,7 @@ const qemuAlive = (pid: number) => {
 };
 
 beforeAll(async () => {
-  await mkdir(join(workRoot(), 'tmp'), { recursive: true });
-  dir = await mkdtemp(join(workRoot(), 'tmp', 'vm-cluster-'));
+  dir = await workTempDir('vm-cluster-');
 }, 30_000);
 
 afterAll(async () => {
