@@ -12,6 +12,7 @@ export interface InstallPlan {
 export interface DesiredSystem {
   target_system: string;
   health_check_command: string | null;
+  /** deployer-wide publication number: a new publication always has a new generation */
   generation: number;
   published_at: string;
 }
@@ -20,6 +21,7 @@ export interface NodeClass {
   name: string;
   install_plan: InstallPlan;
   desired_system: DesiredSystem | null;
+  /** a prebuilt flake bundle (tar.gz) on the deployer's host, served instead of a generated one */
   bundle_path: string | null;
 }
 

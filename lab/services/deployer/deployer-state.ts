@@ -1,45 +1,10 @@
+import type { DeployerNode, DesiredSystem, InstallPlan, NodeClass } from '../../../helpers/ports/deployer.ts';
 import { HttpError } from '../common/http-service.ts';
 
-export interface InstallPlan {
-  nixos_configuration: string;
-  disko_config_path: string;
-  target_disk_by_id: string;
-}
-
-export interface DesiredSystem {
-  target_system: string;
-  health_check_command: string | null;
-  /** deployer-wide publication number: a new publication always has a new generation */
-  generation: number;
-  published_at: string;
-}
-
-export interface NodeClass {
-  name: string;
-  install_plan: InstallPlan;
-  desired_system: DesiredSystem | null;
-  /** a prebuilt flake bundle (tar.gz) on the deployer's host, served instead of a generated one */
-  bundle_path: string | null;
-}
-
-export interface ObservedStatus {
-  observed: string;
-  generation: number | null;
-  target_system: string | null;
-  current_system: string | null;
-  detail: string | null;
-  reported_at: string;
-}
-
-export interface NodeRecord {
-  node_id: string;
-  node_class: string;
-  hostname: string | null;
-  registered_at: string;
-  phone_home: { at: string; hostname: string | null; disks_by_id: string[] } | null;
-  desired_system: DesiredSystem | null;
-  observed: ObservedStatus | null;
-}
+// The wire types are the deployer's published API: the port client in helpers/ports/deployer.ts owns them.
+export type { DesiredSystem, InstallPlan, NodeClass } from '../../../helpers/ports/deployer.ts';
+export type NodeRecord = DeployerNode;
+export type ObservedStatus = NonNullable<DeployerNode['observed']>;
 
 /** a bootstrap token issued through the admin API; only its SHA-256 is kept */
 export interface IssuedToken {
