@@ -1,24 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
+import type { Wallet as PortWallet, Reservation } from '../../../helpers/ports/creditservice.ts';
 import { HttpError } from '../common/http-service.ts';
 import { JsonStore } from '../common/json-store.ts';
 
-export interface Wallet {
-  tenant: string;
-  balance: number;
-  held: number;
-}
-
-export interface Reservation {
-  id: string;
-  tenant: string;
-  amount: number;
-  resource: string;
-  units: number;
-  status: 'held' | 'committed' | 'released';
-  idempotencyKey?: string;
-  charges: number;
-}
+// Reservations are the published API shape (helpers/ports/creditservice.ts); a stored wallet has no derived
+// `available` figure.
+export type { Reservation } from '../../../helpers/ports/creditservice.ts';
+export type Wallet = Omit<PortWallet, 'available'>;
 
 interface State {
   wallets: Record<string, Wallet>;

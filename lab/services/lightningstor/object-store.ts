@@ -1,23 +1,14 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
+import type { Bucket, ObjectVersion as PortObjectVersion } from '../../../helpers/ports/lightningstor.ts';
 import { HttpError } from '../common/http-service.ts';
 import { JsonStore } from '../common/json-store.ts';
 
-export interface Bucket {
-  name: string;
-  metadata: Record<string, string>;
-  createdAt: string;
-}
-
-export interface ObjectVersion {
-  key: string;
-  versionId: string;
-  size: number;
-  sha256: string;
-  deleteMarker: boolean;
-  createdAt: string;
-}
+// Buckets and versions are the published API shape (helpers/ports/lightningstor.ts); which version is the latest
+// is derived when answering, not stored.
+export type { Bucket } from '../../../helpers/ports/lightningstor.ts';
+export type ObjectVersion = Omit<PortObjectVersion, 'isLatest'>;
 
 interface State {
   buckets: Record<string, Bucket>;
