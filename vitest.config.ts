@@ -33,7 +33,7 @@ export default defineConfig({
         test: {
           name: group,
           include: [`tests/${group}/**/*.test.ts`],
-          globalSetup: clusterGroups.includes(group) ? ['./fixtures/cluster-setup.ts'] : [],
+          globalSetup: clusterGroups.includes(group) ? ['./harness/cluster-setup.ts'] : [],
           testTimeout: 30 * 60_000,
           hookTimeout: 10 * 60_000,
           fileParallelism: false,

@@ -1,6 +1,7 @@
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, bench, describe } from 'vitest';
+import { runLane } from '../harness/run-lane.ts';
 import { waitForMarkers } from '../helpers/markers.ts';
 import { workRoot, workTempDir } from '../helpers/proof-root.ts';
 import { probeAccelerator } from '../helpers/qemu-accelerator.ts';
@@ -11,7 +12,6 @@ import { buildInstallerImage } from '../lab/images/baremetal-images.ts';
 import { guestKernel } from '../lab/images/guest-kernel.ts';
 import { labProbeGuest } from '../lab/images/probe-image.ts';
 import { baremetalIso } from '../lanes/baremetal/baremetal-iso.ts';
-import { runLane } from '../lanes/run-lane.ts';
 
 // Installer boot to its first marker, and the whole baremetal-iso lane (two nodes installed, rebooted, active),
 // under whichever accelerator really works here (named in the benchmark titles). Every Vitest project includes the

@@ -1,4 +1,4 @@
-import { HarnessError } from '../helpers/errors.ts';
+import { HarnessError } from '../contracts/errors.ts';
 import { InvalidInputError } from '../profiles/descriptor-schema.ts';
 import { UsageError } from './usage.ts';
 

@@ -1,6 +1,6 @@
 import { isAbsolute, resolve } from 'node:path';
 import { execa } from 'execa';
-import { HarnessError } from '../helpers/errors.ts';
+import { HarnessError } from '../contracts/errors.ts';
 import { projectRoot } from '../helpers/proof-root.ts';
 import { localBuildArgs, localBuildSettings, type NixBuildSettings, offlineArgs } from './nix-build-settings.ts';
 

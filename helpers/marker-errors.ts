@@ -1,4 +1,4 @@
-import { HarnessError, PropertyViolation, WaitTimeoutError } from './errors.ts';
+import { HarnessError, PropertyViolation, WaitTimeoutError } from '../contracts/errors.ts';
 import type { MarkerEvent } from './marker-parser.ts';
 import type { MarkerHit } from './marker-sequence.ts';
 

@@ -1,4 +1,4 @@
-import { HarnessError } from './errors.ts';
+import { HarnessError } from '../contracts/errors.ts';
 
 /**
  * A marker pattern: an exact marker name (`install.disko.complete`), a prefix pattern ending in `.*`

@@ -3,7 +3,7 @@ import { constants } from 'node:fs';
 import { access, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { HarnessError } from './errors.ts';
+import { HarnessError } from '../contracts/errors.ts';
 import type { AcceleratorMode } from './qemu-args.ts';
 import { bootGuest } from './qemu-guest.ts';
 

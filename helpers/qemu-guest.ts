@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { HarnessError, WaitTimeoutError } from './errors.ts';
+import { HarnessError, WaitTimeoutError } from '../contracts/errors.ts';
 import { type GuestSpec, qemuArgs } from './qemu-args.ts';
 import { QmpClient } from './qemu-qmp.ts';
 

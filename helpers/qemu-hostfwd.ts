@@ -1,5 +1,5 @@
 import { createServer } from 'node:net';
-import { HarnessError } from './errors.ts';
+import { HarnessError } from '../contracts/errors.ts';
 
 /** The seed's SSH forwards for the bare-metal proof: control plane and worker. */
 export const defaultSshForwards = { control: 22231, worker: 22232 } as const;

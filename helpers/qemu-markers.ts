@@ -1,4 +1,4 @@
-import { HarnessError } from './errors.ts';
+import { HarnessError } from '../contracts/errors.ts';
 import { type MarkerPattern, type MarkerWaitResult, type WaitForMarkersOptions, waitForMarkers } from './markers.ts';
 import type { QemuGuest } from './qemu-guest.ts';
 

@@ -1,5 +1,4 @@
-import type { Endpoint, NodeRole, ServiceName } from '../profiles/descriptor-schema.ts';
-import { HarnessError, PropertyViolation } from './errors.ts';
+import { HarnessError, PropertyViolation } from '../contracts/errors.ts';
 import {
   type ConsoleSource,
   type ExecOptions,
@@ -7,7 +6,8 @@ import {
   type NodeHandle,
   type PowerControl,
   succeedOn,
-} from './node-handle.ts';
+} from '../contracts/node-handle.ts';
+import type { Endpoint, NodeRole, ServiceName } from '../profiles/descriptor-schema.ts';
 import { bootGuest, type GuestSpec, type QemuGuest } from './qemu-guest.ts';
 import { type SshTarget, sshExec } from './ssh.ts';
 

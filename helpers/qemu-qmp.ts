@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { connect, type Socket } from 'node:net';
-import { HarnessError, WaitTimeoutError } from './errors.ts';
+import { HarnessError, WaitTimeoutError } from '../contracts/errors.ts';
 import { sleep } from './retry.ts';
 
 export interface QmpEvent {

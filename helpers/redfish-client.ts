@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { Agent, fetch } from 'undici';
-import { HarnessError } from './errors.ts';
+import { HarnessError } from '../contracts/errors.ts';
 import { registerSecret } from './redact.ts';
 import { RedfishError } from './redfish-error.ts';
 

@@ -1,4 +1,4 @@
-import { HarnessError } from './errors.ts';
+import { HarnessError } from '../contracts/errors.ts';
 
 /** One entry of a Redfish error's @Message.ExtendedInfo. */
 export interface RedfishMessage {

@@ -1,5 +1,5 @@
 import pRetry from 'p-retry';
-import { WaitTimeoutError } from './errors.ts';
+import { WaitTimeoutError } from '../contracts/errors.ts';
 
 export interface EventuallyOptions {
   /** give up after this long (default 30 s) */

@@ -1,7 +1,7 @@
 import ssh2 from 'ssh2';
+import { HarnessError, WaitTimeoutError } from '../contracts/errors.ts';
+import type { ExecOptions, ExecResult } from '../contracts/node-handle.ts';
 import { assertLabAddress } from '../lab/net/address-guard.ts';
-import { HarnessError, WaitTimeoutError } from './errors.ts';
-import type { ExecOptions, ExecResult } from './node-handle.ts';
 import { eventually } from './retry.ts';
 
 export interface SshTarget {

@@ -1,4 +1,4 @@
-import { HarnessError } from './errors.ts';
+import { HarnessError } from '../contracts/errors.ts';
 import {
   MarkerFailureError,
   MarkerStreamEndedError,

@@ -1,8 +1,8 @@
 import { basename, dirname, resolve } from 'node:path';
+import { runLane } from '../../harness/run-lane.ts';
 import { newRunId, workRoot } from '../../helpers/proof-root.ts';
 import { labBaremetalTarget } from '../../lab/baremetal/lab-baremetal-target.ts';
 import { baremetalIsoE2e } from '../../lanes/baremetal/baremetal-iso-e2e.ts';
-import { runLane } from '../../lanes/run-lane.ts';
 import { parseCommandArgs, UsageError } from '../usage.ts';
 
 export const summary = 'materialized bare-metal ISO proof runner (requires KVM)';

@@ -1,7 +1,7 @@
 import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type ssh2 from 'ssh2';
-import { HarnessError } from '../../helpers/errors.ts';
+import { HarnessError } from '../../contracts/errors.ts';
 import { workRoot } from '../../helpers/proof-root.ts';
 import { sshConnect, sshExec } from '../../helpers/ssh.ts';
 import { clearCurrentLab, currentLab, setCurrentLab } from '../../lab/cluster/current-lab.ts';

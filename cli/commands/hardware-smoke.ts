@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
-import { HarnessError } from '../../helpers/errors.ts';
+import { HarnessError } from '../../contracts/errors.ts';
+import { runLane } from '../../harness/run-lane.ts';
 import { workRoot } from '../../helpers/proof-root.ts';
 import { type HardwareSmokePhase, hardwareSmokeLane } from '../../lanes/baremetal/hardware-smoke.ts';
 import { readHardwareSmokeInputs, inputVariables as v } from '../../lanes/baremetal/hardware-smoke-inputs.ts';
-import { runLane } from '../../lanes/run-lane.ts';
 import { parseCommandArgs, UsageError } from '../usage.ts';
 
 export const summary = 'preflight | run | capture';

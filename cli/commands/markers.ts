@@ -1,4 +1,4 @@
-import { HarnessError } from '../../helpers/errors.ts';
+import { HarnessError } from '../../contracts/errors.ts';
 import {
   type MarkerEvent,
   MarkerFailureError,

@@ -2,13 +2,13 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
-import { HarnessError } from '../../helpers/errors.ts';
+import { HarnessError } from '../../contracts/errors.ts';
 import { waitForMarkers } from '../../helpers/markers.ts';
-import type { PortBinding } from '../../helpers/ports/binding.ts';
-import { createDeployerPort, type DeployerPort } from '../../helpers/ports/deployer.ts';
 import { projectRoot } from '../../helpers/proof-root.ts';
 import { freeLoopbackPort } from '../../helpers/qemu-hostfwd.ts';
 import type { Endpoint } from '../../profiles/descriptor-schema.ts';
+import type { PortBinding } from '../target/bindings/binding.ts';
+import { createDeployerPort, type DeployerPort } from '../target/bindings/deployer.ts';
 
 export interface HostDeployerOptions {
   stateDir: string;

@@ -1,11 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, truncate, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { HarnessError } from '../../helpers/errors.ts';
+import type { BaremetalNode, BaremetalSession, BaremetalTarget } from '../../contracts/baremetal-target.ts';
+import { HarnessError } from '../../contracts/errors.ts';
 import type { AcceleratorMode, GuestSpec } from '../../helpers/qemu-guest.ts';
 import { assertPortFree, defaultSshForwards } from '../../helpers/qemu-hostfwd.ts';
 import { registerSecret } from '../../helpers/redact.ts';
-import type { BaremetalNode, BaremetalSession, BaremetalTarget } from '../../lanes/baremetal/baremetal-target.ts';
 import {
   buildDiskBootImage,
   buildFlakeBundle,

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { HarnessError } from '../../helpers/errors.ts';
+import { HarnessError } from '../../contracts/errors.ts';
 import { projectRoot } from '../../helpers/proof-root.ts';
 import { type ServiceName, serviceNames } from '../../profiles/descriptor-schema.ts';
 import type { FaultSetting, LabNodeSpec } from './lab-spec.ts';

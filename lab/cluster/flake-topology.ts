@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { z } from 'zod';
-import { HarnessError } from '../../helpers/errors.ts';
+import { HarnessError } from '../../contracts/errors.ts';
 import { projectRoot } from '../../helpers/proof-root.ts';
 import { NodeRole, parseOrExplain, ServiceName } from '../../profiles/descriptor-schema.ts';
 import type { LabNodeSpec } from './lab-spec.ts';

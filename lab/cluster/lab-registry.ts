@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { HarnessError } from '../../contracts/errors.ts';
 import { writeFileAtomic } from '../../helpers/atomic.ts';
-import { HarnessError } from '../../helpers/errors.ts';
 import { listLinks } from '../net/ip.ts';
 
 /**

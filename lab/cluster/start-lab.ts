@@ -2,7 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { HarnessError } from '../../helpers/errors.ts';
+import { HarnessError } from '../../contracts/errors.ts';
 import { projectRoot, workRoot } from '../../helpers/proof-root.ts';
 import { probeAccelerator } from '../../helpers/qemu-accelerator.ts';
 import { eventually, sleep } from '../../helpers/retry.ts';

@@ -1,7 +1,7 @@
 import { readdir } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { execa } from 'execa';
-import { HarnessError } from '../../helpers/errors.ts';
+import { HarnessError } from '../../contracts/errors.ts';
 
 /** The virtio drivers Debian ships as modules, in the order a guest needs them for disk and network. */
 export const virtioModules = ['virtio_pci', 'virtio_blk', 'virtio_net'];

@@ -1,4 +1,4 @@
-import { HarnessError } from '../../helpers/errors.ts';
+import { HarnessError } from '../../contracts/errors.ts';
 import { listLinks } from './ip.ts';
 
 let cache: { at: number; prefixes: Set<string> } | undefined;

@@ -1,7 +1,7 @@
-import { defineLane } from '../define.ts';
-import type { LaneContextWithWaits } from '../run-lane.ts';
+import type { BaremetalTarget } from '../../contracts/baremetal-target.ts';
+import { defineLane } from '../../harness/define.ts';
+import type { LaneContextWithWaits } from '../../harness/run-lane.ts';
 import { runBaremetalIsoProof } from './baremetal-iso-proof.ts';
-import type { BaremetalTarget } from './baremetal-target.ts';
 
 /**
  * baremetal-iso-e2e: the materialized exact proof runner for the same harness. It requires host KVM (probed by

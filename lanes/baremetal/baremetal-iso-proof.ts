@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { BaremetalNode, BaremetalSession, BaremetalTarget } from '../../contracts/baremetal-target.ts';
+import type { LaneContextWithWaits } from '../../harness/run-lane.ts';
 import { formatEnvironment } from '../../helpers/environment.ts';
 import { MarkerFailureError } from '../../helpers/markers.ts';
 import { workRoot } from '../../helpers/proof-root.ts';
@@ -8,9 +10,7 @@ import { probeAccelerator } from '../../helpers/qemu-accelerator.ts';
 import { bootGuest, type QemuGuest } from '../../helpers/qemu-guest.ts';
 import { GuestExitedError, waitForGuestMarkers } from '../../helpers/qemu-markers.ts';
 import { QemuNodeHandle } from '../../helpers/qemu-node-handle.ts';
-import type { LaneContextWithWaits } from '../run-lane.ts';
 import { failureMarkers, installedMarkers, installerMarkers, propertyOfFailure } from './baremetal-markers.ts';
-import type { BaremetalNode, BaremetalSession, BaremetalTarget } from './baremetal-target.ts';
 
 export interface BaremetalProofOptions {
   /** the release-facing runner refuses TCG: without working KVM the lane is blocked */

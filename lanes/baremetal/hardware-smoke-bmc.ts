@@ -1,7 +1,7 @@
+import type { LaneContextWithWaits } from '../../harness/run-lane.ts';
 import { registerSecret } from '../../helpers/redact.ts';
 import { RedfishClient } from '../../helpers/redfish-client.ts';
 import { RedfishError } from '../../helpers/redfish-error.ts';
-import type { LaneContextWithWaits } from '../run-lane.ts';
 import { bmcPassword, type HardwareSmokeInputs } from './hardware-smoke-inputs.ts';
 import { serveImage } from './hardware-smoke-media-server.ts';
 

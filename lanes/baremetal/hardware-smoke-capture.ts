@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { AbortError } from 'p-retry';
-import { HarnessError } from '../../helpers/errors.ts';
+import { HarnessError } from '../../contracts/errors.ts';
 import { type MarkerHit, waitForMarkers } from '../../helpers/markers.ts';
 import { sshExec } from '../../helpers/ssh.ts';
 import type { HardwareSmokeContext } from './hardware-smoke-bmc.ts';

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { HarnessError } from '../../helpers/errors.ts';
+import { HarnessError } from '../../contracts/errors.ts';
 import { registerSecret } from '../../helpers/redact.ts';
 
 /** Everything hardware-smoke needs from the operator: transport (USB or BMC), installer image, bootstrap. */

@@ -1,9 +1,9 @@
 import { stat } from 'node:fs/promises';
 import { execa } from 'execa';
-import { HarnessError } from '../../helpers/errors.ts';
+import { HarnessError } from '../../contracts/errors.ts';
+import { defineLane } from '../../harness/define.ts';
+import type { LaneContextWithWaits } from '../../harness/run-lane.ts';
 import type { RedfishClient } from '../../helpers/redfish-client.ts';
-import { defineLane } from '../define.ts';
-import type { LaneContextWithWaits } from '../run-lane.ts';
 import { bootInstallerFromVirtualMedia, connectBmc, ejectInstaller } from './hardware-smoke-bmc.ts';
 import {
   captureFromSerialLog,

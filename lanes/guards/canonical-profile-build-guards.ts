@@ -1,8 +1,8 @@
 import { existsSync } from 'node:fs';
 import { runBuildGuards } from '../../guards/canonical-profile-build.ts';
 import { failedAttributes } from '../../guards/profile-guard-result.ts';
-import { defineLane } from '../define.ts';
-import type { LaneContextWithWaits } from '../run-lane.ts';
+import { defineLane } from '../../harness/define.ts';
+import type { LaneContextWithWaits } from '../../harness/run-lane.ts';
 import { type NixGuardTarget, prepareNix } from './nix-guard-target.ts';
 
 /**

@@ -1,7 +1,7 @@
 import { runEvalGuards } from '../../guards/canonical-profile-eval.ts';
 import { failedAttributes } from '../../guards/profile-guard-result.ts';
-import { defineLane } from '../define.ts';
-import type { LaneContextWithWaits } from '../run-lane.ts';
+import { defineLane } from '../../harness/define.ts';
+import type { LaneContextWithWaits } from '../../harness/run-lane.ts';
 import { type NixGuardTarget, prepareNix } from './nix-guard-target.ts';
 
 /**

@@ -1,7 +1,7 @@
 import { execa } from 'execa';
 import { localBuildSettings, type NixBuildSettings } from '../../guards/nix-build-settings.ts';
 import { type FlakeSelection, selectFlake } from '../../guards/nix-command.ts';
-import type { LaneContext } from '../define.ts';
+import type { LaneContext } from '../../harness/define.ts';
 
 /** What the profile-guard lanes run against: a flake (ULTRACLOUD_FLAKE, else the reference flake in lab/). */
 export interface NixGuardTarget {

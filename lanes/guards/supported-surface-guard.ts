@@ -1,10 +1,10 @@
 import { existsSync, statSync } from 'node:fs';
 import { type SurfaceFinding, scanSupportedSurface } from '../../guards/supported-surface.ts';
 import type { SurfaceRuleId } from '../../guards/surface-rules.ts';
+import { defineLane } from '../../harness/define.ts';
+import type { LaneContextWithWaits } from '../../harness/run-lane.ts';
 import { projectRoot } from '../../helpers/proof-root.ts';
 import { type GuardPaths, monorepoGuardPaths, referenceLabGuardPaths } from '../../profiles/guard-paths.ts';
-import { defineLane } from '../define.ts';
-import type { LaneContextWithWaits } from '../run-lane.ts';
 
 export interface SurfaceTarget {
   readonly root: string;

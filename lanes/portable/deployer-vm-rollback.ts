@@ -1,7 +1,7 @@
-import type { Cluster } from '../../fixtures/cluster-types.ts';
-import type { NixAgentStatus } from '../../helpers/ports/nix-agent.ts';
-import { defineLane } from '../define.ts';
-import type { LaneContextWithWaits } from '../run-lane.ts';
+import type { Cluster } from '../../contracts/target.ts';
+import { defineLane } from '../../harness/define.ts';
+import type { LaneContextWithWaits } from '../../harness/run-lane.ts';
+import type { NixAgentStatus } from '../../lab/target/bindings/nix-agent.ts';
 import { registerControlPlaneNode } from './control-plane-class.ts';
 import { buildHostClosure, nodesRunning } from './portable-cluster.ts';
 

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import type { Cluster } from '../../fixtures/cluster-types.ts';
-import { defineLane } from '../define.ts';
-import type { LaneContextWithWaits } from '../run-lane.ts';
+import type { Cluster } from '../../contracts/target.ts';
+import { defineLane } from '../../harness/define.ts';
+import type { LaneContextWithWaits } from '../../harness/run-lane.ts';
 import { nodesRunning } from './portable-cluster.ts';
 import { expectSpread } from './replica-spread.ts';
 

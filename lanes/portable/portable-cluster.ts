@@ -1,9 +1,9 @@
-import type { Cluster } from '../../fixtures/cluster-types.ts';
+import { HarnessError } from '../../contracts/errors.ts';
+import type { NodeHandle } from '../../contracts/node-handle.ts';
+import type { Cluster } from '../../contracts/target.ts';
 import { runNix, selectFlake } from '../../guards/nix-command.ts';
-import { HarnessError } from '../../helpers/errors.ts';
-import type { NodeHandle } from '../../helpers/node-handle.ts';
+import type { LaneContextWithWaits } from '../../harness/run-lane.ts';
 import type { ServiceName } from '../../profiles/descriptor-schema.ts';
-import type { LaneContextWithWaits } from '../run-lane.ts';
 
 /** The nodes of the target that run a service, in topology order. */
 export function nodesRunning(cluster: Cluster, service: ServiceName): string[] {

@@ -1,9 +1,9 @@
-import type { Cluster } from '../../fixtures/cluster-types.ts';
-import { defineLane, type LaneDefinition } from '../define.ts';
+import type { Cluster } from '../../contracts/target.ts';
+import { defineLane, type LaneDefinition } from '../../harness/define.ts';
+import type { LaneContextWithWaits } from '../../harness/run-lane.ts';
 import { canonicalProfileEvalGuards } from '../guards/canonical-profile-eval-guards.ts';
 import type { NixGuardTarget } from '../guards/nix-guard-target.ts';
 import { type SurfaceTarget, supportedSurfaceGuard } from '../guards/supported-surface-guard.ts';
-import type { LaneContextWithWaits } from '../run-lane.ts';
 import { deployerBootstrapE2e } from './deployer-bootstrap-e2e.ts';
 import { deployerVmSmoke } from './deployer-vm-smoke.ts';
 import { fleetSchedulerE2e } from './fleet-scheduler-e2e.ts';

@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import type { Cluster } from '../../fixtures/cluster-types.ts';
-import type { ChainfirePort } from '../../helpers/ports/chainfire.ts';
-import { defineLane } from '../define.ts';
-import type { LaneContextWithWaits } from '../run-lane.ts';
+import type { Cluster } from '../../contracts/target.ts';
+import { defineLane } from '../../harness/define.ts';
+import type { LaneContextWithWaits } from '../../harness/run-lane.ts';
+import type { ChainfirePort } from '../../lab/target/bindings/chainfire.ts';
 
 const canonicalVoters = ['node01', 'node02', 'node03'];
 const temporary = 'node04';

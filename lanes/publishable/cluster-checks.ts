@@ -1,6 +1,6 @@
-import type { Cluster } from '../../fixtures/cluster-types.ts';
-import { callJson } from '../../lab/services/common/http-client.ts';
-import type { LaneContext } from '../define.ts';
+import type { Cluster } from '../../contracts/target.ts';
+import type { LaneContext } from '../../harness/define.ts';
+import { callJson } from '../../helpers/http.ts';
 
 /** Every node answers SSH with its own hostname. */
 export async function checkNodesAnswer(ctx: LaneContext<Cluster>): Promise<void> {

@@ -1,4 +1,4 @@
-import type { NodeHandle } from '../../helpers/node-handle.ts';
+import type { NodeHandle } from '../../contracts/node-handle.ts';
 
 /** A small HTTP server on a node that answers every request with its own name. */
 export interface HttpBackend {

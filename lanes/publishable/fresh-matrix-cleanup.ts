@@ -1,4 +1,4 @@
-import type { LaneContext } from '../define.ts';
+import type { LaneContext } from '../../harness/define.ts';
 
 /**
  * What a lane created on the shared cluster, undone in reverse order when the lane ends. The cluster is shared by

@@ -1,7 +1,7 @@
 import { randomInt } from 'node:crypto';
-import type { Cluster } from '../../fixtures/cluster-types.ts';
-import type { NodeHandle } from '../../helpers/node-handle.ts';
-import type { LaneContext } from '../define.ts';
+import type { NodeHandle } from '../../contracts/node-handle.ts';
+import type { Cluster } from '../../contracts/target.ts';
+import type { LaneContext } from '../../harness/define.ts';
 import { startHttpBackend } from './fresh-matrix-backends.ts';
 import type { Cleanup } from './fresh-matrix-cleanup.ts';
 import { holdPortAddress, httpFrom, routeToPort } from './fresh-matrix-tenant-port.ts';

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
-import type { Cluster } from '../../fixtures/cluster-types.ts';
-import { HttpCallError } from '../../lab/services/common/http-client.ts';
-import type { LaneContext } from '../define.ts';
+import type { Cluster } from '../../contracts/target.ts';
+import type { LaneContext } from '../../harness/define.ts';
+import { HttpCallError } from '../../helpers/http.ts';
 import type { Cleanup } from './fresh-matrix-cleanup.ts';
 
 const sha256 = (b: Buffer | string) => createHash('sha256').update(b).digest('hex');

@@ -1,5 +1,5 @@
-import type { NodeHandle } from '../../helpers/node-handle.ts';
-import type { TenantNetwork, TenantPort } from '../../helpers/ports/prismnet.ts';
+import type { NodeHandle } from '../../contracts/node-handle.ts';
+import type { TenantNetwork, TenantPort } from '../../lab/target/bindings/prismnet.ts';
 
 /** A tenant port's address brought up on its network's bridge on the worker that carries it. */
 export interface PortAddress {

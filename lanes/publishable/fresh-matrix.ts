@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import type { Cluster } from '../../fixtures/cluster-types.ts';
-import { defineLane } from '../define.ts';
+import type { Cluster } from '../../contracts/target.ts';
+import { defineLane } from '../../harness/define.ts';
 import { proveApigateway } from './fresh-matrix-apigateway.ts';
 import { withCleanup } from './fresh-matrix-cleanup.ts';
 import { proveCreditservice } from './fresh-matrix-credit.ts';

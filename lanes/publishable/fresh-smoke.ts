@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import type { Cluster } from '../../fixtures/cluster-types.ts';
-import { iamAdmin } from '../../fixtures/operator-credentials.ts';
-import type { Placement } from '../../helpers/ports/fleet-scheduler.ts';
-import { defineLane, type LaneContext } from '../define.ts';
+import type { Cluster } from '../../contracts/target.ts';
+import { defineLane, type LaneContext } from '../../harness/define.ts';
+import { iamAdmin } from '../../harness/operator-credentials.ts';
+import type { Placement } from '../../lab/target/bindings/fleet-scheduler.ts';
 import { checkNodesAnswer, checkServicesHealthy } from './cluster-checks.ts';
 
 const workers = ['node04', 'node05'];

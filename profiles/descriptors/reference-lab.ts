@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { HarnessError } from '../../helpers/errors.ts';
+import { HarnessError } from '../../contracts/errors.ts';
 import { projectRoot } from '../../helpers/proof-root.ts';
 import {
   type Endpoint,

@@ -1,4 +1,4 @@
-import { proofLane } from '../../fixtures/proof-lane.ts';
+import { proofLane } from '../../harness/proof-lane.ts';
 import { labBaremetalTarget } from '../../lab/baremetal/lab-baremetal-target.ts';
 import { baremetalIsoE2e } from '../../lanes/baremetal/baremetal-iso-e2e.ts';
 

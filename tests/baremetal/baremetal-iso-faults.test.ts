@@ -1,12 +1,12 @@
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
+import { runLane } from '../../harness/run-lane.ts';
 import { workRoot, workTempDir } from '../../helpers/proof-root.ts';
 import { freeLoopbackPort } from '../../helpers/qemu-hostfwd.ts';
 import { type LabBaremetalOptions, labBaremetalTarget } from '../../lab/baremetal/lab-baremetal-target.ts';
 import { baremetalIso } from '../../lanes/baremetal/baremetal-iso.ts';
 import { propertyOfFailure } from '../../lanes/baremetal/baremetal-markers.ts';
-import { runLane } from '../../lanes/run-lane.ts';
 
 // The lane must catch what it exists to catch, fast: a failure marker ends it at once with the broken property
 // named, never a timeout.

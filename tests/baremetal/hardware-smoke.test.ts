@@ -3,7 +3,8 @@ import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { proofLane } from '../../fixtures/proof-lane.ts';
+import { proofLane } from '../../harness/proof-lane.ts';
+import { runLane } from '../../harness/run-lane.ts';
 import { probeAccelerator } from '../../helpers/qemu-accelerator.ts';
 import type { AcceleratorMode } from '../../helpers/qemu-args.ts';
 import { freeLoopbackPort } from '../../helpers/qemu-hostfwd.ts';
@@ -25,7 +26,6 @@ import type { RedfishSwitch } from '../../lab/redfish/quirks.ts';
 import { type HardwareSmokePhase, hardwareSmokeLane } from '../../lanes/baremetal/hardware-smoke.ts';
 import { type HardwareSmokeInputs, readHardwareSmokeInputs } from '../../lanes/baremetal/hardware-smoke-inputs.ts';
 import { kernelParamsWithToken } from '../../lanes/baremetal/hardware-smoke-pack.ts';
-import { runLane } from '../../lanes/run-lane.ts';
 
 const id = randomBytes(3).toString('hex');
 const token = `hs-token-${randomBytes(8).toString('hex')}`;

@@ -1,4 +1,4 @@
-import { proofLane } from '../../fixtures/proof-lane.ts';
+import { proofLane } from '../../harness/proof-lane.ts';
 import { canonicalProfileEvalGuards } from '../../lanes/guards/canonical-profile-eval-guards.ts';
 import { defaultNixGuardTarget } from '../../lanes/guards/nix-guard-target.ts';
 

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
-import { useCluster } from '../../fixtures/cluster.ts';
+import { useCluster } from '../../harness/cluster.ts';
 import { eventually, sleep } from '../../helpers/retry.ts';
 
 /**

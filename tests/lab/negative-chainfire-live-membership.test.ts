@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { runLaneWithFaults } from '../../fixtures/negative-lane.ts';
 import { chainfireLiveMembership } from '../../lanes/publishable/chainfire-live-membership.ts';
+import { runLaneWithFaults } from './support/negative-lane.ts';
 
 describe('chainfire-live-membership-proof catches a broken ChainFire', () => {
   it('fails at the catch-up step when the learner never catches up', { timeout: 240_000 }, async () => {

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { runLaneWithFaults } from '../../fixtures/negative-lane.ts';
 import { freshDemoVmWebapp } from '../../lanes/publishable/fresh-demo-vm-webapp.ts';
 import type { ServiceName } from '../../profiles/descriptor-schema.ts';
 import type { LaneResult } from '../../profiles/result-schema.ts';
+import { runLaneWithFaults } from './support/negative-lane.ts';
 
 /** the VM-hosting bundle the lane speaks to */
 const services: ServiceName[] = ['prismnet', 'plasmavmc', 'lightningstor'];

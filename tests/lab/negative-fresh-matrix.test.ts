@@ -2,12 +2,12 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type StartedLab, startLab } from '../../fixtures/cluster.ts';
-import { runLaneWithFaults } from '../../fixtures/negative-lane.ts';
+import { type StartedLab, startLab } from '../../harness/cluster.ts';
+import { runLane } from '../../harness/run-lane.ts';
 import { freshMatrix } from '../../lanes/publishable/fresh-matrix.ts';
-import { runLane } from '../../lanes/run-lane.ts';
 import type { ServiceName } from '../../profiles/descriptor-schema.ts';
 import type { LaneResult } from '../../profiles/result-schema.ts';
+import { runLaneWithFaults } from './support/negative-lane.ts';
 
 /** the services fresh-matrix speaks to: the rest of the six-node harness is not booted for these tests */
 const services: ServiceName[] = [

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { runLaneWithFaults } from '../../fixtures/negative-lane.ts';
 import { freshSmoke } from '../../lanes/publishable/fresh-smoke.ts';
+import { runLaneWithFaults } from './support/negative-lane.ts';
 
 describe('fresh-smoke catches a broken worker contract and broken maintenance', () => {
   it('fails when a worker advertises a hypervisor beyond KVM', { timeout: 300_000 }, async () => {

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
-import { labControl, useCluster, useClusterInfo } from '../../fixtures/cluster.ts';
+import { labControl, useCluster, useClusterInfo } from '../../harness/cluster.ts';
 import { waitForMarkers } from '../../helpers/markers.ts';
 import { eventually } from '../../helpers/retry.ts';
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { useCluster } from '../../fixtures/cluster.ts';
-import { baseUrl } from '../../helpers/ports/binding.ts';
-import { callJson } from '../../lab/services/common/http-client.ts';
+import { useCluster } from '../../harness/cluster.ts';
+import { callJson } from '../../helpers/http.ts';
+import { baseUrl } from '../../lab/target/bindings/binding.ts';
 import type { ServiceName } from '../../profiles/descriptor-schema.ts';
 
 describe('the reference cluster', () => {

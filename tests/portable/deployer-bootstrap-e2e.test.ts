@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { useCluster } from '../../fixtures/cluster.ts';
-import { proofLane } from '../../fixtures/proof-lane.ts';
+import { useCluster } from '../../harness/cluster.ts';
+import { proofLane } from '../../harness/proof-lane.ts';
 import { deployerBootstrapE2e } from '../../lanes/portable/deployer-bootstrap-e2e.ts';
 import { runUnderFault } from './support/lane-under-fault.ts';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { useCluster } from '../../fixtures/cluster.ts';
-import { proofLane } from '../../fixtures/proof-lane.ts';
+import { useCluster } from '../../harness/cluster.ts';
+import { proofLane } from '../../harness/proof-lane.ts';
 import { hostLifecycleE2e } from '../../lanes/portable/host-lifecycle-e2e.ts';
 import { nodesRunning } from '../../lanes/portable/portable-cluster.ts';
 import { runUnderFault } from './support/lane-under-fault.ts';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { useCluster } from '../../fixtures/cluster.ts';
-import { proofLane } from '../../fixtures/proof-lane.ts';
+import { useCluster } from '../../harness/cluster.ts';
+import { proofLane } from '../../harness/proof-lane.ts';
 import { defaultNixGuardTarget } from '../../lanes/guards/nix-guard-target.ts';
 import { defaultSurfaceTarget } from '../../lanes/guards/supported-surface-guard.ts';
 import {

@@ -1,5 +1,5 @@
-import { useCluster } from '../../fixtures/cluster.ts';
-import { proofLane } from '../../fixtures/proof-lane.ts';
+import { useCluster } from '../../harness/cluster.ts';
+import { proofLane } from '../../harness/proof-lane.ts';
 import { freshMatrix } from '../../lanes/publishable/fresh-matrix.ts';
 
 proofLane(freshMatrix, { target: useCluster });

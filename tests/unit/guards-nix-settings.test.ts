@@ -5,10 +5,10 @@ import { execa } from 'execa';
 import { afterEach, describe, expect, it } from 'vitest';
 import { InvalidEnvironmentError, localBuildArgs, localBuildSettings } from '../../guards/nix-build-settings.ts';
 import { referenceFlake, selectFlake } from '../../guards/nix-command.ts';
+import { runLane } from '../../harness/run-lane.ts';
 import { projectRoot } from '../../helpers/proof-root.ts';
 import { canonicalProfileEvalGuards } from '../../lanes/guards/canonical-profile-eval-guards.ts';
 import { defaultNixGuardTarget } from '../../lanes/guards/nix-guard-target.ts';
-import { runLane } from '../../lanes/run-lane.ts';
 
 describe('local nix build settings', () => {
   it('derives max-jobs and cores from the CPU count', () => {

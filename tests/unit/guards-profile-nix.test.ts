@@ -6,9 +6,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runBuildGuards } from '../../guards/canonical-profile-build.ts';
 import { runEvalGuards } from '../../guards/canonical-profile-eval.ts';
 import { selectFlake } from '../../guards/nix-command.ts';
+import { runLane } from '../../harness/run-lane.ts';
 import { projectRoot } from '../../helpers/proof-root.ts';
 import { canonicalProfileEvalGuards } from '../../lanes/guards/canonical-profile-eval-guards.ts';
-import { runLane } from '../../lanes/run-lane.ts';
 import { evalGuardExpressions, toplevelOf } from '../../profiles/canonical-attributes.ts';
 import { copyReferenceFlake, patchFile } from './fixtures/guards/flake-copy.ts';
 

@@ -1,8 +1,8 @@
 import { rm } from 'node:fs/promises';
 import { afterAll, describe, expect, it } from 'vitest';
 import { scanSupportedSurface } from '../../guards/supported-surface.ts';
+import { runLane } from '../../harness/run-lane.ts';
 import { supportedSurfaceGuard } from '../../lanes/guards/supported-surface-guard.ts';
-import { runLane } from '../../lanes/run-lane.ts';
 import { monorepoGuardPaths, referenceLabGuardPaths } from '../../profiles/guard-paths.ts';
 import { lookAlikes, planted, plantedFindings, writeTree } from './fixtures/guards/monorepo-trees.ts';
 

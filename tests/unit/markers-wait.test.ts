@@ -3,7 +3,7 @@ import { once } from 'node:events';
 import { createConnection, createServer, type Socket } from 'node:net';
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { HarnessError, PropertyViolation, WaitTimeoutError } from '../../helpers/errors.ts';
+import { HarnessError, PropertyViolation, WaitTimeoutError } from '../../contracts/errors.ts';
 import {
   MarkerFailureError,
   MarkerStreamEndedError,

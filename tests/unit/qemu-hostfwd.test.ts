@@ -1,6 +1,6 @@
 import { createServer } from 'node:net';
 import { describe, expect, test } from 'vitest';
-import { HarnessError } from '../../helpers/errors.ts';
+import { HarnessError } from '../../contracts/errors.ts';
 import { assertPortFree, freeLoopbackPort } from '../../helpers/qemu-hostfwd.ts';
 
 describe('hostfwd ports', () => {

@@ -1,7 +1,7 @@
 import { statSync } from 'node:fs';
 import { execa } from 'execa';
 import { describe, expect, test } from 'vitest';
-import { HarnessError } from '../../helpers/errors.ts';
+import { HarnessError } from '../../contracts/errors.ts';
 import { guestKernel } from '../../lab/images/guest-kernel.ts';
 import { buildInitramfs } from '../../lab/images/initramfs.ts';
 import { resolveModuleLoadOrder } from '../../lab/images/kernel-modules.ts';

@@ -2,9 +2,9 @@ import { mkdtemp, readFile, readlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { defineLane } from '../../harness/define.ts';
+import { runLane } from '../../harness/run-lane.ts';
 import { registerSecret } from '../../helpers/redact.ts';
-import { defineLane } from '../../lanes/define.ts';
-import { runLane } from '../../lanes/run-lane.ts';
 import { LaneResult } from '../../profiles/result-schema.ts';
 
 async function tempRoot() {

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BindingRequiredError } from '../../helpers/errors.ts';
-import { type ApigatewayPort, createApigatewayPort } from '../../helpers/ports/apigateway.ts';
-import { createCreditservicePort } from '../../helpers/ports/creditservice.ts';
+import { BindingRequiredError } from '../../contracts/errors.ts';
+import { type ApigatewayPort, createApigatewayPort } from '../../lab/target/bindings/apigateway.ts';
+import { createCreditservicePort } from '../../lab/target/bindings/creditservice.ts';
 import { LabServiceProcess, monorepoBinding } from './support/lab-service-process.ts';
 
 const apiKey = 'unit-test-key-0123456789';

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BindingRequiredError } from '../../helpers/errors.ts';
-import { type CoronafsPort, createCoronafsPort } from '../../helpers/ports/coronafs.ts';
-import { HttpCallError } from '../../lab/services/common/http-client.ts';
+import { BindingRequiredError } from '../../contracts/errors.ts';
+import { HttpCallError } from '../../helpers/http.ts';
+import { type CoronafsPort, createCoronafsPort } from '../../lab/target/bindings/coronafs.ts';
 import { LabServiceProcess, monorepoBinding } from './support/lab-service-process.ts';
 
 describe('coronafs lab service', () => {

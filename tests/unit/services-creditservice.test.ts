@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BindingRequiredError } from '../../helpers/errors.ts';
-import { type CreditservicePort, createCreditservicePort } from '../../helpers/ports/creditservice.ts';
+import { BindingRequiredError } from '../../contracts/errors.ts';
+import { type CreditservicePort, createCreditservicePort } from '../../lab/target/bindings/creditservice.ts';
 import { LabServiceProcess, monorepoBinding } from './support/lab-service-process.ts';
 
 describe('creditservice lab service', () => {

@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BindingRequiredError } from '../../helpers/errors.ts';
-import { createDeployerPort, type DeployerPort } from '../../helpers/ports/deployer.ts';
+import { BindingRequiredError } from '../../contracts/errors.ts';
+import { createDeployerPort, type DeployerPort } from '../../lab/target/bindings/deployer.ts';
 import { LabServiceProcess, monorepoBinding } from './support/lab-service-process.ts';
 
 const token = `bt-${randomBytes(12).toString('hex')}`;

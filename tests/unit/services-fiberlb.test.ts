@@ -1,8 +1,8 @@
 import { createServer, type Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BindingRequiredError } from '../../helpers/errors.ts';
-import { createFiberlbPort, type FiberlbPort } from '../../helpers/ports/fiberlb.ts';
+import { BindingRequiredError } from '../../contracts/errors.ts';
 import { eventually } from '../../helpers/retry.ts';
+import { createFiberlbPort, type FiberlbPort } from '../../lab/target/bindings/fiberlb.ts';
 import { freePort, LabServiceProcess, monorepoBinding } from './support/lab-service-process.ts';
 
 /** an HTTP backend that answers with its name; /healthz answers `healthy` */

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BindingRequiredError } from '../../helpers/errors.ts';
-import { createFlaredbPort, type FlaredbPort } from '../../helpers/ports/flaredb.ts';
+import { BindingRequiredError } from '../../contracts/errors.ts';
+import { createFlaredbPort, type FlaredbPort } from '../../lab/target/bindings/flaredb.ts';
 import { LabServiceProcess, monorepoBinding } from './support/lab-service-process.ts';
 
 describe('flaredb lab service', () => {

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BindingRequiredError } from '../../helpers/errors.ts';
-import { createFlashdnsPort, type FlashdnsPort } from '../../helpers/ports/flashdns.ts';
+import { BindingRequiredError } from '../../contracts/errors.ts';
 import { eventually } from '../../helpers/retry.ts';
+import { createFlashdnsPort, type FlashdnsPort } from '../../lab/target/bindings/flashdns.ts';
 import { freePort, LabServiceProcess, monorepoBinding } from './support/lab-service-process.ts';
 
 describe('flashdns lab service (nsd)', () => {

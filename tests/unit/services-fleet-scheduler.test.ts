@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BindingRequiredError } from '../../helpers/errors.ts';
-import { createFleetSchedulerPort } from '../../helpers/ports/fleet-scheduler.ts';
+import { BindingRequiredError } from '../../contracts/errors.ts';
 import { eventually, sleep } from '../../helpers/retry.ts';
+import { createFleetSchedulerPort } from '../../lab/target/bindings/fleet-scheduler.ts';
 import { type FleetServices, startFleetServices, waitForSpread } from './support/fleet-services.ts';
 import { monorepoBinding } from './support/lab-service-process.ts';
 

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BindingRequiredError } from '../../helpers/errors.ts';
-import { createIamPort, type IamPort } from '../../helpers/ports/iam.ts';
+import { BindingRequiredError } from '../../contracts/errors.ts';
 import { redact } from '../../helpers/redact.ts';
 import { sleep } from '../../helpers/retry.ts';
+import { createIamPort, type IamPort } from '../../lab/target/bindings/iam.ts';
 import { freePort, LabServiceProcess, monorepoBinding } from './support/lab-service-process.ts';
 
 describe('iam lab service', () => {

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BindingRequiredError } from '../../helpers/errors.ts';
-import { createK8shostPort, type K8shostPort, type K8sWatchEvent } from '../../helpers/ports/k8shost.ts';
+import { BindingRequiredError } from '../../contracts/errors.ts';
+import { createK8shostPort, type K8shostPort, type K8sWatchEvent } from '../../lab/target/bindings/k8shost.ts';
 import { LabServiceProcess, monorepoBinding } from './support/lab-service-process.ts';
 
 describe('k8shost lab service', () => {

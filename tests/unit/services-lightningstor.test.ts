@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BindingRequiredError } from '../../helpers/errors.ts';
-import { createLightningstorPort, type LightningstorPort } from '../../helpers/ports/lightningstor.ts';
+import { BindingRequiredError } from '../../contracts/errors.ts';
+import { createLightningstorPort, type LightningstorPort } from '../../lab/target/bindings/lightningstor.ts';
 import { LabServiceProcess, monorepoBinding } from './support/lab-service-process.ts';
 
 describe('lightningstor lab service', () => {

@@ -1,8 +1,8 @@
 import { appendFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BindingRequiredError } from '../../helpers/errors.ts';
-import { createNightlightPort, type NightlightPort } from '../../helpers/ports/nightlight.ts';
+import { BindingRequiredError } from '../../contracts/errors.ts';
+import { createNightlightPort, type NightlightPort } from '../../lab/target/bindings/nightlight.ts';
 import { LabServiceProcess, monorepoBinding } from './support/lab-service-process.ts';
 
 const samples = (series: string, from: number, n: number) =>

@@ -2,10 +2,10 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BindingRequiredError } from '../../helpers/errors.ts';
-import { createDeployerPort, type DeployerPort } from '../../helpers/ports/deployer.ts';
-import { createNixAgentPort, type NixAgentPort, type NixAgentStatus } from '../../helpers/ports/nix-agent.ts';
+import { BindingRequiredError } from '../../contracts/errors.ts';
 import { eventually } from '../../helpers/retry.ts';
+import { createDeployerPort, type DeployerPort } from '../../lab/target/bindings/deployer.ts';
+import { createNixAgentPort, type NixAgentPort, type NixAgentStatus } from '../../lab/target/bindings/nix-agent.ts';
 import { LabServiceProcess, monorepoBinding } from './support/lab-service-process.ts';
 
 const plan = {

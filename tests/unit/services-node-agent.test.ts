@@ -1,9 +1,9 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BindingRequiredError } from '../../helpers/errors.ts';
-import { createNodeAgentPort, type NodeAgentPort } from '../../helpers/ports/node-agent.ts';
+import { BindingRequiredError } from '../../contracts/errors.ts';
 import { eventually } from '../../helpers/retry.ts';
+import { createNodeAgentPort, type NodeAgentPort } from '../../lab/target/bindings/node-agent.ts';
 import { type FleetServices, startFleetServices, waitForSpread } from './support/fleet-services.ts';
 import { monorepoBinding } from './support/lab-service-process.ts';
 

@@ -4,10 +4,10 @@ import { mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { PortBinding } from '../../helpers/ports/binding.ts';
-import { createPlasmavmcPort, type PlasmavmcPort, type Vm, webappUrl } from '../../helpers/ports/plasmavmc.ts';
 import { probeAccelerator } from '../../helpers/qemu-accelerator.ts';
 import { labProbeGuest } from '../../lab/images/probe-image.ts';
+import type { PortBinding } from '../../lab/target/bindings/binding.ts';
+import { createPlasmavmcPort, type PlasmavmcPort, type Vm, webappUrl } from '../../lab/target/bindings/plasmavmc.ts';
 import { freePort, monorepoBinding } from './support/lab-service-process.ts';
 
 const repoRoot = new URL('../../', import.meta.url).pathname;

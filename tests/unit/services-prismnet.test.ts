@@ -2,9 +2,9 @@ import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { randomInt } from 'node:crypto';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BindingRequiredError } from '../../helpers/errors.ts';
-import { createPrismnetPort, type PrismnetPort, type TenantPort } from '../../helpers/ports/prismnet.ts';
+import { BindingRequiredError } from '../../contracts/errors.ts';
 import { eventually } from '../../helpers/retry.ts';
+import { createPrismnetPort, type PrismnetPort, type TenantPort } from '../../lab/target/bindings/prismnet.ts';
 import { LabServiceProcess, monorepoBinding } from './support/lab-service-process.ts';
 
 const run = promisify(execFile);

@@ -4,7 +4,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { WaitTimeoutError } from '../../helpers/errors.ts';
+import { WaitTimeoutError } from '../../contracts/errors.ts';
 import { type SshTarget, sshExec } from '../../helpers/ssh.ts';
 import { generateSshKeyPair } from '../../helpers/ssh-keys.ts';
 import { prepareRootHome } from '../../lab/node/dropbear.ts';

@@ -2,15 +2,15 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { BlockedError, HarnessError } from '../../helpers/errors.ts';
-import { bootVmNodes } from '../../helpers/qemu-cluster.ts';
-import { nodeForwards, qemuNetOpts, shiftHostPorts } from '../../helpers/vm-runner-ports.ts';
+import { BlockedError, HarnessError } from '../../contracts/errors.ts';
 import {
   monorepoServicePort,
   monorepoSshPort,
   ultracloudMonorepoDescriptor,
   vmRunnerAttribute,
 } from '../../profiles/descriptors/ultracloud-monorepo.ts';
+import { bootVmNodes } from '../../targets/monorepo/vm-cluster.ts';
+import { nodeForwards, qemuNetOpts, shiftHostPorts } from '../../targets/monorepo/vm-runner-ports.ts';
 
 const descriptor = ultracloudMonorepoDescriptor({ flake: '/src/ultracloud', workRoot: '/src/ultracloud/work' });
 const node = (name: string) => {

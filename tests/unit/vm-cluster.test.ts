@@ -2,12 +2,12 @@ import { execFileSync } from 'node:child_process';
 import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { connectCluster } from '../../fixtures/cluster.ts';
+import { connectCluster } from '../../harness/cluster.ts';
 import { workRoot, workTempDir } from '../../helpers/proof-root.ts';
-import { bootVmNodes, type VmCluster, waitForVmBoot } from '../../helpers/qemu-cluster.ts';
-import { vmRunnerPid } from '../../helpers/vm-runner-process.ts';
 import { referenceFlake } from '../../lab/cluster/flake-topology.ts';
 import { monorepoServicePort, monorepoSshPort } from '../../profiles/descriptors/ultracloud-monorepo.ts';
+import { bootVmNodes, type VmCluster, waitForVmBoot } from '../../targets/monorepo/vm-cluster.ts';
+import { vmRunnerPid } from '../../targets/monorepo/vm-runner-process.ts';
 
 // Two of the six harness nodes from the reference flake's `nix/test-cluster#…config.system.build.vm` runners,
 // under real QEMU (TCG where KVM does not work), on host ports moved by a random offset.

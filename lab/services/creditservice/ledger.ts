@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
-import type { Wallet as PortWallet, Reservation } from '../../../helpers/ports/creditservice.ts';
+import type { Wallet as PortWallet, Reservation } from '../../target/bindings/creditservice.ts';
 import { HttpError } from '../common/http-service.ts';
 import { JsonStore } from '../common/json-store.ts';
 
 // Reservations are the published API shape (helpers/ports/creditservice.ts); a stored wallet has no derived
 // `available` figure.
-export type { Reservation } from '../../../helpers/ports/creditservice.ts';
+export type { Reservation } from '../../target/bindings/creditservice.ts';
 export type Wallet = Omit<PortWallet, 'available'>;
 
 interface State {

@@ -1,13 +1,13 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Bucket, ObjectVersion as PortObjectVersion } from '../../../helpers/ports/lightningstor.ts';
+import type { Bucket, ObjectVersion as PortObjectVersion } from '../../target/bindings/lightningstor.ts';
 import { HttpError } from '../common/http-service.ts';
 import { JsonStore } from '../common/json-store.ts';
 
 // Buckets and versions are the published API shape (helpers/ports/lightningstor.ts); which version is the latest
 // is derived when answering, not stored.
-export type { Bucket } from '../../../helpers/ports/lightningstor.ts';
+export type { Bucket } from '../../target/bindings/lightningstor.ts';
 export type ObjectVersion = Omit<PortObjectVersion, 'isLatest'>;
 
 interface State {

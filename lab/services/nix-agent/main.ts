@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { callJson } from '../common/http-client.ts';
+import { callJson } from '../../../helpers/http.ts';
 import { HttpError, startHttpService } from '../common/http-service.ts';
 import { JsonStore } from '../common/json-store.ts';
 import type { ServiceEnvironment } from '../common/service-env.ts';

@@ -1,4 +1,4 @@
-import { callJson } from '../common/http-client.ts';
+import { callJson } from '../../../helpers/http.ts';
 import { startHttpService } from '../common/http-service.ts';
 import type { ServiceEnvironment } from '../common/service-env.ts';
 import { nodeAgentFaults } from './faults.ts';

@@ -1,8 +1,8 @@
 import { existsSync } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { callJson } from '../../../helpers/http.ts';
 import { sleep } from '../../../helpers/retry.ts';
-import { callJson } from '../common/http-client.ts';
 import { HttpError } from '../common/http-service.ts';
 import type { ServiceEnvironment } from '../common/service-env.ts';
 import type { VmRecord } from './vm-record.ts';

@@ -1,9 +1,9 @@
 import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Cluster } from '../../../fixtures/cluster-types.ts';
-import type { LaneDefinition } from '../../../lanes/define.ts';
-import { type LaneContextWithWaits, runLane } from '../../../lanes/run-lane.ts';
+import type { Cluster } from '../../../contracts/target.ts';
+import type { LaneDefinition } from '../../../harness/define.ts';
+import { type LaneContextWithWaits, runLane } from '../../../harness/run-lane.ts';
 import type { ServiceName } from '../../../profiles/descriptor-schema.ts';
 import { LaneResult } from '../../../profiles/result-schema.ts';
 

@@ -1,12 +1,12 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { eventually } from '../../../helpers/retry.ts';
 import {
   createFleetSchedulerPort,
   type FleetSchedulerPort,
   type Placement,
-} from '../../../helpers/ports/fleet-scheduler.ts';
-import { createNodeAgentPort, type NodeAgentPort } from '../../../helpers/ports/node-agent.ts';
-import { eventually } from '../../../helpers/retry.ts';
+} from '../../../lab/target/bindings/fleet-scheduler.ts';
+import { createNodeAgentPort, type NodeAgentPort } from '../../../lab/target/bindings/node-agent.ts';
 import { LabServiceProcess, labBinding } from './lab-service-process.ts';
 
 /** fleet-scheduler plus node-agents on node04 and node05, as real processes on 127.0.0.1 */

@@ -3,7 +3,7 @@ import { mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { PortBinding } from '../../../helpers/ports/binding.ts';
+import type { PortBinding } from '../../../lab/target/bindings/binding.ts';
 import type { Endpoint, ServiceName } from '../../../profiles/descriptor-schema.ts';
 
 const repoRoot = new URL('../../../', import.meta.url).pathname;

@@ -1,0 +1,42 @@
+import type { ProbeGuest } from '../helpers/qemu-accelerator.ts';
+import type { AcceleratorMode, GuestSpec } from '../helpers/qemu-guest.ts';
+import type { SshTarget } from '../helpers/ssh.ts';
+import type { DeployerPort } from '../lab/target/bindings/deployer.ts';
+
+/** One QEMU-as-bare-metal node of the proof: its class's configuration and the disk its by-id selector names. */
+export interface BaremetalNode {
+  /** the node id the installer reports (its DMI serial) and the marker suffix */
+  name: string;
+  role: 'control-plane' | 'worker';
+  /** nixosConfigurations.<configuration>, e.g. baremetal-qemu-control-plane */
+  configuration: string;
+  /** the install plan's target_disk_by_id, e.g. /dev/disk/by-id/virtio-uc-control-root */
+  diskById: string;
+}
+
+/** A prepared bare-metal environment: images built, deployer running with install plans, disks created. */
+export interface BaremetalSession extends AsyncDisposable {
+  readonly nodes: readonly BaremetalNode[];
+  readonly deployer: DeployerPort;
+  /** the installer ISO boot of a node, bootstrap parameters on its kernel command line */
+  installerGuest(node: BaremetalNode): GuestSpec;
+  /** the boot of a node from its installed disk */
+  installedGuest(node: BaremetalNode): GuestSpec;
+  /** SSH to the installed node through its hostfwd */
+  ssh(node: BaremetalNode): SshTarget;
+  /** the desired system the deployer publishes for the node's class */
+  desiredSystem(node: BaremetalNode): string;
+  /** facts for environment.txt (images, deployer endpoint, forwards) */
+  readonly facts: Record<string, string>;
+}
+
+/**
+ * What the bare-metal proof runs against. The reference lab builds its installer from busybox and the Debian kernel;
+ * the real monorepo boots nixosConfigurations.ultracloud-iso. The lane never asks which.
+ */
+export interface BaremetalTarget {
+  readonly name: string;
+  /** the guest the accelerator probe boots */
+  probeGuest(): Promise<ProbeGuest>;
+  open(options: { accel: AcceleratorMode; stateDir: string; runtimeDir: string }): Promise<BaremetalSession>;
+}

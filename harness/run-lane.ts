@@ -1,0 +1,241 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { appendFileSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { BlockedError, PropertyViolation, WaitTimeoutError } from '../contracts/errors.ts';
+import { writeFileAtomic } from '../helpers/atomic.ts';
+import { captureEnvironment, formatEnvironment } from '../helpers/environment.ts';
+import { currentRunId, openProofRoot, workRoot } from '../helpers/proof-root.ts';
+import { redact, redactValue } from '../helpers/redact.ts';
+import { type EventuallyOptions, eventually } from '../helpers/retry.ts';
+import { LaneResult, type StepRecord } from '../profiles/result-schema.ts';
+import type { LaneContext, LaneDefinition } from './define.ts';
+
+export interface RunLaneOptions<C> {
+  target: C;
+  targetName: string;
+  runId?: string;
+  workRoot?: string;
+  signal?: AbortSignal;
+  /** progress lines (step start/end); defaults to stderr */
+  log?: (line: string) => void;
+}
+
+/** Every lane context has bounded waits; the name is kept for lanes written against it. */
+export type LaneContextWithWaits<C> = LaneContext<C>;
+
+/**
+ * Run one lane and leave its proof root: result.json (a placeholder saying "interrupted" from the first moment,
+ * replaced atomically by the verdict), history.jsonl (every step and check as it happens), environment.txt,
+ * artifacts and scope-fixed-contract.json.
+ */
+export async function runLane<C>(
+  def: LaneDefinition<C> & { run(ctx: LaneContextWithWaits<C>): Promise<void> },
+  options: RunLaneOptions<C>,
+): Promise<LaneResult> {
+  const runId = options.runId ?? currentRunId();
+  const root = options.workRoot ?? workRoot();
+  const proofRoot = await openProofRoot(def.name, runId, root);
+  const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const startedAt = new Date();
+  const steps: StepRecord[] = [];
+  const artifacts: string[] = [];
+  const envFacts: Record<string, string> = {};
+  const stack = new AsyncLocalStorage<StepRecord>();
+  const historyPath = join(proofRoot, 'history.jsonl');
+  const resultPath = join(proofRoot, 'result.json');
+  const controller = new AbortController();
+  const onOuterAbort = () => controller.abort(options.signal?.reason);
+  options.signal?.addEventListener('abort', onOuterAbort, { once: true });
+  let finished = false;
+
+  const history = (event: Record<string, unknown>) =>
+    appendFileSync(historyPath, `${redact(JSON.stringify({ at: new Date().toISOString(), ...event }))}\n`);
+
+  const build = (partial: Pick<LaneResult, 'status' | 'failure'> & { missing?: string[] }): LaneResult => {
+    const finishedAt = partial.status === 'interrupted' && !finished ? null : new Date();
+    return LaneResult.parse(
+      redactValue({
+        schema: 'ultracloud-proof/result@1',
+        lane: def.name,
+        group: def.group,
+        runId,
+        target: options.targetName,
+        success: partial.status === 'passed',
+        status: partial.status,
+        startedAt: startedAt.toISOString(),
+        finishedAt: finishedAt?.toISOString() ?? null,
+        durationMs: finishedAt ? finishedAt.getTime() - startedAt.getTime() : null,
+        steps,
+        failure: partial.failure,
+        missingRequirements: partial.missing ?? [],
+        artifacts: [...artifacts].sort(),
+        environment: envFacts,
+      }),
+    );
+  };
+  const writeSync = (result: LaneResult) => {
+    const tmp = `${resultPath}.${process.pid}.sync.tmp`;
+    writeFileSync(tmp, `${JSON.stringify(result, null, 2)}\n`);
+    renameSync(tmp, resultPath);
+  };
+
+  // Phase one: from the first moment there is a result.json, and it says the lane did not finish.
+  const current = () => stack.getStore();
+  const currentPath = () => {
+    const s = current();
+    return s ? [def.name, ...s.path] : [def.name];
+  };
+  writeSync(
+    build({
+      status: 'interrupted',
+      failure: { kind: 'interrupted', stepPath: [def.name], message: 'the lane has not finished' },
+    }),
+  );
+  const onAbort = () => {
+    if (finished) return;
+    const reason = controller.signal.reason;
+    const timedOut = reason instanceof Error && /timed? ?out/i.test(reason.message);
+    writeSync(
+      build({
+        status: timedOut ? 'failed' : 'interrupted',
+        failure: {
+          kind: timedOut ? 'timeout' : 'interrupted',
+          stepPath: runningPath(def.name, steps),
+          message: reason instanceof Error ? reason.message : 'lane aborted',
+        },
+      }),
+    );
+  };
+  controller.signal.addEventListener('abort', onAbort, { once: true });
+
+  const ctx: LaneContextWithWaits<C> = {
+    target: options.target,
+    proofRoot,
+    signal: controller.signal,
+    async step<T>(title: string, fn: () => Promise<T>): Promise<T> {
+      const parent = current();
+      const record: StepRecord = {
+        path: parent ? [...parent.path, title] : [title],
+        status: 'running',
+        startedAt: new Date().toISOString(),
+        durationMs: null,
+        checks: [],
+      };
+      steps.push(record);
+      const label = [def.name, ...record.path].join(' › ');
+      log(`  ▶ ${label}`);
+      history({ event: 'step-start', path: record.path });
+      const t0 = performance.now();
+      try {
+        controller.signal.throwIfAborted();
+        const value = await stack.run(record, fn);
+        record.status = 'passed';
+        return value;
+      } catch (err) {
+        record.status = err instanceof BlockedError ? 'blocked' : 'failed';
+        throw err;
+      } finally {
+        record.durationMs = Math.round(performance.now() - t0);
+        history({ event: 'step-end', path: record.path, status: record.status, durationMs: record.durationMs });
+        log(`  ${record.status === 'passed' ? '✓' : '✗'} ${label} (${record.durationMs} ms)`);
+      }
+    },
+    check(property: string, ok: boolean, detail?: string): void {
+      const s = current();
+      const entry = detail === undefined ? { property, ok } : { property, ok, detail: redact(detail) };
+      s?.checks.push(entry);
+      history({ event: 'check', path: s?.path ?? [], ...entry });
+      if (!ok) throw new PropertyViolation(property, currentPath(), detail);
+    },
+    async eventually<T>(property: string, probe: () => Promise<T>, opts?: EventuallyOptions): Promise<T> {
+      try {
+        const value = await eventually(probe, { ...opts, signal: controller.signal, what: property });
+        ctx.check(property, true);
+        return value;
+      } catch (err) {
+        if (err instanceof WaitTimeoutError) ctx.check(property, false, err.message);
+        throw err;
+      }
+    },
+    async artifact(name: string, content: string | Uint8Array | object): Promise<string> {
+      if (!/^[A-Za-z0-9][A-Za-z0-9._/-]*$/.test(name) || name.includes('..')) {
+        throw new Error(`invalid artifact name "${name}"`);
+      }
+      const path = join(proofRoot, name);
+      const data =
+        content instanceof Uint8Array
+          ? content
+          : redact(typeof content === 'string' ? content : `${JSON.stringify(content, null, 2)}\n`);
+      await writeFileAtomic(path, data);
+      if (!artifacts.includes(name)) artifacts.push(name);
+      return path;
+    },
+    block(missing: string[]): never {
+      throw new BlockedError(missing);
+    },
+    log(message: string): void {
+      log(`    ${redact(message)}`);
+      history({ event: 'log', path: current()?.path ?? [], message });
+    },
+    recordEnvironment(facts: Record<string, string>): void {
+      Object.assign(envFacts, facts);
+    },
+  };
+
+  let result: LaneResult;
+  try {
+    if (def.scopeContract) await ctx.artifact('scope-fixed-contract.json', def.scopeContract);
+    await def.run(ctx);
+    finished = true;
+    result = build({ status: 'passed', failure: null });
+  } catch (err) {
+    finished = true;
+    result = build(classify(err, currentPathFromSteps(def.name, steps), controller.signal));
+  } finally {
+    options.signal?.removeEventListener('abort', onOuterAbort);
+    controller.signal.removeEventListener('abort', onAbort);
+  }
+  const env = { ...(await captureEnvironment()), ...envFacts };
+  Object.assign(envFacts, env);
+  result.environment = redactValue(env);
+  await writeFileAtomic(join(proofRoot, 'environment.txt'), redact(formatEnvironment(env)));
+  if (!result.artifacts.includes('environment.txt')) result.artifacts.push('environment.txt');
+  result.artifacts.sort();
+  await writeFileAtomic(resultPath, `${JSON.stringify(result, null, 2)}\n`);
+  history({ event: 'verdict', status: result.status });
+  return result;
+}
+
+/** The innermost step still running (abort listeners run outside the step's async context). */
+function runningPath(lane: string, steps: StepRecord[]): string[] {
+  const running = steps.filter((s) => s.status === 'running').at(-1);
+  return running ? [lane, ...running.path] : [lane];
+}
+
+function currentPathFromSteps(lane: string, steps: StepRecord[]): string[] {
+  const failed = [...steps].reverse().find((s) => s.status === 'failed' || s.status === 'blocked');
+  return failed ? [lane, ...failed.path] : [lane];
+}
+
+function classify(
+  err: unknown,
+  stepPath: string[],
+  signal: AbortSignal,
+): Pick<LaneResult, 'status' | 'failure'> & { missing?: string[] } {
+  const message = redact(err instanceof Error ? err.message : String(err));
+  if (err instanceof BlockedError) {
+    return { status: 'blocked', failure: { kind: 'harness', stepPath, message }, missing: err.missing };
+  }
+  if (err instanceof PropertyViolation) {
+    return { status: 'failed', failure: { kind: 'property', stepPath, property: err.property, message } };
+  }
+  if (signal.aborted) {
+    const timedOut = /timed? ?out/i.test(message);
+    return {
+      status: timedOut ? 'failed' : 'interrupted',
+      failure: { kind: timedOut ? 'timeout' : 'interrupted', stepPath, message },
+    };
+  }
+  if (err instanceof WaitTimeoutError) return { status: 'failed', failure: { kind: 'timeout', stepPath, message } };
+  return { status: 'failed', failure: { kind: 'harness', stepPath, message } };
+}

@@ -1,0 +1,79 @@
+import { callJson, HttpCallError } from '../../../helpers/http.ts';
+import { bindingRequired, type PortBinding } from './binding.ts';
+import { instanceUrl } from './lab-instance.ts';
+
+export interface Volume {
+  name: string;
+  sizeBytes: number;
+  attachedTo: string | null;
+  snapshots: string[];
+}
+
+/** CoronaFS: shared volumes attached to one node at a time, with snapshots and export. */
+export interface CoronafsPort {
+  at(node: string): CoronafsPort;
+  createVolume(name: string, sizeBytes: number): Promise<Volume>;
+  volume(name: string): Promise<Volume>;
+  listVolumes(): Promise<Volume[]>;
+  attach(name: string, node: string): Promise<Volume>;
+  detach(name: string, node: string): Promise<Volume>;
+  /** write as the attached node; refused (409) from any other node */
+  write(name: string, node: string, offset: number, data: Uint8Array | string): Promise<void>;
+  read(name: string, offset: number, length: number, snapshot?: string): Promise<Buffer>;
+  snapshot(name: string, snapshot: string): Promise<Volume>;
+  /** the whole image and its sha256 */
+  export(name: string): Promise<{ image: Buffer; sha256: string }>;
+}
+
+export function createCoronafsPort(binding: PortBinding, node?: string): CoronafsPort {
+  if (binding.kind === 'ultracloud-monorepo') return unbound(binding);
+  const url = (name: string, path = '') =>
+    `${instanceUrl(binding, 'coronafs', node)}/v1/volumes${name ? `/${encodeURIComponent(name)}` : ''}${path}`;
+  const bytes = async (target: string, init: RequestInit = {}) => {
+    const res = await fetch(target, { ...init, signal: AbortSignal.timeout(30_000) });
+    if (!res.ok) throw new HttpCallError(init.method ?? 'GET', target, res.status, await res.json().catch(() => null));
+    return res;
+  };
+  return {
+    at: (n) => createCoronafsPort(binding, n),
+    createVolume: (name, sizeBytes) => callJson('POST', url(''), { body: { name, sizeBytes } }),
+    volume: (name) => callJson('GET', url(name)),
+    listVolumes: async () => (await callJson<{ volumes: Volume[] }>('GET', url(''))).volumes,
+    attach: (name, n) => callJson('POST', url(name, '/attach'), { body: { node: n } }),
+    detach: (name, n) => callJson('POST', url(name, '/detach'), { body: { node: n } }),
+    async write(name, n, offset, data) {
+      const q = new URLSearchParams({ offset: String(offset), node: n });
+      await bytes(url(name, `/data?${q}`), {
+        method: 'PUT',
+        headers: { 'content-type': 'application/octet-stream' },
+        body: typeof data === 'string' ? data : Buffer.from(data),
+      });
+    },
+    async read(name, offset, length, snapshot) {
+      const q = new URLSearchParams({ offset: String(offset), length: String(length) });
+      if (snapshot !== undefined) q.set('snapshot', snapshot);
+      return Buffer.from(await (await bytes(url(name, `/data?${q}`))).arrayBuffer());
+    },
+    snapshot: (name, snapshot) => callJson('POST', url(name, '/snapshots'), { body: { name: snapshot } }),
+    async export(name) {
+      const res = await bytes(url(name, '/export'));
+      return { image: Buffer.from(await res.arrayBuffer()), sha256: res.headers.get('x-sha256') ?? '' };
+    },
+  };
+}
+
+function unbound(binding: PortBinding): CoronafsPort {
+  const missing = (operation: string) => () => bindingRequired(binding, 'coronafs', operation);
+  return {
+    at: () => unbound(binding),
+    createVolume: missing('createVolume'),
+    volume: missing('volume'),
+    listVolumes: missing('listVolumes'),
+    attach: missing('attach'),
+    detach: missing('detach'),
+    write: missing('write'),
+    read: missing('read'),
+    snapshot: missing('snapshot'),
+    export: missing('export'),
+  };
+}
