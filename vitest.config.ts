@@ -17,8 +17,8 @@ export default defineConfig({
   test: {
     reporters: [
       'default',
+      // also writes the suite's junit.xml: placeholder first, replaced atomically, never empty
       ['./reporters/proof-reporter.ts', { workRoot: run.workRoot, runId: run.runId }],
-      ['junit', { outputFile: run.junitFile, suiteName: 'ultracloud-proof' }],
     ],
     teardownTimeout: 60_000,
     projects: [

@@ -1,9 +1,10 @@
-import { mkdirSync, readFileSync, renameSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import type { Reporter, TestCase, TestModule, TestRunEndReason } from 'vitest/node';
 import { captureEnvironment, formatEnvironment } from '../helpers/environment.ts';
 import { redactValue } from '../helpers/redact.ts';
 import { LaneResult, type LaneStatus, SuiteResult } from '../profiles/result-schema.ts';
+import { formatJUnit, type JUnitCase } from './junit.ts';
 import { suiteRunContext } from './run-context.ts';
 
 export interface ProofReporterOptions {
@@ -16,10 +17,12 @@ export interface ProofReporterOptions {
 }
 
 /**
- * Writes the suite's proof root — work/<suite>/<run-id>/result.json, environment.txt and the `latest` link —
- * listing each lane with its own proof root. Lanes write their own result.json as they run; this reporter only
- * reads them. `vitest run` exits on Ctrl-C without calling onTestRunEnd, so the verdict is also written from the
- * process's exit hook: an interrupted run still leaves a complete suite result saying "interrupted".
+ * Writes the suite's proof root — work/<suite>/<run-id>/result.json, environment.txt, junit.xml and the `latest`
+ * link — listing each lane with its own proof root. Like a lane's, the root exists from the run's first moment:
+ * at init a placeholder saying "interrupted" (result.json, environment.txt, a valid junit.xml marking the run
+ * interrupted) and `latest` pointing at it, each later replaced atomically. Lanes write their own result.json as
+ * they run; this reporter only reads them. `vitest run` exits on Ctrl-C without calling onTestRunEnd, so the
+ * verdict is also written from the process's exit hook; after kill -9 the placeholder is what stays.
  */
 export default class ProofReporter implements Reporter {
   private readonly startedAt = new Date();
@@ -27,6 +30,7 @@ export default class ProofReporter implements Reporter {
   private readonly workRoot: string;
   private readonly suite: string;
   private readonly seen = new Map<string, TestCase['result'] extends () => infer R ? R | undefined : never>();
+  private readonly cases = new Map<string, TestCase>();
   private environment: Record<string, string> = {};
   private written = false;
 
@@ -38,8 +42,10 @@ export default class ProofReporter implements Reporter {
   }
 
   onInit(): void {
+    this.write('interrupted', true);
     void captureEnvironment().then((env) => {
       this.environment = env;
+      if (!this.written) writeAtomicSync(join(this.suiteRoot(), 'environment.txt'), formatEnvironment(env));
     });
     process.once('exit', () => {
       if (!this.written) this.write('interrupted');
@@ -48,10 +54,12 @@ export default class ProofReporter implements Reporter {
 
   onTestCaseReady(testCase: TestCase): void {
     this.seen.set(testCase.name, undefined);
+    this.cases.set(testCase.name, testCase);
   }
 
   onTestCaseResult(testCase: TestCase): void {
     this.seen.set(testCase.name, testCase.result());
+    this.cases.set(testCase.name, testCase);
   }
 
   async onTestRunEnd(
@@ -59,14 +67,23 @@ export default class ProofReporter implements Reporter {
     _errors: ReadonlyArray<unknown>,
     reason: TestRunEndReason,
   ): Promise<void> {
-    for (const mod of testModules) for (const tc of mod.children.allTests()) this.seen.set(tc.name, tc.result());
+    for (const mod of testModules)
+      for (const tc of mod.children.allTests()) {
+        this.seen.set(tc.name, tc.result());
+        this.cases.set(tc.name, tc);
+      }
     this.environment = await captureEnvironment();
     this.write(reason);
   }
 
-  private write(reason: TestRunEndReason): void {
-    this.written = true;
+  private suiteRoot(): string {
+    return join(this.workRoot, this.suite, this.runId);
+  }
+
+  private write(reason: TestRunEndReason, placeholder = false): void {
+    if (!placeholder) this.written = true;
     const lanes: SuiteResult['lanes'] = [];
+    const junitCases: JUnitCase[] = [];
     for (const [name, testResult] of this.seen) {
       const proofRoot = join(this.workRoot, name, this.runId);
       const laneResult = readLaneResult(join(proofRoot, 'result.json'));
@@ -81,7 +98,9 @@ export default class ProofReporter implements Reporter {
               ? 'blocked'
               : 'interrupted');
       lanes.push({ lane: name, status, proofRoot: laneResult ? proofRoot : null });
+      junitCases.push(junitCase(name, this.cases.get(name), status, laneResult));
     }
+    junitCases.sort((a, b) => a.name.localeCompare(b.name));
     lanes.sort((a, b) => a.lane.localeCompare(b.lane));
     const status = suiteStatus(lanes, reason);
     const suite = SuiteResult.parse(
@@ -92,19 +111,49 @@ export default class ProofReporter implements Reporter {
         success: status === 'passed',
         status,
         startedAt: this.startedAt.toISOString(),
-        finishedAt: new Date().toISOString(),
+        finishedAt: placeholder ? null : new Date().toISOString(),
         lanes,
         environment: this.environment,
       }),
     );
-    const suiteRoot = join(this.workRoot, this.suite, this.runId);
+    const suiteRoot = this.suiteRoot();
     writeAtomicSync(join(suiteRoot, 'environment.txt'), formatEnvironment(this.environment));
     writeAtomicSync(join(suiteRoot, 'result.json'), `${JSON.stringify(suite, null, 2)}\n`);
+    writeAtomicSync(
+      join(suiteRoot, 'junit.xml'),
+      formatJUnit(this.suite, junitCases, status === 'interrupted', this.startedAt),
+    );
     const link = join(this.workRoot, this.suite, 'latest');
     const tmp = `${link}.${process.pid}.tmp`;
+    rmSync(tmp, { force: true });
     symlinkSync(relative(dirname(link), suiteRoot), tmp);
     renameSync(tmp, link);
   }
+}
+
+function junitCase(
+  name: string,
+  testCase: TestCase | undefined,
+  status: LaneStatus,
+  lane: LaneResult | undefined,
+): JUnitCase {
+  const result = testCase?.result();
+  const duration = testCase?.diagnostic()?.duration ?? lane?.durationMs ?? 0;
+  const errors = result?.state === 'failed' ? (result.errors ?? []) : [];
+  const detail = errors.map((e) => e.stack ?? e.message).join('\n\n') || undefined;
+  const base = {
+    name,
+    classname: testCase?.module.relativeModuleId ?? name,
+    timeSeconds: duration / 1000,
+    message: lane?.failure?.message ?? errors[0]?.message,
+    detail,
+  };
+  if (status === 'passed') return { ...base, outcome: 'passed' };
+  if (status === 'blocked') return { ...base, outcome: 'skipped' };
+  if (status === 'interrupted') return { ...base, outcome: 'interrupted' };
+  const kind = lane?.failure?.kind;
+  if (kind === 'property' || kind === undefined) return { ...base, outcome: 'property' };
+  return { ...base, outcome: kind };
 }
 
 function suiteStatus(lanes: SuiteResult['lanes'], reason: TestRunEndReason): LaneStatus {

@@ -22,7 +22,11 @@ afterAll(async () => {
   await Promise.all(tempRoots.map((d) => rm(d, { recursive: true, force: true })));
 });
 
-async function runFixture(mode: string, extraEnv: Record<string, string> = {}, interrupt = false): Promise<Run> {
+async function runFixture(
+  mode: string,
+  extraEnv: Record<string, string> = {},
+  interrupt: false | NodeJS.Signals = false,
+): Promise<Run> {
   const workRoot = await mkdtemp(join(tmpdir(), 'ucp-reporters-'));
   tempRoots.push(workRoot);
   const runId = `run-${mode}`;
@@ -42,7 +46,7 @@ async function runFixture(mode: string, extraEnv: Record<string, string> = {}, i
   let output = '';
   const onData = (d: Buffer) => {
     output += d.toString();
-    if (interrupt && output.includes('FIXTURE_LANE_WAITING')) child.kill('SIGINT');
+    if (interrupt && output.includes('FIXTURE_LANE_WAITING')) child.kill(interrupt);
   };
   child.stdout.on('data', onData);
   child.stderr.on('data', onData);
@@ -87,6 +91,8 @@ describe('proof reporters in a real vitest run', () => {
     });
     const junit = await readFile(join(run.workRoot, 'fixture-suite', run.runId, 'junit.xml'), 'utf8');
     expect(junit).toContain('fixture-lane › second sentence');
+    expect(junit).toMatch(/<failure type="property"/);
+    expect(junit).not.toMatch(/<error /);
     expect(run.output).toContain('property "second property holds" violated');
   });
 
@@ -100,7 +106,7 @@ describe('proof reporters in a real vitest run', () => {
   });
 
   it('leaves a complete result.json saying interrupted when the run gets SIGINT', async () => {
-    const run = await runFixture('hang', {}, true);
+    const run = await runFixture('hang', {}, 'SIGINT');
     expect(run.code).not.toBe(0);
     const lane = await laneResult(run);
     expect(lane.status).toBe('interrupted');
@@ -109,5 +115,25 @@ describe('proof reporters in a real vitest run', () => {
       JSON.parse(await readFile(join(run.workRoot, 'fixture-suite', run.runId, 'result.json'), 'utf8')),
     );
     expect(suite).toMatchObject({ status: 'interrupted', success: false });
+    const suiteRoot = join(run.workRoot, 'fixture-suite', run.runId);
+    const junit = await readFile(join(suiteRoot, 'junit.xml'), 'utf8');
+    expect(junit).toMatch(/^<\?xml [^>]*\?>\n<testsuites [^>]*>[\s\S]*<\/testsuites>\n$/);
+    expect(junit).toContain('<property name="status" value="interrupted"/>');
+    expect(junit).toMatch(/<error type="interrupted"/);
+    expect(await readlink(join(run.workRoot, 'fixture-suite', 'latest'))).toBe(run.runId);
+    expect(await readFile(join(suiteRoot, 'environment.txt'), 'utf8')).not.toBe('');
+  });
+
+  it('leaves a parsing placeholder suite root, junit and latest after kill -9 of the vitest main', async () => {
+    const run = await runFixture('hang', {}, 'SIGKILL');
+    expect(run.code).toBeNull();
+    const suiteRoot = join(run.workRoot, 'fixture-suite', run.runId);
+    const suite = SuiteResult.parse(JSON.parse(await readFile(join(suiteRoot, 'result.json'), 'utf8')));
+    expect(suite).toMatchObject({ status: 'interrupted', success: false, finishedAt: null });
+    const junit = await readFile(join(suiteRoot, 'junit.xml'), 'utf8');
+    expect(junit).toContain('<property name="status" value="interrupted"/>');
+    expect(junit).toContain('</testsuites>');
+    expect(await readlink(join(run.workRoot, 'fixture-suite', 'latest'))).toBe(run.runId);
+    await readFile(join(suiteRoot, 'environment.txt'), 'utf8');
   });
 });

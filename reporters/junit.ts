@@ -1,0 +1,71 @@
+/** One lane's line in the suite's JUnit file. */
+export interface JUnitCase {
+  name: string;
+  classname: string;
+  timeSeconds: number;
+  /**
+   * passed, skipped (blocked), a broken property (<failure>), a broken harness or an interrupted run (<error>)
+   */
+  outcome: 'passed' | 'skipped' | 'property' | 'harness' | 'infrastructure' | 'timeout' | 'interrupted';
+  message?: string;
+  detail?: string;
+}
+
+export function escapeXml(s: string): string {
+  return s
+    .replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f]/g, '')
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/"/g, '&quot;')
+    .replace(/'/g, '&apos;');
+}
+
+/**
+ * JUnit XML for the suite. A broken property is a <failure type="property">; a broken harness, infrastructure,
+ * a timeout or an interruption is an <error> of that type, so CI tells "the platform is wrong" from "the run is".
+ * An interrupted run is marked on the <testsuite> too.
+ */
+export function formatJUnit(suiteName: string, given: JUnitCase[], interrupted: boolean, timestamp: Date): string {
+  const cases: JUnitCase[] =
+    interrupted && given.length === 0
+      ? [
+          {
+            name: 'run',
+            classname: suiteName,
+            timeSeconds: 0,
+            outcome: 'interrupted',
+            message: 'the run did not finish',
+          },
+        ]
+      : given;
+  const failures = cases.filter((c) => c.outcome === 'property').length;
+  const skipped = cases.filter((c) => c.outcome === 'skipped').length;
+  const errors = cases.filter((c) => !['passed', 'skipped', 'property'].includes(c.outcome)).length;
+  const time = cases.reduce((t, c) => t + c.timeSeconds, 0).toFixed(3);
+  const counts = `tests="${cases.length}" failures="${failures}" errors="${errors}" skipped="${skipped}" time="${time}"`;
+  const lines = ['<?xml version="1.0" encoding="UTF-8" ?>', `<testsuites name="${escapeXml(suiteName)}" ${counts}>`];
+  lines.push(
+    `  <testsuite name="${escapeXml(suiteName)}" timestamp="${timestamp.toISOString()}" ${counts}>`,
+    '    <properties>',
+    `      <property name="status" value="${interrupted ? 'interrupted' : 'finished'}"/>`,
+    '    </properties>',
+  );
+  for (const c of cases) {
+    const head = `    <testcase classname="${escapeXml(c.classname)}" name="${escapeXml(c.name)}" time="${c.timeSeconds.toFixed(3)}"`;
+    if (c.outcome === 'passed') {
+      lines.push(`${head}/>`);
+      continue;
+    }
+    lines.push(`${head}>`);
+    const message = escapeXml(c.message ?? c.outcome);
+    const body = escapeXml(c.detail ?? c.message ?? '');
+    if (c.outcome === 'skipped') lines.push(`      <skipped message="${message}"/>`);
+    else if (c.outcome === 'property')
+      lines.push(`      <failure type="property" message="${message}">${body}</failure>`);
+    else lines.push(`      <error type="${c.outcome}" message="${message}">${body}</error>`);
+    lines.push('    </testcase>');
+  }
+  lines.push('  </testsuite>', '</testsuites>', '');
+  return lines.join('\n');
+}
