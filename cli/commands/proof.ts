@@ -1,8 +1,10 @@
 import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { HarnessError } from '../../contracts/errors.ts';
 import { currentRunId, projectRoot, workRoot } from '../../helpers/proof-root.ts';
 import { publishablePreflight } from '../../lanes/publishable/preflight.ts';
+import { forwardInterruptOnce } from '../forward-interrupt.ts';
 import { parseCommandArgs } from '../usage.ts';
 
 export const summary = 'run the publishable suite on the selected target';
@@ -20,7 +22,8 @@ options:
   --keep-cluster   keep the cluster running afterwards (also ULTRACLOUD_KEEP_CLUSTER=1)
 
 target: the embedded reference lab, or the real monorepo with ULTRACLOUD_FLAKE=PATH.
-exit: 0 passed, 1 failed or interrupted, 3 blocked at preflight, 2 bad arguments.`;
+exit: 0 passed, 1 failed, 130 interrupted, 3 blocked at preflight, 2 bad arguments.
+A second Ctrl-C is not passed on: the suite finishes tearing its cluster down.`;
 
 export async function run(argv: string[]): Promise<number> {
   const { values } = parseCommandArgs(argv, {
@@ -56,16 +59,18 @@ export async function run(argv: string[]): Promise<number> {
   if (lanes.length === 0) args.push('--project', 'publishable');
   else args.push('-t', `^(${lanes.map(escapeRegExp).join('|')})$`);
   const child = spawn(process.execPath, args, { cwd: projectRoot, env, stdio: 'inherit' });
-  const forward = (signal: NodeJS.Signals) => child.kill(signal);
-  process.on('SIGINT', forward);
-  process.on('SIGTERM', forward);
+  const signals = forwardInterruptOnce(child, () =>
+    process.stderr.write('[proof] interrupted; waiting for the suite to tear down\n'),
+  );
   const code = await new Promise<number>((resolve, reject) => {
     child.once('error', (err) => reject(new HarnessError(`cannot start vitest: ${err.message}`)));
     child.once('exit', (c, s) => resolve(c ?? (s ? 1 : 0)));
   });
-  process.off('SIGINT', forward);
-  process.off('SIGTERM', forward);
-  process.stderr.write(`[proof] suite result: ${join(suiteRoot, 'result.json')}\n`);
+  signals.dispose();
+  const resultFile = join(suiteRoot, 'result.json');
+  if (existsSync(resultFile)) process.stderr.write(`[proof] suite result: ${resultFile}\n`);
+  else process.stderr.write(`[proof] the suite left no result (${resultFile} is missing)\n`);
+  if (signals.interrupted || code === 130) return 130;
   return code === 0 ? 0 : 1;
 }
 
