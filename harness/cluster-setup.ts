@@ -84,7 +84,7 @@ async function bootMonorepo(flake: string): Promise<{ info: ClusterInfo; stop: (
   }
   if (!mod.bootVmCluster) {
     throw new BlockedError([
-      `a nixos-vm-runner cluster launcher (helpers/qemu-cluster.ts exporting bootVmCluster) for ULTRACLOUD_FLAKE=${flake}`,
+      `a nixos-vm-runner cluster launcher (targets/monorepo/vm-cluster.ts exporting bootVmCluster) for ULTRACLOUD_FLAKE=${flake}`,
     ]);
   }
   return await mod.bootVmCluster(flake);

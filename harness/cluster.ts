@@ -87,7 +87,7 @@ export function labClusterInfo(state: LabState, descriptor?: TargetDescriptor): 
 
 let shared: Cluster | undefined;
 
-/** The suite's cluster, booted once by fixtures/cluster-setup.ts (projects publishable, companion, portable, lab). */
+/** The suite's cluster, booted once by harness/cluster-setup.ts (projects publishable, companion, portable, lab). */
 export function useCluster(): Cluster {
   const info = inject('ultracloudCluster');
   if (info.blocked) throw new BlockedError(info.blocked);

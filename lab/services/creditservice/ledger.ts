@@ -4,7 +4,7 @@ import type { Wallet as PortWallet, Reservation } from '../../target/bindings/cr
 import { HttpError } from '../common/http-service.ts';
 import { JsonStore } from '../common/json-store.ts';
 
-// Reservations are the published API shape (helpers/ports/creditservice.ts); a stored wallet has no derived
+// Reservations are the published API shape (lab/target/bindings/creditservice.ts); a stored wallet has no derived
 // `available` figure.
 export type { Reservation } from '../../target/bindings/creditservice.ts';
 export type Wallet = Omit<PortWallet, 'available'>;

@@ -1,7 +1,7 @@
 import type { DeployerNode, DesiredSystem, InstallPlan, NodeClass } from '../../target/bindings/deployer.ts';
 import { HttpError } from '../common/http-service.ts';
 
-// The wire types are the deployer's published API: the port client in helpers/ports/deployer.ts owns them.
+// The wire types are the deployer's published API: the port client in lab/target/bindings/deployer.ts owns them.
 export type { DesiredSystem, InstallPlan, NodeClass } from '../../target/bindings/deployer.ts';
 export type NodeRecord = DeployerNode;
 export type ObservedStatus = NonNullable<DeployerNode['observed']>;

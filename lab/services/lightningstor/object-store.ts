@@ -5,7 +5,7 @@ import type { Bucket, ObjectVersion as PortObjectVersion } from '../../target/bi
 import { HttpError } from '../common/http-service.ts';
 import { JsonStore } from '../common/json-store.ts';
 
-// Buckets and versions are the published API shape (helpers/ports/lightningstor.ts); which version is the latest
+// Buckets and versions are the published API shape (lab/target/bindings/lightningstor.ts); which version is the latest
 // is derived when answering, not stored.
 export type { Bucket } from '../../target/bindings/lightningstor.ts';
 export type ObjectVersion = Omit<PortObjectVersion, 'isLatest'>;
