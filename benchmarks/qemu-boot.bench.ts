@@ -2,6 +2,8 @@ import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, bench, describe } from 'vitest';
 import { runLane } from '../harness/run-lane.ts';
+import { guestKernel } from '../helpers/guest-image/guest-kernel.ts';
+import { probeGuestImage } from '../helpers/guest-image/probe-image.ts';
 import { waitForMarkers } from '../helpers/markers.ts';
 import { workRoot, workTempDir } from '../helpers/proof-root.ts';
 import { probeAccelerator } from '../helpers/qemu-accelerator.ts';
@@ -9,14 +11,12 @@ import { bootGuest } from '../helpers/qemu-guest.ts';
 import { freeLoopbackPort } from '../helpers/qemu-hostfwd.ts';
 import { labBaremetalTarget } from '../lab/baremetal/lab-baremetal-target.ts';
 import { buildInstallerImage } from '../lab/images/baremetal-images.ts';
-import { guestKernel } from '../lab/images/guest-kernel.ts';
-import { labProbeGuest } from '../lab/images/probe-image.ts';
 import { baremetalIso } from '../lanes/baremetal/baremetal-iso.ts';
 
 // Installer boot to its first marker, and the whole baremetal-iso lane (two nodes installed, rebooted, active),
 // under whichever accelerator really works here (named in the benchmark titles). Every Vitest project includes the
 // benchmarks, so select one: vitest bench --run --project unit benchmarks/qemu-boot.bench.ts
-const accel = (await probeAccelerator(await labProbeGuest())).mode;
+const accel = (await probeAccelerator(await probeGuestImage())).mode;
 const installer = await buildInstallerImage();
 const dir = await workTempDir('qemu-bench-');
 afterAll(() => rm(dir, { recursive: true, force: true }));

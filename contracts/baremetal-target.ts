@@ -1,7 +1,5 @@
-import type { ProbeGuest } from '../helpers/qemu-accelerator.ts';
-import type { AcceleratorMode, GuestSpec } from '../helpers/qemu-guest.ts';
-import type { SshTarget } from '../helpers/ssh.ts';
-import type { DeployerPort } from '../lab/target/bindings/deployer.ts';
+import type { AcceleratorMode, GuestSpec, ProbeGuest, SshTarget } from './guest.ts';
+import type { DeployerPort } from './ports/deployer.ts';
 
 /** One QEMU-as-bare-metal node of the proof: its class's configuration and the disk its by-id selector names. */
 export interface BaremetalNode {

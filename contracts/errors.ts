@@ -38,10 +38,12 @@ export class WaitTimeoutError extends Error {
   }
 }
 
-/** A service binding the target does not (yet) provide. Never a pass. */
+/** A service operation the target does not (yet) bind, named `service.operation`. Never a pass, never retried. */
 export class BindingRequiredError extends HarnessError {
-  constructor(service: string, operation: string, target: string) {
-    super(`binding required: ${service}.${operation} (target ${target} provides no binding for it)`);
+  readonly operation: string;
+  constructor(operation: string, target: string) {
+    super(`binding required: ${operation} (target ${target} provides no binding for it)`);
     this.name = 'BindingRequiredError';
+    this.operation = operation;
   }
 }

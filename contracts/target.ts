@@ -1,10 +1,9 @@
-import type { AcceleratorMode } from '../helpers/qemu-args.ts';
-import type { ServicePorts } from '../lab/target/bindings/index.ts';
 import type { NodeRole, ServiceName, TargetDescriptor } from '../profiles/descriptor-schema.ts';
-import type { VmRunnerNode } from '../targets/monorepo/vm-runner-node.ts';
+import type { BaremetalTarget } from './baremetal-target.ts';
 import type { NodeHandle } from './node-handle.ts';
+import type { OperationName, ServicePorts } from './ports/index.ts';
 
-/** Switch a reference-lab service's named faults. The real monorepo has none: BindingRequiredError there. */
+/** Switch a target's named faults (the reference lab's services have them). Unbound elsewhere: blocked. */
 export interface FaultControl {
   set(service: ServiceName, fault: string, node?: string): Promise<void>;
   clear(service: ServiceName, fault?: string, node?: string): Promise<void>;
@@ -12,31 +11,82 @@ export interface FaultControl {
   active(): Promise<string[]>;
 }
 
-/** What a cluster lane receives: node handles, typed service ports and (on the lab) fault switches. */
+/** Which target really ran: what result.json, environment.txt and JUnit name. */
+export interface TargetIdentity {
+  /** the descriptor's name */
+  name: string;
+  /** the descriptor's kind: the driver that booted it */
+  kind: string;
+  /** the flake whose attributes the run used, and its git revision where it is a git checkout */
+  flake: string | null;
+  gitRevision: string | null;
+  /** the bindings module the service ports came from, when the descriptor names one */
+  bindings: string | null;
+}
+
+/** What a cluster lane receives: node handles, typed service ports and fault switches. */
 export interface Cluster {
   readonly descriptor: TargetDescriptor;
+  readonly target: TargetIdentity;
   readonly nodes: readonly NodeHandle[];
   node(name: string): NodeHandle;
   withRole(role: NodeRole): NodeHandle[];
   readonly ports: ServicePorts;
   readonly faults: FaultControl;
+  /** of the named `service.operation`s, those this target does not bind */
+  unbound(operations: readonly string[]): OperationName[];
 }
 
 /**
- * What the global setup hands to workers through provide/inject: plain data only (the descriptor, the lab
- * controller's loopback URL, the SSH key path). Workers build a Cluster from it with connectCluster().
+ * What the global setup hands to workers through provide/inject: plain data only. `state` is the driver's own
+ * (a lab's controller URL and SSH key path, a VM cluster's runner records); workers give it back to the same driver.
  */
 export interface ClusterInfo {
   descriptor: TargetDescriptor;
-  controllerUrl: string | null;
-  sshKeyPath: string | null;
-  labId: string | null;
-  /** nodes launched from NixOS VM runners (helpers/qemu-cluster.ts): what workers rebuild their handles from */
-  vmNodes?: VmRunnerNode[];
-  /** the accelerator those VMs run under */
-  vmAcceleratorMode?: AcceleratorMode;
+  target: TargetIdentity;
+  state: Record<string, unknown>;
+  /** facts for environment.txt (vm_accelerator_mode, execution_model, ...) */
+  facts: Record<string, string>;
   /** set when the target could not be booted on this host: what is missing (lanes record status blocked) */
   blocked?: string[];
+}
+
+/** A booted target, as the global setup holds it. */
+export interface BootedTarget {
+  info: ClusterInfo;
+  stop(): Promise<void>;
+}
+
+/** What a driver gives a worker for a booted target: the bindings module adds to `ports`, never replaces nodes. */
+export interface ConnectedTarget {
+  nodes: NodeHandle[];
+  ports: Partial<ServicePorts>;
+  faults?: FaultControl;
+}
+
+/**
+ * A kind of target: one folder (targets/<kind>/ or the lab's lab/target/) found through targets/registry.ts, or
+ * a module a descriptor names in `driver`. boot runs in the global setup, connect in every worker.
+ */
+export interface TargetDriver {
+  readonly kind: string;
+  boot(descriptor: TargetDescriptor | null, options: { workRoot: string }): Promise<BootedTarget>;
+  connect(info: ClusterInfo): Promise<ConnectedTarget> | ConnectedTarget;
+  /** what the bare-metal lanes boot on this target */
+  baremetal?(descriptor: TargetDescriptor | null): Promise<BaremetalTarget> | BaremetalTarget;
+}
+
+/**
+ * What a bindings module's default export is: given the booted target, the ports it binds (any subset of services,
+ * any subset of a service's operations; the rest stay unbound and block the lanes that need them).
+ */
+export type BindingsFactory = (context: BindingsContext) => Promise<Partial<ServicePorts>> | Partial<ServicePorts>;
+
+export interface BindingsContext {
+  descriptor: TargetDescriptor;
+  /** the driver's plain state (e.g. the lab controller URL) */
+  state: Record<string, unknown>;
+  nodes: readonly NodeHandle[];
 }
 
 declare module 'vitest' {

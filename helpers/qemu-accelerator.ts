@@ -4,17 +4,13 @@ import { access, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { HarnessError } from '../contracts/errors.ts';
-import type { AcceleratorMode } from './qemu-args.ts';
+import type { AcceleratorMode, ProbeGuest } from '../contracts/guest.ts';
 import { bootGuest } from './qemu-guest.ts';
 
 /** What a probe guest prints on its serial console once it runs; then it powers off. */
 export const probeMarker = 'ULTRACLOUD_ACCEL_PROBE_OK';
 
-export interface ProbeGuest {
-  kernel: string;
-  /** an initramfs whose /init prints probeMarker on the console and powers off */
-  initrd: string;
-}
+export type { ProbeGuest };
 
 export interface AcceleratorProbe {
   mode: AcceleratorMode;

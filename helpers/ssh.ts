@@ -1,15 +1,11 @@
 import ssh2 from 'ssh2';
 import { HarnessError, WaitTimeoutError } from '../contracts/errors.ts';
+import type { SshTarget } from '../contracts/guest.ts';
 import type { ExecOptions, ExecResult } from '../contracts/node-handle.ts';
-import { assertLabAddress } from '../lab/net/address-guard.ts';
+import { assertDestination } from './destination-guard.ts';
 import { eventually } from './retry.ts';
 
-export interface SshTarget {
-  host: string;
-  port: number;
-  user: string;
-  privateKey: string | Buffer;
-}
+export type { SshTarget };
 
 export interface SshExecOptions extends ExecOptions {
   /** keep retrying the connection this long while sshd comes up (default 30 s, at most timeoutMs) */
@@ -20,7 +16,7 @@ const defaultCommandTimeoutMs = 120_000;
 
 /** Open an authenticated SSH connection, retrying refused/reset connects until connectTimeoutMs. */
 export async function sshConnect(target: SshTarget, connectTimeoutMs = 30_000): Promise<ssh2.Client> {
-  await assertLabAddress(target.host);
+  await assertDestination(target.host);
   return await eventually(
     () =>
       new Promise<ssh2.Client>((resolve, reject) => {

@@ -89,26 +89,41 @@ export const NodeSpec = z.object({
 });
 export type NodeSpec = z.infer<typeof NodeSpec>;
 
-export const TargetDescriptor = z.object({
-  name: z.string().min(1),
-  kind: z.enum(['reference-lab', 'ultracloud-monorepo']),
-  /** path of the flake whose attributes the guards and launchers use */
-  flake: z.string().min(1),
-  /** canonical flake attributes and commands, named exactly as the seed names them */
-  attributes: z.object({
-    profiles: z.record(z.string(), z.array(z.string())),
-    checks: z.array(z.string()),
-    apps: z.array(z.string()),
-    clusterLanes: z.array(z.string()),
-    /** buildable packages (`nix build .#<name>`) */
-    packages: z.array(z.string()).optional(),
-    /** other commands and wrappers the seed names, as written (`./nix/test-cluster/run-publishable-kvm-suite.sh`) */
-    commands: z.array(z.string()).optional(),
-  }),
-  nodes: z.array(NodeSpec).min(1),
-  /** which service-port binding speaks to this target's services */
-  binding: z.enum(['reference-lab', 'ultracloud-monorepo']),
-});
+/** The targets this suite ships a driver for (targets/registry.ts). */
+export const builtInTargetKinds = ['reference-lab', 'ultracloud-monorepo'] as const;
+export type BuiltInTargetKind = (typeof builtInTargetKinds)[number];
+
+export const TargetDescriptor = z
+  .object({
+    name: z.string().min(1),
+    /** which target driver boots and connects to it (targets/registry.ts), or any name when `driver` names one */
+    kind: z.string().regex(/^[a-z][a-z0-9-]{0,63}$/, 'a lower-case name such as ultracloud-monorepo'),
+    /** path of the flake whose attributes the guards and launchers use */
+    flake: z.string().min(1),
+    /** canonical flake attributes and commands, named exactly as the seed names them */
+    attributes: z.object({
+      profiles: z.record(z.string(), z.array(z.string())),
+      checks: z.array(z.string()),
+      apps: z.array(z.string()),
+      clusterLanes: z.array(z.string()),
+      /** buildable packages (`nix build .#<name>`) */
+      packages: z.array(z.string()).optional(),
+      /** other commands and wrappers the seed names, as written (`./nix/test-cluster/run-publishable-kvm-suite.sh`) */
+      commands: z.array(z.string()).optional(),
+    }),
+    nodes: z.array(NodeSpec).min(1),
+    /**
+     * a module (path relative to the descriptor file, or absolute) whose default export binds service ports for this
+     * target; loaded at run time and checked against the port contracts (contracts/ports/)
+     */
+    bindings: z.string().min(1).optional(),
+    /** a module providing the target driver itself (boot, connect), for a target this suite does not ship */
+    driver: z.string().min(1).optional(),
+  })
+  .refine((d) => d.driver !== undefined || builtInTargetKinds.includes(d.kind as BuiltInTargetKind), {
+    path: ['kind'],
+    message: `unknown target kind: one of ${builtInTargetKinds.join(', ')} unless "driver" names a module`,
+  });
 export type TargetDescriptor = z.infer<typeof TargetDescriptor>;
 
 /** Parse input and report the offending field's path, e.g. `nodes[3].ssh.port: Too big`. */

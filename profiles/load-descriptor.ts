@@ -1,5 +1,5 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { workRoot } from '../helpers/proof-root.ts';
 import { InvalidInputError, parseOrExplain, TargetDescriptor } from './descriptor-schema.ts';
 import { type ReferenceLabOptions, referenceLabDescriptor } from './descriptors/reference-lab.ts';
@@ -9,6 +9,7 @@ import { ultracloudMonorepoDescriptor } from './descriptors/ultracloud-monorepo.
  * Which target a run speaks to, chosen from the environment:
  *   ULTRACLOUD_TARGET_DESCRIPTOR=FILE  a JSON target descriptor (any target, described by hand)
  *   ULTRACLOUD_FLAKE=PATH              the real UltraCloud monorepo checkout at PATH
+ *     ULTRACLOUD_BINDINGS=MODULE       with service bindings from MODULE (see README: bindings modules)
  *   neither                            the reference lab (its descriptor exists once the lab has booted)
  */
 export type TargetSelection =
@@ -21,7 +22,11 @@ export function selectTarget(env: NodeJS.ProcessEnv = process.env): TargetSelect
     return { kind: 'descriptor', descriptor: loadDescriptorFile(file), source: `ULTRACLOUD_TARGET_DESCRIPTOR=${file}` };
   const flake = env.ULTRACLOUD_FLAKE?.trim();
   if (flake) {
-    const descriptor = ultracloudMonorepoDescriptor({ flake: checkedFlake(flake), workRoot: workRoot(env) });
+    const bindings = checkedBindings(env.ULTRACLOUD_BINDINGS);
+    const descriptor = {
+      ...ultracloudMonorepoDescriptor({ flake: checkedFlake(flake), workRoot: workRoot(env) }),
+      ...(bindings ? { bindings } : {}),
+    };
     return { kind: 'descriptor', descriptor, source: `ULTRACLOUD_FLAKE=${flake}` };
   }
   return { kind: 'reference-lab' };
@@ -75,5 +80,22 @@ export function loadDescriptorFile(path: string): TargetDescriptor {
   } catch (err) {
     throw new InvalidInputError(`target descriptor ${file} is not JSON: ${(err as Error).message}`, ['(root)']);
   }
-  return parseOrExplain(TargetDescriptor, json, `target descriptor ${file}`);
+  const d = parseOrExplain(TargetDescriptor, json, `target descriptor ${file}`);
+  // module paths are the descriptor's own: relative to the file, so a checkout can carry both side by side
+  const near = (p: string | undefined) => (p === undefined ? undefined : resolve(dirname(file), p));
+  return {
+    ...d,
+    ...(d.bindings ? { bindings: near(d.bindings) } : {}),
+    ...(d.driver ? { driver: near(d.driver) } : {}),
+  };
+}
+
+/** ULTRACLOUD_BINDINGS names a bindings module for the ULTRACLOUD_FLAKE target; it must exist. */
+function checkedBindings(raw: string | undefined): string | undefined {
+  if (!raw?.trim()) return undefined;
+  const path = resolve(raw.trim());
+  if (!existsSync(path) || !statSync(path).isFile()) {
+    throw new InvalidInputError(`ULTRACLOUD_BINDINGS="${raw}": no such file (${path})`, ['ULTRACLOUD_BINDINGS']);
+  }
+  return path;
 }

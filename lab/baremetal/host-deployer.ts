@@ -3,12 +3,13 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { HarnessError } from '../../contracts/errors.ts';
+import { type DeployerPort } from '../../contracts/ports/deployer.ts';
 import { waitForMarkers } from '../../helpers/markers.ts';
 import { projectRoot } from '../../helpers/proof-root.ts';
 import { freeLoopbackPort } from '../../helpers/qemu-hostfwd.ts';
 import type { Endpoint } from '../../profiles/descriptor-schema.ts';
 import type { PortBinding } from '../target/bindings/binding.ts';
-import { createDeployerPort, type DeployerPort } from '../target/bindings/deployer.ts';
+import { createDeployerPort } from '../target/bindings/deployer.ts';
 
 export interface HostDeployerOptions {
   stateDir: string;
@@ -71,7 +72,6 @@ export async function startHostDeployer(options: HostDeployerOptions): Promise<H
   child.stdout?.resume();
   const endpoint: Endpoint = { host: '127.0.0.1', port, scheme: 'http' };
   const binding: PortBinding = {
-    kind: 'reference-lab',
     targetName: 'baremetal-lab',
     instances: () => [{ node: 'bootstrap', endpoint }],
     on: () => endpoint,

@@ -3,6 +3,8 @@ import { mkdir, truncate, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { BaremetalNode, BaremetalSession, BaremetalTarget } from '../../contracts/baremetal-target.ts';
 import { HarnessError } from '../../contracts/errors.ts';
+import { guestKernel } from '../../helpers/guest-image/guest-kernel.ts';
+import { probeGuestImage } from '../../helpers/guest-image/probe-image.ts';
 import type { AcceleratorMode, GuestSpec } from '../../helpers/qemu-guest.ts';
 import { assertPortFree, defaultSshForwards } from '../../helpers/qemu-hostfwd.ts';
 import { registerSecret } from '../../helpers/redact.ts';
@@ -13,8 +15,6 @@ import {
   diskoConfigPath,
 } from '../images/baremetal-images.ts';
 import { dropbearFiles } from '../images/dropbear-files.ts';
-import { guestKernel } from '../images/guest-kernel.ts';
-import { labProbeGuest } from '../images/probe-image.ts';
 import { startHostDeployer } from './host-deployer.ts';
 import { baremetalSshKey } from './ssh-key.ts';
 
@@ -51,7 +51,7 @@ const serialOf = (node: BaremetalNode) => node.diskById.replace('/dev/disk/by-id
 export function labBaremetalTarget(options: LabBaremetalOptions = {}): BaremetalTarget {
   return {
     name: 'reference-lab',
-    probeGuest: labProbeGuest,
+    probeGuest: probeGuestImage,
     open: (o) => openLabSession(options, o.accel, o.stateDir, o.runtimeDir),
   };
 }

@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { imageCacheDir } from '../../helpers/guest-image/guest-kernel.ts';
 import { generateSshKeyPair } from '../../helpers/ssh-keys.ts';
-import { imageCacheDir } from '../images/guest-kernel.ts';
 
 export interface LabSshKey {
   privateKey: string;

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { z } from 'zod';
 import { HarnessError } from '../../contracts/errors.ts';
+import { offlineNixFlags } from '../../helpers/nix-flags.ts';
 import { projectRoot } from '../../helpers/proof-root.ts';
 import { NodeRole, parseOrExplain, ServiceName } from '../../profiles/descriptor-schema.ts';
 import type { LabNodeSpec } from './lab-spec.ts';
@@ -12,21 +13,6 @@ const run = promisify(execFile);
 
 export const referenceFlake = join(projectRoot, 'lab');
 export const harnessNodes = ['node01', 'node02', 'node03', 'node04', 'node05', 'node06'];
-
-/** Offline, local nix: no substituters, no sandbox, no build users. */
-export const offlineNixFlags = [
-  '--extra-experimental-features',
-  'nix-command flakes',
-  '--option',
-  'substituters',
-  '',
-  '--option',
-  'sandbox',
-  'false',
-  '--option',
-  'build-users-group',
-  '',
-];
 
 /** The description a lab node's toplevel carries in node.json (lab/nix/lib.nix mkNode). */
 const NodeDescription = z.object({

@@ -25,7 +25,6 @@ export function labDescriptor(state: LabState): TargetDescriptor {
       kind: 'reference-lab',
       flake: state.source.split('#')[0] ?? state.source,
       attributes: canonicalTargetAttributes(),
-      binding: 'reference-lab',
       nodes: state.nodes.map((n) => ({
         name: n.name,
         role: n.role,

@@ -3,12 +3,12 @@ import { existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'no
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { HarnessError } from '../../contracts/errors.ts';
+import { probeGuestImage } from '../../helpers/guest-image/probe-image.ts';
 import { projectRoot, workRoot } from '../../helpers/proof-root.ts';
 import { probeAccelerator } from '../../helpers/qemu-accelerator.ts';
 import { eventually, sleep } from '../../helpers/retry.ts';
 import { type ServiceName, serviceNames } from '../../profiles/descriptor-schema.ts';
 import { labServicePorts } from '../../profiles/descriptors/reference-lab.ts';
-import { labProbeGuest } from '../images/probe-image.ts';
 import { parseFaultList, serviceMain, validateFaults } from './fault-catalogue.ts';
 import { referenceFlake, topologyFromFlake } from './flake-topology.ts';
 import { processAlive } from './lab-registry.ts';
@@ -86,7 +86,7 @@ export async function bootLab(options: BootLabOptions = {}): Promise<BootedLab> 
   await validateFaults(spec.faults, spec.nodes);
   if (!process.env.ULTRACLOUD_VM_ACCELERATOR && spec.nodes.some((n) => n.services.includes('plasmavmc'))) {
     // probe once per harness process; every plasmavmc of this and later labs inherits the answer
-    process.env.ULTRACLOUD_VM_ACCELERATOR = (await probeAccelerator(await labProbeGuest())).mode;
+    process.env.ULTRACLOUD_VM_ACCELERATOR = (await probeAccelerator(await probeGuestImage())).mode;
   }
   const labRoot = join(spec.workRoot, 'lab');
   mkdirSync(labRoot, { recursive: true });

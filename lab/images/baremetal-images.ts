@@ -4,9 +4,9 @@ import { copyFile, mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
-import { imageCacheDir } from './guest-kernel.ts';
-import { buildInitramfs, type ImageFile } from './initramfs.ts';
-import { ext4Modules, virtioModules } from './kernel-modules.ts';
+import { imageCacheDir } from '../../helpers/guest-image/guest-kernel.ts';
+import { buildInitramfs, type ImageFile } from '../../helpers/guest-image/initramfs.ts';
+import { ext4Modules, virtioModules } from '../../helpers/guest-image/kernel-modules.ts';
 
 const script = (name: string) => readFileSync(fileURLToPath(new URL(`baremetal/${name}`, import.meta.url)), 'utf8');
 const shared = (): Record<string, ImageFile> => ({

@@ -1,6 +1,6 @@
 import { existsSync, realpathSync } from 'node:fs';
 import { execa } from 'execa';
-import type { ImageFile } from './initramfs.ts';
+import type { ImageFile } from '../../helpers/guest-image/initramfs.ts';
 
 /**
  * The host's dropbear (dynamically linked) with the shared libraries it needs, at the same paths, plus root's

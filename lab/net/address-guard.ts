@@ -1,10 +1,10 @@
-import { HarnessError } from '../../contracts/errors.ts';
+import { allowDestinations, assertDestination } from '../../helpers/destination-guard.ts';
 import { listLinks } from './ip.ts';
 
 let cache: { at: number; prefixes: Set<string> } | undefined;
 
-async function liveLabPrefixes(): Promise<Set<string>> {
-  if (cache && Date.now() - cache.at < 2_000) return cache.prefixes;
+async function liveLabPrefixes(fresh: boolean): Promise<Set<string>> {
+  if (!fresh && cache && Date.now() - cache.at < 2_000) return cache.prefixes;
   const prefixes = new Set<string>();
   for (const link of await listLinks()) {
     if (!link.ifname.startsWith('ucb-')) continue;
@@ -16,17 +16,25 @@ async function liveLabPrefixes(): Promise<Set<string>> {
   return prefixes;
 }
 
-/**
- * Lab traffic goes to loopback or to a node of a live lab bridge, never anywhere else: throws unless `address`
- * is 127.0.0.0/8 or inside the /24 of an up `ucb-*` bridge on this host.
- */
-export async function assertLabAddress(address: string): Promise<void> {
-  if (/^127\.\d+\.\d+\.\d+$/.test(address) || address === 'localhost') return;
+/** True when `address` is inside the /24 of an up `ucb-*` lab bridge on this host (re-read once before saying no). */
+export async function onLiveLabBridge(address: string): Promise<boolean> {
   const m = /^(\d+\.\d+\.\d+)\.(\d+)$/.exec(address);
-  if (m && (await liveLabPrefixes()).has(m[1] as string)) return;
-  cache = undefined;
-  if (m && (await liveLabPrefixes()).has(m[1] as string)) return;
-  throw new HarnessError(
-    `refusing to contact ${address}: it is neither loopback nor a node of a live lab bridge (ucb-*) on this host`,
-  );
+  if (!m) return false;
+  if ((await liveLabPrefixes(false)).has(m[1] as string)) return true;
+  return (await liveLabPrefixes(true)).has(m[1] as string);
+}
+
+let registered = false;
+
+/** Let this process's clients reach live lab nodes (and nothing else beyond loopback). Idempotent. */
+export function allowLabDestinations(): void {
+  if (registered) return;
+  registered = true;
+  allowDestinations(onLiveLabBridge);
+}
+
+/** Throws unless `address` is loopback or a node of a live lab bridge on this host. */
+export async function assertLabAddress(address: string): Promise<void> {
+  allowLabDestinations();
+  await assertDestination(address);
 }

@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { probeGuestImage } from '../../helpers/guest-image/probe-image.ts';
 import { probeAccelerator } from '../../helpers/qemu-accelerator.ts';
 import type { AcceleratorMode } from '../../helpers/qemu-args.ts';
 import { buildDiskBootImage } from '../images/baremetal-images.ts';
-import { labProbeGuest } from '../images/probe-image.ts';
 import { startRedfishEmulator } from './emulator.ts';
 import { qemuMachineBooter } from './qemu-booter.ts';
 import { type RedfishSwitch, redfishSwitches } from './quirks.ts';
@@ -46,7 +46,7 @@ for (const s of values.switch) {
 }
 if (!['auto', 'kvm', 'tcg'].includes(values.accel)) usage(`--accel must be auto, kvm or tcg, got "${values.accel}"`);
 const accel: AcceleratorMode =
-  values.accel === 'auto' ? (await probeAccelerator(await labProbeGuest())).mode : (values.accel as AcceleratorMode);
+  values.accel === 'auto' ? (await probeAccelerator(await probeGuestImage())).mode : (values.accel as AcceleratorMode);
 
 const emulator = await startRedfishEmulator({
   credentials: { username: values.username, password: readFileSync(passwordFile, 'utf8').trim() },

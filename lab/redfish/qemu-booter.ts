@@ -1,6 +1,6 @@
+import { guestKernel } from '../../helpers/guest-image/guest-kernel.ts';
 import type { AcceleratorMode, HostForward } from '../../helpers/qemu-args.ts';
 import { bootGuest } from '../../helpers/qemu-guest.ts';
-import { guestKernel } from '../images/guest-kernel.ts';
 import type { BootContext, BootDevice, MachineBooter } from './machine.ts';
 
 export interface QemuBooterOptions {

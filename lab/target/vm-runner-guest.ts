@@ -1,10 +1,10 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { guestKernel, imageCacheDir } from '../../helpers/guest-image/guest-kernel.ts';
+import { buildInitramfs } from '../../helpers/guest-image/initramfs.ts';
+import { virtioModules } from '../../helpers/guest-image/kernel-modules.ts';
 import { generateSshKeyPair } from '../../helpers/ssh-keys.ts';
 import { dropbearFiles } from '../images/dropbear-files.ts';
-import { guestKernel, imageCacheDir } from '../images/guest-kernel.ts';
-import { buildInitramfs } from '../images/initramfs.ts';
-import { virtioModules } from '../images/kernel-modules.ts';
 
 /**
  * The guest the reference flake's VM runners boot (its runner contract: ULTRACLOUD_LAB_GUEST_KERNEL and

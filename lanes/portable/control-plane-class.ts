@@ -1,4 +1,4 @@
-import type { DeployerPort, InstallPlan } from '../../lab/target/bindings/deployer.ts';
+import type { DeployerPort, InstallPlan } from '../../contracts/ports/deployer.ts';
 
 /** The install plan of a control-plane node's own class: its nixosConfiguration, disko config and root disk. */
 export function controlPlanePlan(node: string): InstallPlan {

@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { execa } from 'execa';
+import type { InstallPlan } from '../../contracts/ports/deployer.ts';
 import type { Cluster } from '../../contracts/target.ts';
 import { defineLane } from '../../harness/define.ts';
 import type { LaneContextWithWaits } from '../../harness/run-lane.ts';
-import type { InstallPlan } from '../../lab/target/bindings/deployer.ts';
 import { nodesRunning, rejection, restartService } from './portable-cluster.ts';
 
 const workerClass = 'baremetal-qemu-worker';

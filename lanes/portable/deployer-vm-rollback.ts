@@ -1,7 +1,7 @@
+import type { NixAgentStatus } from '../../contracts/ports/nix-agent.ts';
 import type { Cluster } from '../../contracts/target.ts';
 import { defineLane } from '../../harness/define.ts';
 import type { LaneContextWithWaits } from '../../harness/run-lane.ts';
-import type { NixAgentStatus } from '../../lab/target/bindings/nix-agent.ts';
 import { registerControlPlaneNode } from './control-plane-class.ts';
 import { buildHostClosure, nodesRunning } from './portable-cluster.ts';
 

@@ -1,6 +1,6 @@
+import type { Placement } from '../../contracts/ports/fleet-scheduler.ts';
 import type { Cluster } from '../../contracts/target.ts';
 import type { LaneContextWithWaits } from '../../harness/run-lane.ts';
-import type { Placement } from '../../lab/target/bindings/fleet-scheduler.ts';
 
 /** replicas of a service per node, e.g. { node04: 1, node05: 1 } */
 export type Spread = Record<string, number>;

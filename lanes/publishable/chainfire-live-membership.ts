@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
+import type { ChainfirePort } from '../../contracts/ports/chainfire.ts';
 import type { Cluster } from '../../contracts/target.ts';
 import { defineLane } from '../../harness/define.ts';
 import type { LaneContextWithWaits } from '../../harness/run-lane.ts';
-import type { ChainfirePort } from '../../lab/target/bindings/chainfire.ts';
 
 const canonicalVoters = ['node01', 'node02', 'node03'];
 const temporary = 'node04';

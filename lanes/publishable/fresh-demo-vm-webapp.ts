@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import type { NodeHandle } from '../../contracts/node-handle.ts';
+import type { Vm } from '../../contracts/ports/plasmavmc.ts';
 import type { Cluster } from '../../contracts/target.ts';
 import { defineLane } from '../../harness/define.ts';
-import type { Vm } from '../../lab/target/bindings/plasmavmc.ts';
 import { withCleanup } from './fresh-matrix-cleanup.ts';
 import { tenantCidr } from './fresh-matrix-prismnet.ts';
 import {

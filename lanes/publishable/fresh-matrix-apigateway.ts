@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
+import type { Reservation, Wallet } from '../../contracts/ports/creditservice.ts';
 import type { Cluster } from '../../contracts/target.ts';
 import type { LaneContext } from '../../harness/define.ts';
 import { callJson } from '../../helpers/http.ts';
-import type { Reservation, Wallet } from '../../lab/target/bindings/creditservice.ts';
 import type { Cleanup } from './fresh-matrix-cleanup.ts';
 import { show } from './fresh-matrix-credit.ts';
 

@@ -1,6 +1,6 @@
+import type { Reservation, Wallet } from '../../contracts/ports/creditservice.ts';
 import type { Cluster } from '../../contracts/target.ts';
 import type { LaneContext } from '../../harness/define.ts';
-import type { Reservation, Wallet } from '../../lab/target/bindings/creditservice.ts';
 
 export const show = (w: Wallet) => `balance ${w.balance}, held ${w.held}, available ${w.available}`;
 

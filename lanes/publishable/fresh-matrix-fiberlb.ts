@@ -1,6 +1,6 @@
+import type { FiberlbPort, LbListener, ProbeResult } from '../../contracts/ports/fiberlb.ts';
 import type { Cluster } from '../../contracts/target.ts';
 import type { LaneContext } from '../../harness/define.ts';
-import type { FiberlbPort, LbListener, ProbeResult } from '../../lab/target/bindings/fiberlb.ts';
 import { type HttpBackend, randomPort, startHttpBackend } from './fresh-matrix-backends.ts';
 import type { Cleanup } from './fresh-matrix-cleanup.ts';
 

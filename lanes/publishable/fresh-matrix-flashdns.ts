@@ -1,6 +1,6 @@
+import type { DnsAnswer } from '../../contracts/ports/flashdns.ts';
 import type { Cluster } from '../../contracts/target.ts';
 import type { LaneContext } from '../../harness/define.ts';
-import type { DnsAnswer } from '../../lab/target/bindings/flashdns.ts';
 import type { Cleanup } from './fresh-matrix-cleanup.ts';
 import type { LbUnderTest } from './fresh-matrix-fiberlb.ts';
 

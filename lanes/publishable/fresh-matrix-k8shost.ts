@@ -1,6 +1,6 @@
+import type { K8sWatchEvent } from '../../contracts/ports/k8shost.ts';
 import type { Cluster } from '../../contracts/target.ts';
 import type { LaneContext } from '../../harness/define.ts';
-import type { K8sWatchEvent } from '../../lab/target/bindings/k8shost.ts';
 import type { Cleanup } from './fresh-matrix-cleanup.ts';
 
 const describe = (events: K8sWatchEvent[]) =>

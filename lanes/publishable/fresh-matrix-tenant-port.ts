@@ -1,5 +1,5 @@
 import type { NodeHandle } from '../../contracts/node-handle.ts';
-import type { TenantNetwork, TenantPort } from '../../lab/target/bindings/prismnet.ts';
+import type { TenantNetwork, TenantPort } from '../../contracts/ports/prismnet.ts';
 
 /** A tenant port's address brought up on its network's bridge on the worker that carries it. */
 export interface PortAddress {

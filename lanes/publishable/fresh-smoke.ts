@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
+import type { Placement } from '../../contracts/ports/fleet-scheduler.ts';
 import type { Cluster } from '../../contracts/target.ts';
 import { defineLane, type LaneContext } from '../../harness/define.ts';
 import { iamAdmin } from '../../harness/operator-credentials.ts';
-import type { Placement } from '../../lab/target/bindings/fleet-scheduler.ts';
 import { checkNodesAnswer, checkServicesHealthy } from './cluster-checks.ts';
 
 const workers = ['node04', 'node05'];

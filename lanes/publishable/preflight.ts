@@ -1,8 +1,8 @@
 import { join } from 'node:path';
 import { replaceSymlink, writeFileAtomic } from '../../helpers/atomic.ts';
 import { captureEnvironment, formatEnvironment } from '../../helpers/environment.ts';
+import { probeGuestImage } from '../../helpers/guest-image/probe-image.ts';
 import { probeAccelerator } from '../../helpers/qemu-accelerator.ts';
-import { labProbeGuest } from '../../lab/images/probe-image.ts';
 import { SuiteResult } from '../../profiles/result-schema.ts';
 
 export type Preflight = { status: 'ready'; accelerator: string } | { status: 'blocked'; missing: string[] };
@@ -13,7 +13,7 @@ export type Preflight = { status: 'ready'; accelerator: string } | { status: 'bl
  * suite stops here with status blocked, leaving its proof root with result.json and environment.txt.
  */
 export async function publishablePreflight(env: NodeJS.ProcessEnv, suiteRoot: string): Promise<Preflight> {
-  const probe = await probeAccelerator(await labProbeGuest());
+  const probe = await probeAccelerator(await probeGuestImage());
   env.ULTRACLOUD_VM_ACCELERATOR_MODE = probe.mode;
   env.ULTRACLOUD_VM_ACCELERATOR = probe.mode;
   process.stderr.write(`[proof] vm_accelerator_mode=${probe.mode} (${probe.reason})\n`);

@@ -88,7 +88,6 @@ export function referenceLabDescriptor(options: ReferenceLabOptions): TargetDesc
     flake: join(options.repoRoot ?? projectRoot, 'lab'),
     attributes: canonicalTargetAttributes(),
     nodes,
-    binding: 'reference-lab',
   };
   return parseOrExplain(TargetDescriptor, descriptor, 'reference-lab target descriptor');
 }

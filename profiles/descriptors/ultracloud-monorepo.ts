@@ -83,7 +83,6 @@ export function ultracloudMonorepoDescriptor(options: MonorepoOptions): TargetDe
     flake,
     attributes: canonicalTargetAttributes(),
     nodes,
-    binding: 'ultracloud-monorepo',
   };
   return parseOrExplain(TargetDescriptor, descriptor, 'ultracloud-monorepo target descriptor');
 }

@@ -4,16 +4,15 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { execa } from 'execa';
 import { BlockedError, HarnessError } from '../../contracts/errors.ts';
 import type { ClusterInfo } from '../../contracts/target.ts';
+import { probeGuestImage } from '../../helpers/guest-image/probe-image.ts';
 import { workRoot as defaultWorkRoot } from '../../helpers/proof-root.ts';
 import { type AcceleratorProbe, probeAccelerator } from '../../helpers/qemu-accelerator.ts';
 import { assertPortFree } from '../../helpers/qemu-hostfwd.ts';
 import { eventually } from '../../helpers/retry.ts';
 import { sshExec } from '../../helpers/ssh.ts';
-import { referenceFlake } from '../../lab/cluster/flake-topology.ts';
-import { labProbeGuest } from '../../lab/images/probe-image.ts';
-import { labVmGuest } from '../../lab/target/vm-runner-guest.ts';
 import { ultracloudMonorepoDescriptor } from '../../profiles/descriptors/ultracloud-monorepo.ts';
 import { buildVmRunners } from './vm-runner-build.ts';
 import { type VmRunnerNode, VmRunnerNodeHandle } from './vm-runner-node.ts';
@@ -29,6 +28,10 @@ export interface BootVmNodesOptions {
   hostPortOffset?: number;
   /** how long each node may take to print its boot marker or login prompt and answer SSH (default 600 s) */
   bootTimeoutMs?: number;
+  /** the private key root logs in with on the VMs (default: ULTRACLOUD_VM_SSH_KEY) */
+  sshKeyPath?: string;
+  /** extra environment for every `run-<node>-vm` (what a flake's runners document they read) */
+  runnerEnvironment?: Record<string, string>;
 }
 
 export interface VmCluster {
@@ -43,9 +46,8 @@ export interface VmCluster {
  * `nix/test-cluster#nixosConfigurations.<node>.config.system.build.vm`, probe the accelerator, start each
  * `run-<node>-vm` with QEMU_OPTS (no display, serial to the node's console file, QMP socket, -accel),
  * QEMU_NET_OPTS (loopback forwards for SSH and every service), NIX_DISK_IMAGE under the work root, and wait for
- * each console's boot marker (or login prompt) and SSH. The reference flake's runners also get the lab guest
- * (ULTRACLOUD_LAB_GUEST_KERNEL, ULTRACLOUD_LAB_GUEST_INITRD). SSH uses ULTRACLOUD_VM_SSH_KEY (a private key
- * file), or the lab VM key for the reference flake; without either the target is blocked (BlockedError).
+ * each console's boot marker (or login prompt) and SSH. SSH uses ULTRACLOUD_VM_SSH_KEY (a private key file);
+ * without one the target is blocked (BlockedError).
  */
 export async function bootVmNodes(flake: string, options: BootVmNodesOptions = {}): Promise<VmCluster> {
   const root = resolve(options.workRoot ?? defaultWorkRoot());
@@ -61,8 +63,7 @@ export async function bootVmNodes(flake: string, options: BootVmNodesOptions = {
   for (const n of specs) {
     for (const f of nodeForwards(n)) await assertPortFree(f.hostPort, `${n.name} guest port ${f.guestPort}`);
   }
-  const labGuest = resolve(flake) === referenceFlake ? await labVmGuest() : null;
-  const sshKeyPath = process.env.ULTRACLOUD_VM_SSH_KEY || labGuest?.sshKeyPath;
+  const sshKeyPath = options.sshKeyPath || process.env.ULTRACLOUD_VM_SSH_KEY;
   if (!sshKeyPath) {
     throw new BlockedError([`ULTRACLOUD_VM_SSH_KEY: the private key root logs in with on the VMs of ${flake}`]);
   }
@@ -70,7 +71,7 @@ export async function bootVmNodes(flake: string, options: BootVmNodesOptions = {
   const runners = await buildVmRunners(
     specs.map((n) => ({ name: n.name, attribute: (n.launcher as { attribute: string }).attribute })),
   );
-  const accelerator = await probeAccelerator(await labProbeGuest());
+  const accelerator = await probeAccelerator(await probeGuestImage());
   const runId = randomBytes(3).toString('hex');
   const vmNodes = specs.map((n, i): VmRunnerNode => {
     const stateDir = join(stateRoot, n.name);
@@ -87,10 +88,7 @@ export async function bootVmNodes(flake: string, options: BootVmNodesOptions = {
       QEMU_KERNEL_PARAMS: 'console=ttyS0',
       NIX_DISK_IMAGE: diskImage,
     };
-    if (labGuest) {
-      env.ULTRACLOUD_LAB_GUEST_KERNEL = labGuest.kernel;
-      env.ULTRACLOUD_LAB_GUEST_INITRD = labGuest.initrd;
-    }
+    Object.assign(env, options.runnerEnvironment);
     return {
       name: n.name,
       role: n.role,
@@ -124,13 +122,18 @@ export async function bootVmNodes(flake: string, options: BootVmNodesOptions = {
     await stop();
     throw err;
   }
+  const descriptor = { ...full, nodes: specs };
   const info: ClusterInfo = {
-    descriptor: { ...full, nodes: specs },
-    controllerUrl: null,
-    sshKeyPath,
-    labId: null,
-    vmNodes,
-    vmAcceleratorMode: accelerator.mode,
+    descriptor,
+    target: {
+      name: descriptor.name,
+      kind: descriptor.kind,
+      flake: resolve(flake),
+      gitRevision: await gitRevision(flake),
+      bindings: null,
+    },
+    state: { vmNodes, vmAcceleratorMode: accelerator.mode },
+    facts: { execution_model: 'nixos-vm-runner', vm_accelerator_mode: accelerator.mode },
   };
   return { info, nodes: handles, accelerator, stop };
 }
@@ -179,10 +182,10 @@ function sshBanner(host: string, port: number): Promise<string> {
   });
 }
 
-/** The global setup's launcher for ULTRACLOUD_FLAKE: the six harness nodes from the flake's VM runners. */
-export async function bootVmCluster(flake: string): Promise<{ info: ClusterInfo; stop: () => Promise<void> }> {
-  const cluster = await bootVmNodes(flake, {
-    bootTimeoutMs: Number(process.env.ULTRACLOUD_VM_BOOT_TIMEOUT_MS ?? 600_000),
-  });
-  return { info: cluster.info, stop: cluster.stop };
+/** The checkout's git revision (`git rev-parse HEAD`), with `-dirty` when it has changes; null outside git. */
+export async function gitRevision(dir: string): Promise<string | null> {
+  const rev = await execa('git', ['-C', dir, 'rev-parse', 'HEAD'], { reject: false, timeout: 10_000 });
+  if (rev.exitCode !== 0) return null;
+  const dirty = await execa('git', ['-C', dir, 'status', '--porcelain'], { reject: false, timeout: 10_000 });
+  return `${rev.stdout.trim()}${dirty.exitCode === 0 && dirty.stdout.trim() ? '-dirty' : ''}`;
 }

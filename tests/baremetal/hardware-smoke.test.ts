@@ -5,6 +5,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { proofLane } from '../../harness/proof-lane.ts';
 import { runLane } from '../../harness/run-lane.ts';
+import { imageCacheDir } from '../../helpers/guest-image/guest-kernel.ts';
+import { probeGuestImage } from '../../helpers/guest-image/probe-image.ts';
 import { probeAccelerator } from '../../helpers/qemu-accelerator.ts';
 import type { AcceleratorMode } from '../../helpers/qemu-args.ts';
 import { freeLoopbackPort } from '../../helpers/qemu-hostfwd.ts';
@@ -18,8 +20,6 @@ import {
   diskoConfigPath,
 } from '../../lab/images/baremetal-images.ts';
 import { dropbearFiles } from '../../lab/images/dropbear-files.ts';
-import { imageCacheDir } from '../../lab/images/guest-kernel.ts';
-import { labProbeGuest } from '../../lab/images/probe-image.ts';
 import { type RedfishEmulator, startRedfishEmulator } from '../../lab/redfish/emulator.ts';
 import { qemuMachineBooter } from '../../lab/redfish/qemu-booter.ts';
 import type { RedfishSwitch } from '../../lab/redfish/quirks.ts';
@@ -99,7 +99,7 @@ proofLane(hardwareSmokeLane, {
 describe('hardware-smoke against the lab BMC', () => {
   beforeAll(async () => {
     work = await mkdtemp(join(tmpdir(), `ucp-hwsmoke-${id}-`));
-    accel = (await probeAccelerator(await labProbeGuest())).mode;
+    accel = (await probeAccelerator(await probeGuestImage())).mode;
     const key = baremetalSshKey();
     sshPort = await freeLoopbackPort();
     const [image, bundle] = await Promise.all([

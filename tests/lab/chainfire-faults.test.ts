@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { Cluster } from '../../contracts/target.ts';
 import { useCluster } from '../../harness/cluster.ts';
 import { eventually, sleep } from '../../helpers/retry.ts';
 
@@ -8,8 +9,12 @@ import { eventually, sleep } from '../../helpers/retry.ts';
  * that checks the property would catch the fault.
  */
 describe('chainfire fault switches', () => {
-  const cluster = useCluster();
-  const chainfire = cluster.ports.chainfire;
+  let cluster: Cluster;
+  let chainfire: Cluster['ports']['chainfire'];
+  beforeAll(async () => {
+    cluster = await useCluster();
+    chainfire = cluster.ports.chainfire;
+  });
   const voters = ['node01', 'node02', 'node03'];
 
   afterEach(async () => {

@@ -2,11 +2,11 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type StartedLab, startLab } from '../../harness/cluster.ts';
 import { runLane } from '../../harness/run-lane.ts';
 import { freshMatrix } from '../../lanes/publishable/fresh-matrix.ts';
 import type { ServiceName } from '../../profiles/descriptor-schema.ts';
 import type { LaneResult } from '../../profiles/result-schema.ts';
+import { type StartedLab, startLab } from './support/lab.ts';
 import { runLaneWithFaults } from './support/negative-lane.ts';
 
 /** the services fresh-matrix speaks to: the rest of the six-node harness is not booted for these tests */

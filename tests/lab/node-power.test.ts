@@ -1,14 +1,19 @@
 import { readFile } from 'node:fs/promises';
-import { describe, expect, it } from 'vitest';
-import { labControl, useCluster, useClusterInfo } from '../../harness/cluster.ts';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { Cluster } from '../../contracts/target.ts';
+import { useCluster, useClusterInfo } from '../../harness/cluster.ts';
 import { waitForMarkers } from '../../helpers/markers.ts';
 import { eventually } from '../../helpers/retry.ts';
+import { labControl } from './support/lab.ts';
 
 const bootsOf = async (path: string, node: string) =>
   (await readFile(path, 'utf8')).split('\n').filter((l) => l.startsWith(`ULTRACLOUD_MARKER node.boot.${node}`)).length;
 
 describe('node power', () => {
-  const cluster = useCluster();
+  let cluster: Cluster;
+  beforeAll(async () => {
+    cluster = await useCluster();
+  });
   const lab = labControl(useClusterInfo());
 
   const allHealthy = (node: string) =>

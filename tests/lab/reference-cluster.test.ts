@@ -1,11 +1,15 @@
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { Cluster } from '../../contracts/target.ts';
 import { useCluster } from '../../harness/cluster.ts';
 import { callJson } from '../../helpers/http.ts';
 import { baseUrl } from '../../lab/target/bindings/binding.ts';
 import type { ServiceName } from '../../profiles/descriptor-schema.ts';
 
 describe('the reference cluster', () => {
-  const cluster = useCluster();
+  let cluster: Cluster;
+  beforeAll(async () => {
+    cluster = await useCluster();
+  });
 
   it('boots the six-node harness: node01-03 control plane, node04-05 workers, node06 gateway', () => {
     expect(cluster.nodes.map((n) => [n.name, n.role])).toEqual([

@@ -1,4 +1,5 @@
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { Cluster } from '../../contracts/target.ts';
 import { useCluster } from '../../harness/cluster.ts';
 import { proofLane } from '../../harness/proof-lane.ts';
 import { deployerBootstrapE2e } from '../../lanes/portable/deployer-bootstrap-e2e.ts';
@@ -7,7 +8,10 @@ import { runUnderFault } from './support/lane-under-fault.ts';
 proofLane(deployerBootstrapE2e, { target: useCluster, timeoutMs: 10 * 60_000 });
 
 describe('deployer-bootstrap-e2e catches its faults', () => {
-  const cluster = useCluster();
+  let cluster: Cluster;
+  beforeAll(async () => {
+    cluster = await useCluster();
+  });
   const lane = 'deployer-bootstrap-e2e';
 
   it('deployer refuse-phone-home fails the lane at the phone-home step', async () => {

@@ -1,4 +1,5 @@
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { Cluster } from '../../contracts/target.ts';
 import { useCluster } from '../../harness/cluster.ts';
 import { proofLane } from '../../harness/proof-lane.ts';
 import { deployerVmRollback } from '../../lanes/portable/deployer-vm-rollback.ts';
@@ -8,7 +9,10 @@ import { runUnderFault } from './support/lane-under-fault.ts';
 proofLane(deployerVmRollback, { target: useCluster, timeoutMs: 10 * 60_000 });
 
 describe('deployer-vm-rollback catches its faults', () => {
-  const cluster = useCluster();
+  let cluster: Cluster;
+  beforeAll(async () => {
+    cluster = await useCluster();
+  });
   const node = () => nodesRunning(cluster, 'nix-agent').at(-1) as string;
 
   it('nix-agent ignore-health-check fails the lane at "observed status is rolled-back"', async () => {

@@ -9,7 +9,7 @@ proofLane(deployerVmSmoke, { target: useCluster, timeoutMs: 10 * 60_000 });
 
 describe('deployer-vm-smoke catches its fault', () => {
   it('nix-agent compile-on-guest fails the lane at the activation step', async () => {
-    const cluster = useCluster();
+    const cluster = await useCluster();
     const node = nodesRunning(cluster, 'nix-agent').at(-1) as string;
     const result = await runUnderFault(deployerVmSmoke, cluster, cluster, {
       service: 'nix-agent',

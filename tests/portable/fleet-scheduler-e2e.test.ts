@@ -1,4 +1,5 @@
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { Cluster } from '../../contracts/target.ts';
 import { useCluster } from '../../harness/cluster.ts';
 import { proofLane } from '../../harness/proof-lane.ts';
 import { fleetSchedulerE2e } from '../../lanes/portable/fleet-scheduler-e2e.ts';
@@ -8,7 +9,10 @@ import { runUnderFault } from './support/lane-under-fault.ts';
 proofLane(fleetSchedulerE2e, { target: useCluster, timeoutMs: 10 * 60_000 });
 
 describe('fleet-scheduler-e2e catches its faults', () => {
-  const cluster = useCluster();
+  let cluster: Cluster;
+  beforeAll(async () => {
+    cluster = await useCluster();
+  });
   const victim = () => nodesRunning(cluster, 'node-agent')[1] as string;
 
   it('fleet-scheduler ignore-node-loss fails the lane where the worker should be marked lost', async () => {

@@ -1,4 +1,5 @@
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { Cluster } from '../../contracts/target.ts';
 import { useCluster } from '../../harness/cluster.ts';
 import { proofLane } from '../../harness/proof-lane.ts';
 import { hostLifecycleE2e } from '../../lanes/portable/host-lifecycle-e2e.ts';
@@ -8,7 +9,10 @@ import { runUnderFault } from './support/lane-under-fault.ts';
 proofLane(hostLifecycleE2e, { target: useCluster, timeoutMs: 10 * 60_000 });
 
 describe('host-lifecycle-e2e catches its faults', () => {
-  const cluster = useCluster();
+  let cluster: Cluster;
+  beforeAll(async () => {
+    cluster = await useCluster();
+  });
   const first = () => nodesRunning(cluster, 'node-agent')[0] as string;
 
   it('fleet-scheduler drain-keeps-replicas fails the lane at the drain step', async () => {

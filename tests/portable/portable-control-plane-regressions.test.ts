@@ -9,8 +9,8 @@ import {
 } from '../../lanes/portable/portable-control-plane-regressions.ts';
 import { runUnderFault } from './support/lane-under-fault.ts';
 
-const target = (): RegressionTarget => ({
-  cluster: useCluster(),
+const target = async (): Promise<RegressionTarget> => ({
+  cluster: await useCluster(),
   nixGuard: defaultNixGuardTarget(),
   surface: defaultSurfaceTarget(),
 });
@@ -19,7 +19,7 @@ proofLane(portableControlPlaneRegressions, { target, timeoutMs: 20 * 60_000 });
 
 describe('portable-control-plane-regressions catches a fault in a composed lane', () => {
   it('deployer refuse-phone-home fails the aggregate inside deployer-bootstrap-e2e', async () => {
-    const t = target();
+    const t = await target();
     const result = await runUnderFault(portableControlPlaneRegressions, t.cluster, t, {
       service: 'deployer',
       fault: 'refuse-phone-home',

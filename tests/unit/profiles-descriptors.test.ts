@@ -41,7 +41,7 @@ describe('reference-lab descriptor', () => {
   it('places the six-node topology at the addresses the lab gave, with the fixed service ports', () => {
     const d = referenceLabDescriptor(labOptions());
     expect(d.kind).toBe('reference-lab');
-    expect(d.binding).toBe('reference-lab');
+    expect(d.bindings).toBeUndefined();
     expect(d.flake).toBe(join(projectRoot, 'lab'));
     const node01 = d.nodes[0] as TargetDescriptor['nodes'][number];
     expect(node01.services.chainfire).toEqual({ host: '10.77.0.11', port: 7000, scheme: 'http' });

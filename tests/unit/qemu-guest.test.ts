@@ -1,15 +1,15 @@
 import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { guestKernel } from '../../helpers/guest-image/guest-kernel.ts';
+import { buildInitramfs } from '../../helpers/guest-image/initramfs.ts';
+import { probeGuestImage } from '../../helpers/guest-image/probe-image.ts';
 import { waitForMarkers } from '../../helpers/markers.ts';
 import { workTempDir } from '../../helpers/proof-root.ts';
 import { probeAccelerator } from '../../helpers/qemu-accelerator.ts';
 import { bootGuest, type GuestSpec } from '../../helpers/qemu-guest.ts';
 import { GuestExitedError, waitForGuestMarkers } from '../../helpers/qemu-markers.ts';
 import { QemuNodeHandle } from '../../helpers/qemu-node-handle.ts';
-import { guestKernel } from '../../lab/images/guest-kernel.ts';
-import { buildInitramfs } from '../../lab/images/initramfs.ts';
-import { labProbeGuest } from '../../lab/images/probe-image.ts';
 
 // Real QEMU (TCG where KVM does not work): a guest that says it booted and idles until the power button.
 const idleInit = `#!/bin/sh
@@ -31,7 +31,7 @@ beforeAll(async () => {
     files: { '/etc/acpi/PWRF/00000080': { content: '#!/bin/sh\npoweroff -f\n', mode: 0o755 } },
     modules: ['virtio_pci', 'virtio_blk', 'button', 'evdev'],
   });
-  const accel = (await probeAccelerator(await labProbeGuest())).mode;
+  const accel = (await probeAccelerator(await probeGuestImage())).mode;
   spec = async (name) => {
     const disk = join(dir, `${name}.img`);
     await (await import('node:fs/promises')).writeFile(disk, Buffer.alloc(1 << 20));
@@ -102,9 +102,9 @@ describe('QEMU guests', { timeout: 600_000 }, () => {
     const saved = process.env.ULTRACLOUD_VM_ACCELERATOR;
     try {
       process.env.ULTRACLOUD_VM_ACCELERATOR = 'tcg';
-      expect(await probeAccelerator(await labProbeGuest())).toMatchObject({ mode: 'tcg', reason: /forced/ });
+      expect(await probeAccelerator(await probeGuestImage())).toMatchObject({ mode: 'tcg', reason: /forced/ });
       process.env.ULTRACLOUD_VM_ACCELERATOR = 'hvf';
-      await expect(probeAccelerator(await labProbeGuest())).rejects.toThrow(/ULTRACLOUD_VM_ACCELERATOR.*"hvf"/);
+      await expect(probeAccelerator(await probeGuestImage())).rejects.toThrow(/ULTRACLOUD_VM_ACCELERATOR.*"hvf"/);
     } finally {
       if (saved === undefined) delete process.env.ULTRACLOUD_VM_ACCELERATOR;
       else process.env.ULTRACLOUD_VM_ACCELERATOR = saved;
@@ -112,7 +112,7 @@ describe('QEMU guests', { timeout: 600_000 }, () => {
   });
 
   test('the accelerator probe boots a guest and says why it chose', async () => {
-    const probe = await probeAccelerator(await labProbeGuest());
+    const probe = await probeAccelerator(await probeGuestImage());
     if (probe.mode === 'kvm') expect(probe.reason).toMatch(/^kvm booted a probe guest in \d+ ms$/);
     else expect(probe.reason).toMatch(/not usable|KVM probe guest failed|forced/);
     expect(probe.reason).not.toContain('\n');

@@ -2,9 +2,9 @@ import { statSync } from 'node:fs';
 import { execa } from 'execa';
 import { describe, expect, test } from 'vitest';
 import { HarnessError } from '../../contracts/errors.ts';
-import { guestKernel } from '../../lab/images/guest-kernel.ts';
-import { buildInitramfs } from '../../lab/images/initramfs.ts';
-import { resolveModuleLoadOrder } from '../../lab/images/kernel-modules.ts';
+import { guestKernel } from '../../helpers/guest-image/guest-kernel.ts';
+import { buildInitramfs } from '../../helpers/guest-image/initramfs.ts';
+import { resolveModuleLoadOrder } from '../../helpers/guest-image/kernel-modules.ts';
 
 const base = (rel: string) =>
   rel

@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BindingRequiredError } from '../../contracts/errors.ts';
-import { type ApigatewayPort, createApigatewayPort } from '../../lab/target/bindings/apigateway.ts';
+import { type ApigatewayPort } from '../../contracts/ports/apigateway.ts';
+import { createApigatewayPort } from '../../lab/target/bindings/apigateway.ts';
 import { createCreditservicePort } from '../../lab/target/bindings/creditservice.ts';
-import { LabServiceProcess, monorepoBinding } from './support/lab-service-process.ts';
+import { LabServiceProcess } from './support/lab-service-process.ts';
 
 const apiKey = 'unit-test-key-0123456789';
 
@@ -68,9 +69,5 @@ describe('apigateway lab service', () => {
     expect(answer.upstream).toBe(`lightningstor@127.0.0.1:${storage.port}`);
     expect(answer.status).toBe(404);
     await gw.setFaults({});
-  });
-
-  it('the monorepo binding names the missing binding', () => {
-    expect(() => createApigatewayPort(monorepoBinding).config()).toThrow(BindingRequiredError);
   });
 });

@@ -1,9 +1,10 @@
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BindingRequiredError } from '../../contracts/errors.ts';
+import { type CoronafsPort } from '../../contracts/ports/coronafs.ts';
 import { HttpCallError } from '../../helpers/http.ts';
-import { type CoronafsPort, createCoronafsPort } from '../../lab/target/bindings/coronafs.ts';
-import { LabServiceProcess, monorepoBinding } from './support/lab-service-process.ts';
+import { createCoronafsPort } from '../../lab/target/bindings/coronafs.ts';
+import { LabServiceProcess } from './support/lab-service-process.ts';
 
 describe('coronafs lab service', () => {
   let svc: LabServiceProcess;
@@ -46,9 +47,5 @@ describe('coronafs lab service', () => {
     await svc.restart();
     expect((await fs.read('scratch', 0, 4)).toString()).toBe('kept');
     await svc.setFaults({});
-  });
-
-  it('the monorepo binding names the missing binding', () => {
-    expect(() => createCoronafsPort(monorepoBinding).listVolumes()).toThrow(BindingRequiredError);
   });
 });

@@ -5,8 +5,9 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BindingRequiredError } from '../../contracts/errors.ts';
-import { createDeployerPort, type DeployerPort } from '../../lab/target/bindings/deployer.ts';
-import { LabServiceProcess, monorepoBinding } from './support/lab-service-process.ts';
+import { type DeployerPort } from '../../contracts/ports/deployer.ts';
+import { createDeployerPort } from '../../lab/target/bindings/deployer.ts';
+import { LabServiceProcess } from './support/lab-service-process.ts';
 
 const token = `bt-${randomBytes(12).toString('hex')}`;
 const controlPlanePlan = {
@@ -156,9 +157,5 @@ describe('deployer lab service', () => {
     await expect(
       LabServiceProcess.start({ service: 'deployer', env: { UCP_DEPLOYER_ALLOW_UNAUTHENTICATED: 'maybe' } }),
     ).rejects.toThrow(/UCP_DEPLOYER_ALLOW_UNAUTHENTICATED must be true or false/);
-  });
-
-  it('the monorepo binding names the missing binding', () => {
-    expect(() => createDeployerPort(monorepoBinding).nodes()).toThrow(BindingRequiredError);
   });
 });

@@ -1,9 +1,10 @@
 import { createServer, type Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BindingRequiredError } from '../../contracts/errors.ts';
+import { type FiberlbPort } from '../../contracts/ports/fiberlb.ts';
 import { eventually } from '../../helpers/retry.ts';
-import { createFiberlbPort, type FiberlbPort } from '../../lab/target/bindings/fiberlb.ts';
-import { freePort, LabServiceProcess, monorepoBinding } from './support/lab-service-process.ts';
+import { createFiberlbPort } from '../../lab/target/bindings/fiberlb.ts';
+import { freePort, LabServiceProcess } from './support/lab-service-process.ts';
 
 /** an HTTP backend that answers with its name; /healthz answers `healthy` */
 async function backend(name: string) {
@@ -130,9 +131,5 @@ describe('fiberlb lab service (haproxy)', () => {
     await svc.restart();
     expect((await lb.listeners()).map((l) => l.name).sort()).toEqual(['plain', 'tls', 'tls-l4']);
     await eventually(async () => expect(await spread('tls-l4')).toEqual(['b1', 'b2']));
-  });
-
-  it('the monorepo binding names the missing binding', () => {
-    expect(() => createFiberlbPort(monorepoBinding).listeners()).toThrow(BindingRequiredError);
   });
 });

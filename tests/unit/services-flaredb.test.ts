@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BindingRequiredError } from '../../contracts/errors.ts';
-import { createFlaredbPort, type FlaredbPort } from '../../lab/target/bindings/flaredb.ts';
-import { LabServiceProcess, monorepoBinding } from './support/lab-service-process.ts';
+import { type FlaredbPort } from '../../contracts/ports/flaredb.ts';
+import { createFlaredbPort } from '../../lab/target/bindings/flaredb.ts';
+import { LabServiceProcess } from './support/lab-service-process.ts';
 
 describe('flaredb lab service', () => {
   let svc: LabServiceProcess;
@@ -92,9 +93,5 @@ describe('flaredb lab service', () => {
     await svc.launch();
     expect(await db.query('SELECT * FROM tenants WHERE name = ?', ['volatile'])).toHaveLength(0);
     expect(await db.query('SELECT * FROM tenants')).toHaveLength(2);
-  });
-
-  it('the monorepo binding names the missing binding', () => {
-    expect(() => createFlaredbPort(monorepoBinding).tables()).toThrow(BindingRequiredError);
   });
 });

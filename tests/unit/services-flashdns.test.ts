@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BindingRequiredError } from '../../contracts/errors.ts';
+import { type FlashdnsPort } from '../../contracts/ports/flashdns.ts';
 import { eventually } from '../../helpers/retry.ts';
-import { createFlashdnsPort, type FlashdnsPort } from '../../lab/target/bindings/flashdns.ts';
-import { freePort, LabServiceProcess, monorepoBinding } from './support/lab-service-process.ts';
+import { createFlashdnsPort } from '../../lab/target/bindings/flashdns.ts';
+import { freePort, LabServiceProcess } from './support/lab-service-process.ts';
 
 describe('flashdns lab service (nsd)', () => {
   let svc: LabServiceProcess;
@@ -64,9 +65,5 @@ describe('flashdns lab service (nsd)', () => {
     await expect(dns.addRecord('tenant.lab', { name: 'x', type: 'A', value: 'fd00::1' })).rejects.toThrow(
       /value: an A record holds an IPv4/,
     );
-  });
-
-  it('the monorepo binding names the missing binding', () => {
-    expect(() => createFlashdnsPort(monorepoBinding).resolve('a.b', 'A')).toThrow(BindingRequiredError);
   });
 });

@@ -3,7 +3,6 @@ import { BindingRequiredError } from '../../contracts/errors.ts';
 import { eventually, sleep } from '../../helpers/retry.ts';
 import { createFleetSchedulerPort } from '../../lab/target/bindings/fleet-scheduler.ts';
 import { type FleetServices, startFleetServices, waitForSpread } from './support/fleet-services.ts';
-import { monorepoBinding } from './support/lab-service-process.ts';
 
 describe('fleet-scheduler lab service (with node-agents on node04 and node05)', () => {
   let lab: FleetServices;
@@ -84,9 +83,5 @@ describe('fleet-scheduler lab service (with node-agents on node04 and node05)', 
     await lab.scheduler.setFaults({});
     await lab.agents.node05.launch();
     await waitForSpread(lab.fleet, 'web', { node04: 1, node05: 1 });
-  });
-
-  it('the monorepo binding names the missing binding', () => {
-    expect(() => createFleetSchedulerPort(monorepoBinding).nodes()).toThrow(BindingRequiredError);
   });
 });

@@ -1,9 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BindingRequiredError } from '../../contracts/errors.ts';
+import { type IamPort } from '../../contracts/ports/iam.ts';
 import { redact } from '../../helpers/redact.ts';
 import { sleep } from '../../helpers/retry.ts';
-import { createIamPort, type IamPort } from '../../lab/target/bindings/iam.ts';
-import { freePort, LabServiceProcess, monorepoBinding } from './support/lab-service-process.ts';
+import { createIamPort } from '../../lab/target/bindings/iam.ts';
+import { freePort, LabServiceProcess } from './support/lab-service-process.ts';
 
 describe('iam lab service', () => {
   let svc: LabServiceProcess;
@@ -108,9 +109,5 @@ describe('iam lab service', () => {
     await svc.setFaults({ 'bootstrap-twice': true });
     expect((await iam.bootstrap('admin2')).principal).toBe('admin2');
     await svc.setFaults({});
-  });
-
-  it('the monorepo binding names the missing binding', () => {
-    expect(() => createIamPort(monorepoBinding).bootstrap()).toThrow(BindingRequiredError);
   });
 });

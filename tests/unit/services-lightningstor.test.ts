@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BindingRequiredError } from '../../contracts/errors.ts';
-import { createLightningstorPort, type LightningstorPort } from '../../lab/target/bindings/lightningstor.ts';
-import { LabServiceProcess, monorepoBinding } from './support/lab-service-process.ts';
+import { type LightningstorPort } from '../../contracts/ports/lightningstor.ts';
+import { createLightningstorPort } from '../../lab/target/bindings/lightningstor.ts';
+import { LabServiceProcess } from './support/lab-service-process.ts';
 
 describe('lightningstor lab service', () => {
   let svc: LabServiceProcess;
@@ -58,10 +59,5 @@ describe('lightningstor lab service', () => {
     await svc.restart();
     expect((await port.headBucket('logs'))?.metadata).toEqual({ owner: 'a' });
     await svc.setFaults({});
-  });
-
-  it('the monorepo binding names the missing binding', () => {
-    const unbound = createLightningstorPort(monorepoBinding);
-    expect(() => unbound.listBuckets()).toThrow(BindingRequiredError);
   });
 });

@@ -2,8 +2,9 @@ import { appendFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BindingRequiredError } from '../../contracts/errors.ts';
-import { createNightlightPort, type NightlightPort } from '../../lab/target/bindings/nightlight.ts';
-import { LabServiceProcess, monorepoBinding } from './support/lab-service-process.ts';
+import { type NightlightPort } from '../../contracts/ports/nightlight.ts';
+import { createNightlightPort } from '../../lab/target/bindings/nightlight.ts';
+import { LabServiceProcess } from './support/lab-service-process.ts';
 
 const samples = (series: string, from: number, n: number) =>
   Array.from({ length: n }, (_, i) => ({ series, t: from + i * 1000, v: i }));
@@ -42,9 +43,5 @@ describe('nightlight lab service', () => {
     await svc.launch();
     expect(await metrics.query('disk')).toHaveLength(0);
     await svc.setFaults({});
-  });
-
-  it('the monorepo binding names the missing binding', () => {
-    expect(() => createNightlightPort(monorepoBinding).series()).toThrow(BindingRequiredError);
   });
 });

@@ -3,10 +3,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BindingRequiredError } from '../../contracts/errors.ts';
+import { type DeployerPort } from '../../contracts/ports/deployer.ts';
+import { type NixAgentPort, type NixAgentStatus } from '../../contracts/ports/nix-agent.ts';
 import { eventually } from '../../helpers/retry.ts';
-import { createDeployerPort, type DeployerPort } from '../../lab/target/bindings/deployer.ts';
-import { createNixAgentPort, type NixAgentPort, type NixAgentStatus } from '../../lab/target/bindings/nix-agent.ts';
-import { LabServiceProcess, monorepoBinding } from './support/lab-service-process.ts';
+import { createDeployerPort } from '../../lab/target/bindings/deployer.ts';
+import { createNixAgentPort } from '../../lab/target/bindings/nix-agent.ts';
+import { LabServiceProcess } from './support/lab-service-process.ts';
 
 const plan = {
   nixos_configuration: 'node01',
@@ -146,9 +148,5 @@ describe('nix-agent lab service', () => {
     const s = await agent.setDesiredSystem({ target_system: f, health_check_command: healthy });
     expect(s).toMatchObject({ observed: 'active', current: { system: f }, desired: { source: 'local' } });
     await agent.clearDesiredSystem();
-  });
-
-  it('the monorepo binding names the missing binding', () => {
-    expect(() => createNixAgentPort(monorepoBinding).status()).toThrow(BindingRequiredError);
   });
 });

@@ -2,10 +2,10 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BindingRequiredError } from '../../contracts/errors.ts';
+import { type NodeAgentPort } from '../../contracts/ports/node-agent.ts';
 import { eventually } from '../../helpers/retry.ts';
-import { createNodeAgentPort, type NodeAgentPort } from '../../lab/target/bindings/node-agent.ts';
+import { createNodeAgentPort } from '../../lab/target/bindings/node-agent.ts';
 import { type FleetServices, startFleetServices, waitForSpread } from './support/fleet-services.ts';
-import { monorepoBinding } from './support/lab-service-process.ts';
 
 /** "gone", "zombie" (exited, not yet reaped by its adoptive parent) or "running" */
 function processState(pid: number): string {
@@ -108,9 +108,5 @@ describe('node-agent lab service (with fleet-scheduler)', () => {
     });
     await lab.agents.node04.setFaults({});
     await waitForSpread(lab.fleet, 'api', { node04: 2, node05: 2 });
-  });
-
-  it('the monorepo binding names the missing binding', () => {
-    expect(() => createNodeAgentPort(monorepoBinding).instances()).toThrow(BindingRequiredError);
   });
 });

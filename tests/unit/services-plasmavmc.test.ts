@@ -4,11 +4,12 @@ import { mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type PlasmavmcPort, type Vm, webappUrl } from '../../contracts/ports/plasmavmc.ts';
+import { probeGuestImage } from '../../helpers/guest-image/probe-image.ts';
 import { probeAccelerator } from '../../helpers/qemu-accelerator.ts';
-import { labProbeGuest } from '../../lab/images/probe-image.ts';
 import type { PortBinding } from '../../lab/target/bindings/binding.ts';
-import { createPlasmavmcPort, type PlasmavmcPort, type Vm, webappUrl } from '../../lab/target/bindings/plasmavmc.ts';
-import { freePort, monorepoBinding } from './support/lab-service-process.ts';
+import { createPlasmavmcPort } from '../../lab/target/bindings/plasmavmc.ts';
+import { freePort } from './support/lab-service-process.ts';
 
 const repoRoot = new URL('../../', import.meta.url).pathname;
 const workers = ['node04', 'node05'] as const;
@@ -88,7 +89,6 @@ async function setFaults(i: Instance, faults: Record<string, boolean>): Promise<
 }
 
 const binding: PortBinding = {
-  kind: 'reference-lab',
   targetName: 'unit-test',
   instances: () =>
     workers.map((n) => ({ node: n, endpoint: { host: '127.0.0.1', port: instances[n].port, scheme: 'http' } })),
@@ -105,7 +105,7 @@ const write = async (vm: Vm, message: string) => {
 
 beforeAll(async () => {
   root = await mkdtemp(join(tmpdir(), 'ucp-plasmavmc-'));
-  accel = (await probeAccelerator(await labProbeGuest())).mode;
+  accel = (await probeAccelerator(await probeGuestImage())).mode;
   for (const node of workers) {
     instances[node] = {
       node,
@@ -222,11 +222,5 @@ describe('lab plasmavmc on real QEMU', { timeout: 600_000 }, () => {
     await node05.deleteVm('web1');
     expect(alive(pid)).toBe(false);
     expect(existsSync(vm.diskPath)).toBe(false);
-  });
-
-  it('the ultracloud-monorepo binding asks for a plasmavmc binding instead of passing', async () => {
-    await expect(createPlasmavmcPort(monorepoBinding).workers()).rejects.toThrow(
-      /binding required: plasmavmc\.workers/,
-    );
   });
 });

@@ -94,7 +94,7 @@ describe('sshExec', () => {
 
   it('refuses an address that is neither loopback nor a live lab node', async () => {
     await expect(sshExec({ ...target, host: '192.0.2.10' }, 'true')).rejects.toThrow(
-      /refusing to contact 192\.0\.2\.10: it is neither loopback nor a node of a live lab bridge/,
+      /refusing to contact 192\.0\.2\.10: it is not loopback and no target of this run vouches for it/,
     );
   });
 });

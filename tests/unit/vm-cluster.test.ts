@@ -5,8 +5,10 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { connectCluster } from '../../harness/cluster.ts';
 import { workRoot, workTempDir } from '../../helpers/proof-root.ts';
 import { referenceFlake } from '../../lab/cluster/flake-topology.ts';
+import { labVmGuest } from '../../lab/target/vm-runner-guest.ts';
 import { monorepoServicePort, monorepoSshPort } from '../../profiles/descriptors/ultracloud-monorepo.ts';
 import { bootVmNodes, type VmCluster, waitForVmBoot } from '../../targets/monorepo/vm-cluster.ts';
+import type { VmRunnerNode } from '../../targets/monorepo/vm-runner-node.ts';
 import { vmRunnerPid } from '../../targets/monorepo/vm-runner-process.ts';
 
 // Two of the six harness nodes from the reference flake's `nix/test-cluster#…config.system.build.vm` runners,
@@ -39,32 +41,38 @@ afterAll(async () => {
 
 describe('VM-runner cluster (reference flake)', { timeout: 900_000 }, () => {
   test('boots node01 and node04 from their runners, reaches SSH, powers them through QMP and stops clean', async () => {
+    const guest = await labVmGuest();
     cluster = await bootVmNodes(referenceFlake, {
       nodes: ['node01', 'node04'],
+      sshKeyPath: guest.sshKeyPath,
+      runnerEnvironment: { ULTRACLOUD_LAB_GUEST_KERNEL: guest.kernel, ULTRACLOUD_LAB_GUEST_INITRD: guest.initrd },
       workRoot: dir,
       hostPortOffset: offset,
       bootTimeoutMs: 600_000,
     });
     const { info } = cluster;
+    const state = info.state as { vmNodes: VmRunnerNode[]; vmAcceleratorMode: string };
+    expect(info.target).toMatchObject({ kind: 'ultracloud-monorepo', flake: referenceFlake });
+    expect(info.facts.vm_accelerator_mode).toBe(state.vmAcceleratorMode);
     expect(info.descriptor.nodes.map((n) => n.name)).toEqual(['node01', 'node04']);
     expect(info.descriptor.nodes[0]?.ssh.port).toBe(monorepoSshPort(1) + offset);
     expect(info.descriptor.nodes[1]?.services.plasmavmc?.port).toBe(monorepoServicePort(4, 'plasmavmc') + offset);
-    expect(['kvm', 'tcg']).toContain(info.vmAcceleratorMode);
+    expect(['kvm', 'tcg']).toContain(state.vmAcceleratorMode);
     const env = await readFile(join(dir, 'test-cluster', 'state', 'environment.txt'), 'utf8');
-    expect(env).toContain(`vm_accelerator_mode=${info.vmAcceleratorMode}`);
-    for (const n of info.vmNodes ?? []) {
+    expect(env).toContain(`vm_accelerator_mode=${state.vmAcceleratorMode}`);
+    for (const n of state.vmNodes) {
       expect(n.env.QEMU_NET_OPTS).toContain(`hostfwd=tcp:127.0.0.1:${n.ssh.port}-:22`);
       expect(n.env.QEMU_OPTS).toContain(`-qmp unix:${n.qmpSocket},server=on,wait=off`);
     }
 
     // the workers' view: handles rebuilt from plain data alone
     const plain = JSON.parse(JSON.stringify(info));
-    const c = connectCluster(plain);
+    const c = await connectCluster(plain);
     expect((await c.node('node01').succeed('hostname')).trim()).toBe('node01');
     expect((await c.node('node04').succeed('hostname')).trim()).toBe('node04');
     expect(await readFile(c.node('node04').console.path, 'utf8')).toContain('ULTRACLOUD_MARKER node.boot.node04');
     expect(await c.node('node04').exec('exit 3')).toMatchObject({ exitCode: 3 });
-    pids = (await Promise.all((info.vmNodes ?? []).map(vmRunnerPid))).filter((p): p is number => p !== null);
+    pids = (await Promise.all(state.vmNodes.map(vmRunnerPid))).filter((p): p is number => p !== null);
     expect(pids).toHaveLength(2);
 
     // power loss, then power on again: a fresh boot that answers SSH
@@ -76,7 +84,7 @@ describe('VM-runner cluster (reference flake)', { timeout: 900_000 }, () => {
     expect(await node04.power.state()).toBe('running');
     await waitForVmBoot(cluster.nodes[1] as (typeof cluster.nodes)[number], 600_000);
     expect((await node04.succeed('hostname')).trim()).toBe('node04');
-    const restarted = await vmRunnerPid((info.vmNodes ?? [])[1] as NonNullable<typeof info.vmNodes>[number]);
+    const restarted = await vmRunnerPid(state.vmNodes[1] as VmRunnerNode);
     expect(restarted).not.toBe(pids[1]);
     pids.push(restarted as number);
 

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { buildInitramfs } from '../initramfs.ts';
-import { virtioModules } from '../kernel-modules.ts';
+import { buildInitramfs } from '../../../helpers/guest-image/initramfs.ts';
+import { virtioModules } from '../../../helpers/guest-image/kernel-modules.ts';
 
 const file = (name: string) => readFileSync(fileURLToPath(new URL(name, import.meta.url)), 'utf8');
 

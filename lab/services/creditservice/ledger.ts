@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
-import type { Wallet as PortWallet, Reservation } from '../../target/bindings/creditservice.ts';
+import type { Wallet as PortWallet, Reservation } from '../../../contracts/ports/creditservice.ts';
 import { HttpError } from '../common/http-service.ts';
 import { JsonStore } from '../common/json-store.ts';
 
-// Reservations are the published API shape (lab/target/bindings/creditservice.ts); a stored wallet has no derived
+// Reservations are the published API shape (contracts/ports/creditservice.ts); a stored wallet has no derived
 // `available` figure.
-export type { Reservation } from '../../target/bindings/creditservice.ts';
+export type { Reservation } from '../../../contracts/ports/creditservice.ts';
 export type Wallet = Omit<PortWallet, 'available'>;
 
 interface State {

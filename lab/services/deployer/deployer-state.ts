@@ -1,8 +1,8 @@
-import type { DeployerNode, DesiredSystem, InstallPlan, NodeClass } from '../../target/bindings/deployer.ts';
+import type { DeployerNode, DesiredSystem, InstallPlan, NodeClass } from '../../../contracts/ports/deployer.ts';
 import { HttpError } from '../common/http-service.ts';
 
-// The wire types are the deployer's published API: the port client in lab/target/bindings/deployer.ts owns them.
-export type { DesiredSystem, InstallPlan, NodeClass } from '../../target/bindings/deployer.ts';
+// The wire types are the deployer's published API: the port client in contracts/ports/deployer.ts owns them.
+export type { DesiredSystem, InstallPlan, NodeClass } from '../../../contracts/ports/deployer.ts';
 export type NodeRecord = DeployerNode;
 export type ObservedStatus = NonNullable<DeployerNode['observed']>;
 

@@ -1,16 +1,8 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
+import type { DnsAnswer } from '../../../contracts/ports/flashdns.ts';
 
 const run = promisify(execFile);
-
-export interface DnsAnswer {
-  /** NOERROR, NXDOMAIN, SERVFAIL, REFUSED, ... */
-  status: string;
-  /** header flags as dig prints them: qr, aa, rd, ... */
-  flags: string[];
-  authoritative: boolean;
-  answers: Array<{ name: string; ttl: number; type: string; value: string }>;
-}
 
 /** One non-recursive query on the wire with dig (bind9-dnsutils), parsed from its text output. */
 export async function dig(

@@ -1,13 +1,13 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Bucket, ObjectVersion as PortObjectVersion } from '../../target/bindings/lightningstor.ts';
+import type { Bucket, ObjectVersion as PortObjectVersion } from '../../../contracts/ports/lightningstor.ts';
 import { HttpError } from '../common/http-service.ts';
 import { JsonStore } from '../common/json-store.ts';
 
-// Buckets and versions are the published API shape (lab/target/bindings/lightningstor.ts); which version is the latest
+// Buckets and versions are the published API shape (contracts/ports/lightningstor.ts); which version is the latest
 // is derived when answering, not stored.
-export type { Bucket } from '../../target/bindings/lightningstor.ts';
+export type { Bucket } from '../../../contracts/ports/lightningstor.ts';
 export type ObjectVersion = Omit<PortObjectVersion, 'isLatest'>;
 
 interface State {

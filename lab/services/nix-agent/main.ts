@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { callJson } from '../../../helpers/http.ts';
+import { requestJson } from '../../../helpers/http.ts';
 import { HttpError, startHttpService } from '../common/http-service.ts';
 import { JsonStore } from '../common/json-store.ts';
 import type { ServiceEnvironment } from '../common/service-env.ts';
@@ -39,7 +39,7 @@ await startHttpService({
       if (local) return local;
       if (!deployer) return null;
       try {
-        const d = await callJson<{ target_system: string; health_check_command: string | null; generation: number }>(
+        const d = await requestJson<{ target_system: string; health_check_command: string | null; generation: number }>(
           'GET',
           `${deployer}/api/v1/nodes/${encodeURIComponent(nodeId)}/desired-system`,
           { timeoutMs: 5_000 },
@@ -74,7 +74,7 @@ await startHttpService({
       const s = store.get();
       if (!deployer || s.desired?.source !== 'deployer') return;
       const current = profile.current();
-      await callJson('POST', `${deployer}/api/v1/nodes/${encodeURIComponent(nodeId)}/status`, {
+      await requestJson('POST', `${deployer}/api/v1/nodes/${encodeURIComponent(nodeId)}/status`, {
         body: {
           observed: s.observed,
           generation: s.desired.generation,

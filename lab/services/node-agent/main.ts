@@ -1,4 +1,4 @@
-import { callJson } from '../../../helpers/http.ts';
+import { requestJson } from '../../../helpers/http.ts';
 import { startHttpService } from '../common/http-service.ts';
 import type { ServiceEnvironment } from '../common/service-env.ts';
 import { nodeAgentFaults } from './faults.ts';
@@ -41,7 +41,7 @@ await startHttpService({
     const beat = async () => {
       if (!scheduler || faults.on('heartbeat-stall')) return;
       try {
-        const answer = await callJson<{ state: string; assignment: AssignedInstance[] }>(
+        const answer = await requestJson<{ state: string; assignment: AssignedInstance[] }>(
           'POST',
           `${scheduler}/api/v1/nodes/${encodeURIComponent(env.node)}/heartbeat`,
           {

@@ -3,8 +3,8 @@ import { readFileSync } from 'node:fs';
 import { mkdir, open, rm, truncate } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { probeGuestImage } from '../../../helpers/guest-image/probe-image.ts';
 import { type AcceleratorProbe, probeAccelerator } from '../../../helpers/qemu-accelerator.ts';
-import { labProbeGuest } from '../../images/probe-image.ts';
 import { HttpError, reply, startHttpService } from '../common/http-service.ts';
 import { JsonStore } from '../common/json-store.ts';
 import type { ServiceEnvironment } from '../common/service-env.ts';
@@ -40,7 +40,7 @@ function sharedDir(env: ServiceEnvironment): string {
 }
 
 let probe: AcceleratorProbe | null = null;
-const accelerator = (async () => (probe = await probeAccelerator(await labProbeGuest())).mode)();
+const accelerator = (async () => (probe = await probeAccelerator(await probeGuestImage())).mode)();
 accelerator.catch(() => {});
 let runtime: VmRuntime | undefined;
 

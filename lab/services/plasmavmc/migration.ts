@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { callJson } from '../../../helpers/http.ts';
+import { requestJson } from '../../../helpers/http.ts';
 import { sleep } from '../../../helpers/retry.ts';
 import { HttpError } from '../common/http-service.ts';
 import type { ServiceEnvironment } from '../common/service-env.ts';
@@ -61,7 +61,7 @@ export async function migrateOut(
   if (destination === env.node) throw new HttpError(400, `VM ${vm.name} already runs on ${env.node}`);
   const dest = peerUrl(env, destination);
   const started = performance.now();
-  const incoming = await callJson<{ socket: string }>('POST', `${dest}/v1/migrations/incoming`, {
+  const incoming = await requestJson<{ socket: string }>('POST', `${dest}/v1/migrations/incoming`, {
     body: { vm, source: env.node },
     timeoutMs: 60_000,
   });
@@ -78,7 +78,7 @@ export async function migrateOut(
       if (performance.now() > deadline) throw new Error(`migration still "${status.status}" after 180000 ms`);
       await sleep(100);
     }
-    const moved = await callJson<VmRecord>('POST', `${dest}/v1/migrations/${vm.id}/commit`, { timeoutMs: 30_000 });
+    const moved = await requestJson<VmRecord>('POST', `${dest}/v1/migrations/${vm.id}/commit`, { timeoutMs: 30_000 });
     await runtime.discard(vm.id);
     return {
       vm: moved,
@@ -89,7 +89,7 @@ export async function migrateOut(
       transferredBytes: status.ram?.transferred ?? null,
     };
   } catch (err) {
-    await callJson('POST', `${dest}/v1/migrations/${vm.id}/abort`, { timeoutMs: 30_000 }).catch(() => {});
+    await requestJson('POST', `${dest}/v1/migrations/${vm.id}/abort`, { timeoutMs: 30_000 }).catch(() => {});
     await guest.qmp.execute('cont').catch(() => {});
     throw new HttpError(502, `migration of ${vm.name} to ${destination} failed: ${(err as Error).message}`);
   }

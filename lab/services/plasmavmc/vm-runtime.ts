@@ -1,9 +1,9 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import { guestKernel } from '../../../helpers/guest-image/guest-kernel.ts';
 import { waitForMarkers } from '../../../helpers/markers.ts';
 import type { AcceleratorMode } from '../../../helpers/qemu-args.ts';
 import { bootGuest, type QemuGuest } from '../../../helpers/qemu-guest.ts';
-import { guestKernel } from '../../images/guest-kernel.ts';
 import { buildWebappGuestImage } from '../../images/webapp-guest/webapp-image.ts';
 import type { JsonStore } from '../common/json-store.ts';
 import { forwardPort } from './forward-port.ts';

@@ -1,32 +1,9 @@
+import { type CoronafsPort, type Volume } from '../../../contracts/ports/coronafs.ts';
 import { callJson, HttpCallError } from '../../../helpers/http.ts';
-import { bindingRequired, type PortBinding } from './binding.ts';
+import type { PortBinding } from './binding.ts';
 import { instanceUrl } from './lab-instance.ts';
 
-export interface Volume {
-  name: string;
-  sizeBytes: number;
-  attachedTo: string | null;
-  snapshots: string[];
-}
-
-/** CoronaFS: shared volumes attached to one node at a time, with snapshots and export. */
-export interface CoronafsPort {
-  at(node: string): CoronafsPort;
-  createVolume(name: string, sizeBytes: number): Promise<Volume>;
-  volume(name: string): Promise<Volume>;
-  listVolumes(): Promise<Volume[]>;
-  attach(name: string, node: string): Promise<Volume>;
-  detach(name: string, node: string): Promise<Volume>;
-  /** write as the attached node; refused (409) from any other node */
-  write(name: string, node: string, offset: number, data: Uint8Array | string): Promise<void>;
-  read(name: string, offset: number, length: number, snapshot?: string): Promise<Buffer>;
-  snapshot(name: string, snapshot: string): Promise<Volume>;
-  /** the whole image and its sha256 */
-  export(name: string): Promise<{ image: Buffer; sha256: string }>;
-}
-
 export function createCoronafsPort(binding: PortBinding, node?: string): CoronafsPort {
-  if (binding.kind === 'ultracloud-monorepo') return unbound(binding);
   const url = (name: string, path = '') =>
     `${instanceUrl(binding, 'coronafs', node)}/v1/volumes${name ? `/${encodeURIComponent(name)}` : ''}${path}`;
   const bytes = async (target: string, init: RequestInit = {}) => {
@@ -59,21 +36,5 @@ export function createCoronafsPort(binding: PortBinding, node?: string): Coronaf
       const res = await bytes(url(name, '/export'));
       return { image: Buffer.from(await res.arrayBuffer()), sha256: res.headers.get('x-sha256') ?? '' };
     },
-  };
-}
-
-function unbound(binding: PortBinding): CoronafsPort {
-  const missing = (operation: string) => () => bindingRequired(binding, 'coronafs', operation);
-  return {
-    at: () => unbound(binding),
-    createVolume: missing('createVolume'),
-    volume: missing('volume'),
-    listVolumes: missing('listVolumes'),
-    attach: missing('attach'),
-    detach: missing('detach'),
-    write: missing('write'),
-    read: missing('read'),
-    snapshot: missing('snapshot'),
-    export: missing('export'),
   };
 }

@@ -2,67 +2,12 @@ import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { isIP } from 'node:net';
 import type { TLSSocket } from 'node:tls';
+import { type FiberlbPort, type LbListener, type ProbeResult } from '../../../contracts/ports/fiberlb.ts';
 import { callJson } from '../../../helpers/http.ts';
-import { bindingRequired, type PortBinding } from './binding.ts';
+import type { PortBinding } from './binding.ts';
 import { instanceUrl } from './lab-instance.ts';
 
-export type ListenerProtocol = 'tcp' | 'http' | 'https' | 'terminated-https';
-export type LbHealthCheck =
-  | { kind: 'tcp'; intervalMs?: number }
-  | { kind: 'http'; path?: string; expectStatus?: number; intervalMs?: number };
-
-export interface LbListener {
-  name: string;
-  protocol: ListenerProtocol;
-  host: string;
-  port: number;
-  pool: string;
-  certificate?: string;
-}
-
-export interface LbBackendState {
-  name: string;
-  host: string;
-  port: number;
-  drained: boolean;
-  /** health as the proxy reports it: UP, DOWN, no check, ... */
-  status: string;
-  /** the proxy's weight for it: 0 while drained */
-  weight: number;
-  sessionsTotal: number;
-}
-
-/** One request through a listener on a fresh connection; for TLS listeners, the certificate it presented. */
-export interface ProbeResult {
-  ok: boolean;
-  status: number;
-  body: string;
-  error?: string;
-  certificate?: { subjectCN: string; subjectAltName: string; fingerprint256: string };
-}
-
-/** FiberLB: listeners, pools, health-checked backends, drain and restore. */
-export interface FiberlbPort {
-  at(node: string): FiberlbPort;
-  createCertificate(
-    name: string,
-    commonName: string,
-  ): Promise<{ name: string; commonName: string; sha256Fingerprint: string }>;
-  createPool(name: string, healthCheck?: LbHealthCheck): Promise<void>;
-  setBackend(pool: string, backend: { name: string; host: string; port: number }): Promise<void>;
-  removeBackend(pool: string, backend: string): Promise<void>;
-  drainBackend(pool: string, backend: string): Promise<void>;
-  restoreBackend(pool: string, backend: string): Promise<void>;
-  pool(name: string): Promise<{ name: string; backends: LbBackendState[] }>;
-  createListener(listener: Omit<LbListener, 'host'>): Promise<LbListener>;
-  deleteListener(name: string): Promise<void>;
-  listeners(): Promise<LbListener[]>;
-  /** send one HTTP request through a listener (TLS for https listeners, SNI = servername) */
-  probe(listener: string, options?: { path?: string; servername?: string; timeoutMs?: number }): Promise<ProbeResult>;
-}
-
 export function createFiberlbPort(binding: PortBinding, node?: string): FiberlbPort {
-  if (binding.kind === 'ultracloud-monorepo') return unbound(binding);
   const url = (path: string) => `${instanceUrl(binding, 'fiberlb', node)}/v1${path}`;
   const enc = encodeURIComponent;
   const backendUrl = (pool: string, backend: string, verb = '') =>
@@ -129,22 +74,4 @@ function probeListener(
     req.on('error', (err) => resolve({ ok: false, status: 0, body: '', error: err.message, certificate }));
     req.end();
   });
-}
-
-function unbound(binding: PortBinding): FiberlbPort {
-  const missing = (operation: string) => () => bindingRequired(binding, 'fiberlb', operation);
-  return {
-    at: () => unbound(binding),
-    createCertificate: missing('createCertificate'),
-    createPool: missing('createPool'),
-    setBackend: missing('setBackend'),
-    removeBackend: missing('removeBackend'),
-    drainBackend: missing('drainBackend'),
-    restoreBackend: missing('restoreBackend'),
-    pool: missing('pool'),
-    createListener: missing('createListener'),
-    deleteListener: missing('deleteListener'),
-    listeners: missing('listeners'),
-    probe: missing('probe'),
-  };
 }

@@ -1,63 +1,11 @@
 import { request } from 'node:https';
+import { type ClientCertificate, type IamPort, type IssuedToken } from '../../../contracts/ports/iam.ts';
 import { callJson } from '../../../helpers/http.ts';
 import { registerSecret } from '../../../helpers/redact.ts';
-import { bindingRequired, type PortBinding } from './binding.ts';
+import type { PortBinding } from './binding.ts';
 import { instanceUrl } from './lab-instance.ts';
 
-export type TokenVerification =
-  | { valid: true; principal: string; roles: string[]; kid: string; expiresAt: string }
-  | { valid: false; error: string };
-
-export interface IssuedToken {
-  token: string;
-  kid: string;
-  expiresAt: string;
-}
-
-export interface MtlsInfo {
-  listen: { host: string; port: number };
-  cas: Array<{ id: string; state: 'current' | 'previous' | 'retired'; fingerprint: string }>;
-  /** PEM of every CA still trusted (current and previous) */
-  caBundlePem: string;
-}
-
-export interface ClientCertificate {
-  certPem: string;
-  keyPem: string;
-  issuer: string;
-  caBundlePem: string;
-}
-
-/**
- * IAM: one-time admin bootstrap, principals with rotating credentials, signed tokens with rotating keys (JWKS),
- * and an mTLS listener whose CA rotates with overlap. Secrets and tokens it hands out are registered for
- * redaction. Admin operations take an admin token.
- */
-export interface IamPort {
-  at(node: string): IamPort;
-  bootstrap(principal?: string): Promise<{ principal: string; secret: string }>;
-  createPrincipal(adminToken: string, id: string, roles?: string[]): Promise<{ id: string; secret: string }>;
-  rotateCredential(adminToken: string, id: string): Promise<{ id: string; secret: string }>;
-  retirePreviousCredential(adminToken: string, id: string): Promise<void>;
-  issueToken(principal: string, secret: string, ttlSeconds?: number): Promise<IssuedToken>;
-  verifyToken(token: string): Promise<TokenVerification>;
-  jwks(): Promise<{ keys: Array<{ kid?: string }> }>;
-  keys(): Promise<Array<{ kid: string; state: string }>>;
-  rotateSigningKey(adminToken: string): Promise<{ current: string; previous: string[] }>;
-  retireSigningKey(adminToken: string, kid: string): Promise<void>;
-  mtls(): Promise<MtlsInfo>;
-  rotateCa(adminToken: string): Promise<MtlsInfo>;
-  retirePreviousCa(adminToken: string): Promise<MtlsInfo>;
-  issueClientCertificate(adminToken: string, commonName: string): Promise<ClientCertificate>;
-  /** an mTLS request with the given client certificate; rejects when the listener refuses it */
-  mtlsWhoami(
-    client: { certPem: string; keyPem: string },
-    caBundlePem: string,
-  ): Promise<{ subject: string; issuer: string }>;
-}
-
 export function createIamPort(binding: PortBinding, node?: string): IamPort {
-  if (binding.kind === 'ultracloud-monorepo') return unbound(binding);
   const base = () => instanceUrl(binding, 'iam', node);
   const url = (path: string) => `${base()}/api/v1${path}`;
   const admin = (token: string) => ({ headers: { authorization: `Bearer ${token}` } });
@@ -152,26 +100,4 @@ function httpsGetJson<T>(host: string, port: number, path: string, tls: { cert: 
     req.on('error', (err) => reject(new Error(`mTLS GET ${path} on ${host}:${port} refused: ${err.message}`)));
     req.end();
   });
-}
-
-function unbound(binding: PortBinding): IamPort {
-  const no = (op: string) => () => bindingRequired(binding, 'iam', op);
-  return {
-    at: () => unbound(binding),
-    bootstrap: no('bootstrap'),
-    createPrincipal: no('createPrincipal'),
-    rotateCredential: no('rotateCredential'),
-    retirePreviousCredential: no('retirePreviousCredential'),
-    issueToken: no('issueToken'),
-    verifyToken: no('verifyToken'),
-    jwks: no('jwks'),
-    keys: no('keys'),
-    rotateSigningKey: no('rotateSigningKey'),
-    retireSigningKey: no('retireSigningKey'),
-    mtls: no('mtls'),
-    rotateCa: no('rotateCa'),
-    retirePreviousCa: no('retirePreviousCa'),
-    issueClientCertificate: no('issueClientCertificate'),
-    mtlsWhoami: no('mtlsWhoami'),
-  };
 }

@@ -1,43 +1,42 @@
-import { type ApigatewayPort, createApigatewayPort } from './apigateway.ts';
+import { HarnessError } from '../../../contracts/errors.ts';
+import type { ServicePorts } from '../../../contracts/ports/index.ts';
+import type { ServiceName, TargetDescriptor } from '../../../profiles/descriptor-schema.ts';
+import { createApigatewayPort } from './apigateway.ts';
 import type { PortBinding } from './binding.ts';
-import { type ChainfirePort, createChainfirePort } from './chainfire.ts';
-import { type CoronafsPort, createCoronafsPort } from './coronafs.ts';
-import { type CreditservicePort, createCreditservicePort } from './creditservice.ts';
-import { createDeployerPort, type DeployerPort } from './deployer.ts';
-import { createFiberlbPort, type FiberlbPort } from './fiberlb.ts';
-import { createFlaredbPort, type FlaredbPort } from './flaredb.ts';
-import { createFlashdnsPort, type FlashdnsPort } from './flashdns.ts';
-import { createFleetSchedulerPort, type FleetSchedulerPort } from './fleet-scheduler.ts';
-import { createIamPort, type IamPort } from './iam.ts';
-import { createK8shostPort, type K8shostPort } from './k8shost.ts';
-import { createLightningstorPort, type LightningstorPort } from './lightningstor.ts';
-import { createNightlightPort, type NightlightPort } from './nightlight.ts';
-import { createNixAgentPort, type NixAgentPort } from './nix-agent.ts';
-import { createNodeAgentPort, type NodeAgentPort } from './node-agent.ts';
-import { createPlasmavmcPort, type PlasmavmcPort } from './plasmavmc.ts';
-import { createPrismnetPort, type PrismnetPort } from './prismnet.ts';
+import { createChainfirePort } from './chainfire.ts';
+import { createCoronafsPort } from './coronafs.ts';
+import { createCreditservicePort } from './creditservice.ts';
+import { createDeployerPort } from './deployer.ts';
+import { createFiberlbPort } from './fiberlb.ts';
+import { createFlaredbPort } from './flaredb.ts';
+import { createFlashdnsPort } from './flashdns.ts';
+import { createFleetSchedulerPort } from './fleet-scheduler.ts';
+import { createIamPort } from './iam.ts';
+import { createK8shostPort } from './k8shost.ts';
+import { createLightningstorPort } from './lightningstor.ts';
+import { createNightlightPort } from './nightlight.ts';
+import { createNixAgentPort } from './nix-agent.ts';
+import { createNodeAgentPort } from './node-agent.ts';
+import { createPlasmavmcPort } from './plasmavmc.ts';
+import { createPrismnetPort } from './prismnet.ts';
 
-/** Typed clients for every UltraCloud service, built on one target binding. */
-export interface ServicePorts {
-  chainfire: ChainfirePort;
-  flaredb: FlaredbPort;
-  iam: IamPort;
-  deployer: DeployerPort;
-  nixAgent: NixAgentPort;
-  fleetScheduler: FleetSchedulerPort;
-  nodeAgent: NodeAgentPort;
-  plasmavmc: PlasmavmcPort;
-  prismnet: PrismnetPort;
-  flashdns: FlashdnsPort;
-  fiberlb: FiberlbPort;
-  lightningstor: LightningstorPort;
-  coronafs: CoronafsPort;
-  apigateway: ApigatewayPort;
-  nightlight: NightlightPort;
-  creditservice: CreditservicePort;
-  k8shost: K8shostPort;
+/** The lab port clients' view of a descriptor: each service's instances, in topology order. */
+export function descriptorBinding(d: TargetDescriptor): PortBinding {
+  return {
+    targetName: d.name,
+    instances: (service: ServiceName) =>
+      d.nodes.flatMap((n) => (n.services[service] ? [{ node: n.name, endpoint: n.services[service] }] : [])),
+    on: (node: string, service: ServiceName) => {
+      const n = d.nodes.find((x) => x.name === node);
+      if (!n) throw new HarnessError(`target ${d.name} has no node "${node}"`);
+      const e = n.services[service];
+      if (!e) throw new HarnessError(`node ${node} of ${d.name} runs no ${service}`);
+      return e;
+    },
+  };
 }
 
+/** The reference lab's HTTP clients for every service, on one binding. */
 export function createServicePorts(binding: PortBinding): ServicePorts {
   return {
     chainfire: createChainfirePort(binding),

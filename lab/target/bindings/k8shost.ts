@@ -1,57 +1,9 @@
+import { type K8shostPort, type K8sObject } from '../../../contracts/ports/k8shost.ts';
 import { callJson } from '../../../helpers/http.ts';
-import { bindingRequired, type PortBinding } from './binding.ts';
+import type { PortBinding } from './binding.ts';
 import { instanceUrl } from './lab-instance.ts';
 
-export type K8sKind = 'pods' | 'services' | 'endpoints';
-
-export interface K8sObject {
-  kind: K8sKind;
-  namespace: string;
-  name: string;
-  resourceVersion: number;
-  labels?: Record<string, string>;
-  spec: Record<string, unknown>;
-}
-
-export interface K8sWatchEvent {
-  type: 'ADDED' | 'MODIFIED' | 'DELETED';
-  resourceVersion: number;
-  object: K8sObject;
-}
-
-export interface K8sList {
-  items: K8sObject[];
-  resourceVersion: number;
-}
-
-/** K8sHost: tenant pods and services, endpoints from pod labels, and a watch resumable by resourceVersion. */
-export interface K8shostPort {
-  at(node: string): K8shostPort;
-  createPod(
-    namespace: string,
-    pod: { name: string; labels?: Record<string, string>; image?: string },
-  ): Promise<K8sObject>;
-  setPodLabels(namespace: string, name: string, labels: Record<string, string>): Promise<K8sObject>;
-  deletePod(namespace: string, name: string): Promise<K8sObject>;
-  listPods(namespace: string): Promise<K8sList>;
-  createService(
-    namespace: string,
-    service: { name: string; selector: Record<string, string>; port?: number },
-  ): Promise<K8sObject>;
-  deleteService(namespace: string, name: string): Promise<K8sObject>;
-  listServices(namespace: string): Promise<K8sList>;
-  /** names of the pods behind a service */
-  endpoints(namespace: string, service: string): Promise<string[]>;
-  /** one long-poll: events of a kind after resourceVersion (waits up to timeoutMs for the first) */
-  watch(
-    kind: K8sKind,
-    resourceVersion: number,
-    timeoutMs?: number,
-  ): Promise<{ events: K8sWatchEvent[]; resourceVersion: number }>;
-}
-
 export function createK8shostPort(binding: PortBinding, node?: string): K8shostPort {
-  if (binding.kind === 'ultracloud-monorepo') return unbound(binding);
   const url = (ns: string, path: string) =>
     `${instanceUrl(binding, 'k8shost', node)}/v1/namespaces/${encodeURIComponent(ns)}${path}`;
   const enc = encodeURIComponent;
@@ -76,21 +28,5 @@ export function createK8shostPort(binding: PortBinding, node?: string): K8shostP
           timeoutMs: timeoutMs + 10_000,
         },
       ),
-  };
-}
-
-function unbound(binding: PortBinding): K8shostPort {
-  const missing = (operation: string) => () => bindingRequired(binding, 'k8shost', operation);
-  return {
-    at: () => unbound(binding),
-    createPod: missing('createPod'),
-    setPodLabels: missing('setPodLabels'),
-    deletePod: missing('deletePod'),
-    listPods: missing('listPods'),
-    createService: missing('createService'),
-    deleteService: missing('deleteService'),
-    listServices: missing('listServices'),
-    endpoints: missing('endpoints'),
-    watch: missing('watch'),
   };
 }

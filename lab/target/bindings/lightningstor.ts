@@ -1,42 +1,9 @@
+import { type Bucket, type LightningstorPort, type ObjectVersion } from '../../../contracts/ports/lightningstor.ts';
 import { callJson, HttpCallError } from '../../../helpers/http.ts';
-import { bindingRequired, type PortBinding } from './binding.ts';
+import type { PortBinding } from './binding.ts';
 import { instanceUrl } from './lab-instance.ts';
 
-export interface Bucket {
-  name: string;
-  metadata: Record<string, string>;
-  createdAt: string;
-}
-
-export interface ObjectVersion {
-  key: string;
-  versionId: string;
-  size: number;
-  sha256: string;
-  deleteMarker: boolean;
-  isLatest: boolean;
-  createdAt: string;
-}
-
-/** LightningStor: buckets with metadata and versioned objects. */
-export interface LightningstorPort {
-  /** the same port aimed at one node's instance */
-  at(node: string): LightningstorPort;
-  createBucket(name: string, metadata?: Record<string, string>): Promise<Bucket>;
-  /** the bucket, or null when it does not exist */
-  headBucket(name: string): Promise<Bucket | null>;
-  updateBucketMetadata(name: string, metadata: Record<string, string>): Promise<Bucket>;
-  listBuckets(): Promise<Bucket[]>;
-  putObject(bucket: string, key: string, body: Uint8Array | string): Promise<{ versionId: string }>;
-  /** the latest version, or the named one; null when absent or deleted */
-  getObject(bucket: string, key: string, versionId?: string): Promise<{ body: Buffer; versionId: string } | null>;
-  /** writes a delete marker */
-  deleteObject(bucket: string, key: string): Promise<{ versionId: string }>;
-  listObjectVersions(bucket: string, key?: string): Promise<ObjectVersion[]>;
-}
-
 export function createLightningstorPort(binding: PortBinding, node?: string): LightningstorPort {
-  if (binding.kind === 'ultracloud-monorepo') return unbound(binding);
   const url = (path: string) => `${instanceUrl(binding, 'lightningstor', node)}/v1/buckets${path}`;
   const enc = encodeURIComponent;
   const objectUrl = (bucket: string, key: string) =>
@@ -77,20 +44,5 @@ export function createLightningstorPort(binding: PortBinding, node?: string): Li
       const query = key === undefined ? '' : `?key=${enc(key)}`;
       return (await callJson<{ versions: ObjectVersion[] }>('GET', url(`/${enc(bucket)}/versions${query}`))).versions;
     },
-  };
-}
-
-function unbound(binding: PortBinding): LightningstorPort {
-  const missing = (operation: string) => () => bindingRequired(binding, 'lightningstor', operation);
-  return {
-    at: () => unbound(binding),
-    createBucket: missing('createBucket'),
-    headBucket: missing('headBucket'),
-    updateBucketMetadata: missing('updateBucketMetadata'),
-    listBuckets: missing('listBuckets'),
-    putObject: missing('putObject'),
-    getObject: missing('getObject'),
-    deleteObject: missing('deleteObject'),
-    listObjectVersions: missing('listObjectVersions'),
   };
 }

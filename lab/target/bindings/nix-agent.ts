@@ -1,40 +1,9 @@
+import { type NixAgentPort } from '../../../contracts/ports/nix-agent.ts';
 import { callJson } from '../../../helpers/http.ts';
-import { bindingRequired, type PortBinding } from './binding.ts';
+import type { PortBinding } from './binding.ts';
 import { instanceUrl } from './lab-instance.ts';
 
-export type NixAgentObserved = 'idle' | 'activating' | 'active' | 'rolled-back' | 'failed';
-
-export interface NixAgentStatus {
-  node: string;
-  observed: NixAgentObserved;
-  desired: { target_system: string; health_check_command: string | null; generation: number; source: string } | null;
-  /** the generation the system profile points at, and its closure */
-  current: { generation: number; system: string } | null;
-  generations: Array<{ number: number; target: string; current: boolean }>;
-  /** where the system profile lives on the node */
-  profile: string;
-  /** the closure was not present as shipped and had to be built on the node */
-  buildRequired: boolean;
-  built: boolean;
-  lastHealthCheck: { command: string; exitCode: number | null; output: string; durationMs: number; at: string } | null;
-  rejected: Array<{ target_system: string; generation: number; at: string }>;
-  detail: string | null;
-  lastError: string | null;
-}
-
-/** nix-agent: converges a node to its desired system, with health check and rollback. */
-export interface NixAgentPort {
-  at(node: string): NixAgentPort;
-  status(): Promise<NixAgentStatus>;
-  /** converge now instead of at the next poll */
-  reconcile(): Promise<NixAgentStatus>;
-  /** tell the agent its desired system directly (instead of through the deployer) */
-  setDesiredSystem(desired: { target_system: string; health_check_command?: string | null }): Promise<NixAgentStatus>;
-  clearDesiredSystem(): Promise<NixAgentStatus>;
-}
-
 export function createNixAgentPort(binding: PortBinding, node?: string): NixAgentPort {
-  if (binding.kind === 'ultracloud-monorepo') return unbound(binding);
   const url = (path: string) => `${instanceUrl(binding, 'nix-agent', node)}/api/v1${path}`;
   const slow = { timeoutMs: 60_000 };
   return {
@@ -43,16 +12,5 @@ export function createNixAgentPort(binding: PortBinding, node?: string): NixAgen
     reconcile: () => callJson('POST', url('/reconcile'), slow),
     setDesiredSystem: (desired) => callJson('PUT', url('/desired-system'), { body: desired, ...slow }),
     clearDesiredSystem: () => callJson('DELETE', url('/desired-system'), slow),
-  };
-}
-
-function unbound(binding: PortBinding): NixAgentPort {
-  const no = (op: string) => () => bindingRequired(binding, 'nix-agent', op);
-  return {
-    at: () => unbound(binding),
-    status: no('status'),
-    reconcile: no('reconcile'),
-    setDesiredSystem: no('setDesiredSystem'),
-    clearDesiredSystem: no('clearDesiredSystem'),
   };
 }

@@ -2,11 +2,11 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Cluster } from '../../../contracts/target.ts';
-import { startLab } from '../../../harness/cluster.ts';
 import type { LaneDefinition } from '../../../harness/define.ts';
 import { runLane } from '../../../harness/run-lane.ts';
 import type { ServiceName } from '../../../profiles/descriptor-schema.ts';
 import type { LaneResult } from '../../../profiles/result-schema.ts';
+import { startLab } from './lab.ts';
 
 export interface FaultedLaneOptions {
   /** faults on from boot, "service:fault[@node]" */

@@ -1,12 +1,10 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { type FleetSchedulerPort, type Placement } from '../../../contracts/ports/fleet-scheduler.ts';
+import { type NodeAgentPort } from '../../../contracts/ports/node-agent.ts';
 import { eventually } from '../../../helpers/retry.ts';
-import {
-  createFleetSchedulerPort,
-  type FleetSchedulerPort,
-  type Placement,
-} from '../../../lab/target/bindings/fleet-scheduler.ts';
-import { createNodeAgentPort, type NodeAgentPort } from '../../../lab/target/bindings/node-agent.ts';
+import { createFleetSchedulerPort } from '../../../lab/target/bindings/fleet-scheduler.ts';
+import { createNodeAgentPort } from '../../../lab/target/bindings/node-agent.ts';
 import { LabServiceProcess, labBinding } from './lab-service-process.ts';
 
 /** fleet-scheduler plus node-agents on node04 and node05, as real processes on 127.0.0.1 */

@@ -152,7 +152,6 @@ export class LabServiceProcess {
 export function labBinding(processes: LabServiceProcess[]): PortBinding {
   const find = (service: ServiceName) => processes.filter((p) => p.options.service === service);
   return {
-    kind: 'reference-lab',
     targetName: 'unit-test',
     instances: (service) => find(service).map((p) => ({ node: p.options.node ?? 'node01', endpoint: p.endpoint })),
     on(node, service) {
@@ -162,12 +161,3 @@ export function labBinding(processes: LabServiceProcess[]): PortBinding {
     },
   };
 }
-
-export const monorepoBinding: PortBinding = {
-  kind: 'ultracloud-monorepo',
-  targetName: 'ultracloud-monorepo',
-  instances: () => [],
-  on(node, service) {
-    throw new Error(`node ${node} runs no ${service}`);
-  },
-};

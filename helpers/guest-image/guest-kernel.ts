@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { HarnessError } from '../../contracts/errors.ts';
-import { projectRoot } from '../../helpers/proof-root.ts';
+import { projectRoot } from '../proof-root.ts';
 
 export interface GuestKernel {
   /** bzImage the lab's QEMU guests boot */

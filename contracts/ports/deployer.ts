@@ -1,0 +1,113 @@
+export interface InstallPlan {
+  nixos_configuration: string;
+  disko_config_path: string;
+  target_disk_by_id: string;
+}
+
+export interface DesiredSystem {
+  target_system: string;
+  health_check_command: string | null;
+  /** deployer-wide publication number: a new publication always has a new generation */
+  generation: number;
+  published_at: string;
+}
+
+export interface NodeClass {
+  name: string;
+  install_plan: InstallPlan;
+  desired_system: DesiredSystem | null;
+  /** a prebuilt flake bundle (tar.gz) on the deployer's host, served instead of a generated one */
+  bundle_path: string | null;
+}
+
+export interface DeployerNode {
+  node_id: string;
+  node_class: string;
+  hostname: string | null;
+  registered_at: string;
+  phone_home: { at: string; hostname: string | null; disks_by_id: string[] } | null;
+  desired_system: DesiredSystem | null;
+  observed: {
+    observed: string;
+    generation: number | null;
+    target_system: string | null;
+    current_system: string | null;
+    detail: string | null;
+    reported_at: string;
+  } | null;
+}
+
+export interface PhoneHomeRequest {
+  /** the DMI serial */
+  node_id: string;
+  hostname: string;
+  disks_by_id: string[];
+}
+
+export interface PhoneHomeAnswer extends InstallPlan {
+  node_id: string;
+  node_class: string;
+  hostname: string | null;
+  install_plan: InstallPlan;
+  desired_system: DesiredSystem | null;
+  target_disk_present: boolean | null;
+  bundle_url: string;
+}
+
+/**
+ * Deployer: node classes with install plans, admin pre-register (idempotent), phone-home with the bootstrap
+ * token (`Authorization: Bearer`), the flake bundle, desired-system publication and observed status.
+ */
+export interface DeployerPort {
+  at(node: string): DeployerPort;
+  putClass(
+    name: string,
+    spec: {
+      install_plan: InstallPlan;
+      desired_system?: { target_system: string; health_check_command?: string | null };
+      bundle_path?: string;
+    },
+  ): Promise<NodeClass>;
+  classes(): Promise<NodeClass[]>;
+  /** a new bootstrap token (registered for redaction); the deployer keeps only its hash */
+  issueBootstrapToken(): Promise<{ id: string; token: string }>;
+  revokeBootstrapToken(id: string): Promise<void>;
+  preregister(request: {
+    node_id: string;
+    node_class: string;
+    hostname?: string;
+  }): Promise<{ node: DeployerNode; created: boolean }>;
+  nodes(): Promise<DeployerNode[]>;
+  /** the node, or null when the deployer does not know it */
+  inspect(nodeId: string): Promise<(DeployerNode & { effective_desired_system: DesiredSystem | null }) | null>;
+  publishDesiredSystem(
+    nodeId: string,
+    desired: { target_system: string; health_check_command?: string | null },
+  ): Promise<DesiredSystem>;
+  /** phone home as the installer does; `token` null sends no Authorization header */
+  phoneHome(request: PhoneHomeRequest, token: string | null): Promise<PhoneHomeAnswer>;
+  /** the flake bundle bytes (a tar.gz) of a node class */
+  downloadBundle(nodeClass: string, token: string | null): Promise<Buffer>;
+  desiredSystem(nodeId: string): Promise<DesiredSystem & { node_id: string }>;
+  reportStatus(
+    nodeId: string,
+    status: { observed: string; generation?: number; target_system?: string; current_system?: string; detail?: string },
+  ): Promise<void>;
+}
+
+/** Every operation of the port: what a bindings module is checked against and what an unbound port refuses. */
+export const deployerOperations = [
+  'at',
+  'putClass',
+  'classes',
+  'issueBootstrapToken',
+  'revokeBootstrapToken',
+  'preregister',
+  'nodes',
+  'inspect',
+  'publishDesiredSystem',
+  'phoneHome',
+  'downloadBundle',
+  'desiredSystem',
+  'reportStatus',
+] as const satisfies readonly (keyof DeployerPort)[];
