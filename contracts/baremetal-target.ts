@@ -1,3 +1,4 @@
+import type { TargetIdentity } from '../profiles/result-schema.ts';
 import type { AcceleratorMode, GuestSpec, ProbeGuest, SshTarget } from './guest.ts';
 import type { DeployerPort } from './ports/deployer.ts';
 
@@ -34,6 +35,8 @@ export interface BaremetalSession extends AsyncDisposable {
  */
 export interface BaremetalTarget {
   readonly name: string;
+  /** which target's installer this is (set when the harness selects it) */
+  identity?: TargetIdentity;
   /** the guest the accelerator probe boots */
   probeGuest(): Promise<ProbeGuest>;
   open(options: { accel: AcceleratorMode; stateDir: string; runtimeDir: string }): Promise<BaremetalSession>;

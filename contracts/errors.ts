@@ -39,10 +39,11 @@ export class WaitTimeoutError extends Error {
 }
 
 /** A service operation the target does not (yet) bind, named `service.operation`. Never a pass, never retried. */
-export class BindingRequiredError extends HarnessError {
+export class BindingRequiredError extends BlockedError {
   readonly operation: string;
   constructor(operation: string, target: string) {
-    super(`binding required: ${operation} (target ${target} provides no binding for it)`);
+    super([operation]);
+    this.message = `binding required: ${operation} (target ${target} provides no binding for it)`;
     this.name = 'BindingRequiredError';
     this.operation = operation;
   }

@@ -1,4 +1,5 @@
 import type { NodeRole, ServiceName, TargetDescriptor } from '../profiles/descriptor-schema.ts';
+import type { TargetIdentity } from '../profiles/result-schema.ts';
 import type { BaremetalTarget } from './baremetal-target.ts';
 import type { NodeHandle } from './node-handle.ts';
 import type { OperationName, ServicePorts } from './ports/index.ts';
@@ -12,17 +13,7 @@ export interface FaultControl {
 }
 
 /** Which target really ran: what result.json, environment.txt and JUnit name. */
-export interface TargetIdentity {
-  /** the descriptor's name */
-  name: string;
-  /** the descriptor's kind: the driver that booted it */
-  kind: string;
-  /** the flake whose attributes the run used, and its git revision where it is a git checkout */
-  flake: string | null;
-  gitRevision: string | null;
-  /** the bindings module the service ports came from, when the descriptor names one */
-  bindings: string | null;
-}
+export type { TargetIdentity };
 
 /** What a cluster lane receives: node handles, typed service ports and fault switches. */
 export interface Cluster {
@@ -35,6 +26,8 @@ export interface Cluster {
   readonly faults: FaultControl;
   /** of the named `service.operation`s, those this target does not bind */
   unbound(operations: readonly string[]): OperationName[];
+  /** what the target's driver recorded about the run (vm_accelerator_mode, execution_model, ...) */
+  readonly facts: Readonly<Record<string, string>>;
 }
 
 /**

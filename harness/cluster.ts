@@ -1,10 +1,8 @@
 import { inject } from 'vitest';
-import type { BaremetalTarget } from '../contracts/baremetal-target.ts';
 import { BindingRequiredError, BlockedError, HarnessError } from '../contracts/errors.ts';
 import type { NodeHandle } from '../contracts/node-handle.ts';
 import type { OperationName, ServicePorts } from '../contracts/ports/index.ts';
 import type { Cluster, ClusterInfo, FaultControl } from '../contracts/target.ts';
-import { selectTarget } from '../profiles/load-descriptor.ts';
 import { targetDriver } from '../targets/registry.ts';
 import { assemblePorts, loadBindingsModule } from './ports.ts';
 
@@ -51,6 +49,7 @@ export async function connectCluster(info: ClusterInfo, options: { nodes?: NodeH
     ports: assembled.ports,
     faults: connected.faults ?? noFaults(d.name),
     unbound: assembled.unbound,
+    facts: info.facts,
   };
 }
 
@@ -67,13 +66,4 @@ export function useCluster(): Promise<Cluster> {
 /** What the global setup provided (descriptor, target identity, the driver's state). */
 export function useClusterInfo(): ClusterInfo {
   return inject('ultracloudCluster');
-}
-
-/** What the bare-metal lanes boot on the selected target (ULTRACLOUD_TARGET_DESCRIPTOR, ULTRACLOUD_FLAKE or the lab). */
-export async function useBaremetalTarget(): Promise<BaremetalTarget> {
-  const selection = selectTarget();
-  const descriptor = selection.kind === 'descriptor' ? selection.descriptor : null;
-  const driver = await targetDriver(descriptor ?? { kind: 'reference-lab' });
-  if (!driver.baremetal) throw new BlockedError([`a bare-metal target of ${driver.kind}`]);
-  return await driver.baremetal(descriptor);
 }

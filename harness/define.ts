@@ -14,6 +14,11 @@ export interface LaneDefinition<C = unknown> {
   readonly summary: string;
   /** a scope-fixed contract this lane writes into its proof root as scope-fixed-contract.json */
   readonly scopeContract?: Record<string, unknown>;
+  /**
+   * the `service.operation`s the lane calls on its target's ports: a target that binds any of them not ends the
+   * lane blocked before its first step, listing every missing one
+   */
+  readonly requires?: readonly string[];
   run(ctx: LaneContext<C>): Promise<void>;
 }
 
@@ -29,6 +34,21 @@ export interface LaneContext<C = unknown> {
   check(property: string, ok: boolean, detail?: string): void;
   /** retry `probe` until it resolves; past the deadline the lane fails with `property` violated */
   eventually<T>(property: string, probe: () => Promise<T>, options?: EventuallyOptions): Promise<T>;
+  /**
+   * read `probe` until `predicate` holds on what it returns (no throwing inside probes); past the deadline the lane
+   * fails with `property` violated, naming the last value seen. A probe that throws is retried like a miss.
+   */
+  until<T>(property: string, probe: () => Promise<T>, predicate: (value: T) => boolean, options?: EventuallyOptions): Promise<T>;
+  /**
+   * register an undo (heal a fault, power a node on, delete what the lane made). Undos run when the lane ends,
+   * passed or not, newest first, each as a step titled "undo: <title>"; a failed undo fails a lane that passed.
+   */
+  defer(title: string, undo: () => Promise<void>): void;
+  /**
+   * inject `fault`, run `body`, heal it, and wait until the fault's recovery check holds, each as a step; the heal
+   * is registered as an undo first, so it also runs when `body` fails. `noFault` runs `body` alone.
+   */
+  withFault<T>(fault: Fault, body: () => Promise<T>): Promise<T>;
   /** write an artifact into the proof root (secrets redacted); returns its path */
   artifact(name: string, content: string | Uint8Array | object): Promise<string>;
   /** mark the lane blocked: the named requirements are missing on this host */
@@ -37,6 +57,18 @@ export interface LaneContext<C = unknown> {
   /** environment facts that end up in environment.txt and result.json (e.g. vm_accelerator_mode) */
   recordEnvironment(facts: Record<string, string>): void;
 }
+
+/** A fault as a part (Jepsen's nemesis): how to inject it, heal it, and see that the target recovered. */
+export interface Fault {
+  readonly name: string;
+  inject(): Promise<void>;
+  heal(): Promise<void>;
+  /** resolves once the property the fault broke holds again (polled within timeouts.recovery) */
+  recovered?(): Promise<boolean>;
+}
+
+/** The no-op fault: `withFault(noFault, body)` is `body()`; lets one lane body run faulted and not. */
+export const noFault: Fault = { name: 'no fault', inject: async () => {}, heal: async () => {} };
 
 export type { LaneStatus };
 

@@ -1,5 +1,8 @@
 import { test } from 'vitest';
 import { BlockedError } from '../contracts/errors.ts';
+import type { Cluster } from '../contracts/target.ts';
+import type { TargetIdentity } from '../profiles/result-schema.ts';
+import { takeRecordedCalls } from './cluster.ts';
 import type { LaneDefinition } from './define.ts';
 import { type LaneContextWithWaits, runLane } from './run-lane.ts';
 
@@ -11,9 +14,22 @@ export interface ProofLaneOptions<C> {
   timeoutMs?: number;
 }
 
+type Seam = Pick<Cluster, 'target' | 'unbound'> & Partial<Pick<Cluster, 'facts'>>;
+const isSeam = (x: unknown): x is Seam =>
+  !!x && typeof x === 'object' && typeof (x as Seam).unbound === 'function' && !!(x as Seam).target;
+
+/** The cluster a lane's target is or carries (a composed lane's target holds it as `cluster`). */
+export function clusterOf(target: unknown): Seam | null {
+  if (isSeam(target)) return target;
+  const inner = (target as { cluster?: unknown } | null)?.cluster;
+  return isSeam(inner) ? inner : null;
+}
+
 /**
  * Register a lane as one Vitest test named after it, so `vitest run -t <lane>` selects it. The lane's steps are
  * printed as they happen and recorded in its proof root; a failure message reads "lane › step: property ...".
+ * A target that does not bind what the lane declares it needs ends the lane blocked before its first step,
+ * listing every missing `service.operation`; an undeclared unbound operation blocks it when first called.
  */
 export function proofLane<C>(
   def: LaneDefinition<C> & { run(ctx: LaneContextWithWaits<C>): Promise<void> },
@@ -22,21 +38,39 @@ export function proofLane<C>(
   test(def.name, { timeout: options.timeoutMs ?? 20 * 60_000 }, async ({ signal, skip, annotate }) => {
     let target: C;
     let lane = def;
+    const blocked = (missing: string[]) => ({
+      ...def,
+      run: async (ctx: LaneContextWithWaits<C>) => ctx.block(missing),
+    });
     try {
       target = await options.target();
     } catch (err) {
       if (!(err instanceof BlockedError)) throw err;
       // the target cannot be had on this host: the lane records blocked, naming what is missing
-      const missing = err.missing;
       target = undefined as C;
-      lane = { ...def, run: async (ctx) => ctx.block(missing) };
+      lane = blocked(err.missing);
     }
+    const cluster = clusterOf(target);
+    const identity: TargetIdentity | null =
+      cluster?.target ?? (target as { identity?: TargetIdentity } | null)?.identity ?? null;
+    if (cluster && def.requires) {
+      const missing = cluster.unbound(def.requires);
+      if (missing.length) lane = blocked(missing);
+    }
+    takeRecordedCalls();
     const result = await runLane(lane, {
       target,
-      targetName: options.targetName ?? process.env.ULTRACLOUD_TARGET_NAME ?? 'reference-lab',
+      targetName: options.targetName ?? identity?.name ?? process.env.ULTRACLOUD_TARGET_NAME ?? 'reference-lab',
+      targetIdentity: identity,
+      ...(cluster?.facts ? { targetFacts: cluster.facts } : {}),
+      usedBindings: takeRecordedCalls,
       signal,
     });
     await annotate(`proof root: work/${def.name}/${result.runId} (${result.status})`, 'proof-root');
+    const undeclared = result.bindings?.used.filter((o) => !def.requires?.includes(o)) ?? [];
+    if (def.requires && undeclared.length) {
+      await annotate(`called but not declared in requires: ${undeclared.join(', ')}`, 'bindings');
+    }
     if (result.status === 'blocked') {
       skip(`blocked: missing ${result.missingRequirements.join(', ')}`);
       return;

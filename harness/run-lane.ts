@@ -7,12 +7,19 @@ import { captureEnvironment, formatEnvironment } from '../helpers/environment.ts
 import { currentRunId, openProofRoot, workRoot } from '../helpers/proof-root.ts';
 import { redact, redactValue } from '../helpers/redact.ts';
 import { type EventuallyOptions, eventually } from '../helpers/retry.ts';
-import { LaneResult, type StepRecord } from '../profiles/result-schema.ts';
-import type { LaneContext, LaneDefinition } from './define.ts';
+import { LaneResult, type StepRecord, type TargetIdentity } from '../profiles/result-schema.ts';
+import type { Fault, LaneContext, LaneDefinition } from './define.ts';
+import { timeouts } from './timeouts.ts';
 
 export interface RunLaneOptions<C> {
   target: C;
   targetName: string;
+  /** the target that runs the lane (descriptor name and kind, flake, git revision), for result.json and environment.txt */
+  targetIdentity?: TargetIdentity | null;
+  /** facts the target's driver recorded (environment.txt, result.json environment) */
+  targetFacts?: Readonly<Record<string, string>>;
+  /** the `service.operation`s the lane called, read when it ends (result.json `bindings.used`) */
+  usedBindings?: () => readonly string[];
   runId?: string;
   workRoot?: string;
   signal?: AbortSignal;
@@ -39,7 +46,18 @@ export async function runLane<C>(
   const startedAt = new Date();
   const steps: StepRecord[] = [];
   const artifacts: string[] = [];
-  const envFacts: Record<string, string> = {};
+  const identity = options.targetIdentity ?? null;
+  const envFacts: Record<string, string> = identity
+    ? {
+        ...options.targetFacts,
+        target_name: identity.name,
+        target_kind: identity.kind,
+        ...(identity.flake ? { target_flake: identity.flake } : {}),
+        ...(identity.gitRevision ? { target_git_revision: identity.gitRevision } : {}),
+        ...(identity.bindings ? { target_bindings: identity.bindings } : {}),
+      }
+    : {};
+  let used: string[] = [];
   const stack = new AsyncLocalStorage<StepRecord>();
   const historyPath = join(proofRoot, 'history.jsonl');
   const resultPath = join(proofRoot, 'result.json');
@@ -60,6 +78,7 @@ export async function runLane<C>(
         group: def.group,
         runId,
         target: options.targetName,
+        targetIdentity: identity,
         success: partial.status === 'passed',
         status: partial.status,
         startedAt: startedAt.toISOString(),
@@ -68,6 +87,7 @@ export async function runLane<C>(
         steps,
         failure: partial.failure,
         missingRequirements: partial.missing ?? [],
+        bindings: def.requires || used.length ? { required: [...(def.requires ?? [])], used } : null,
         artifacts: [...artifacts].sort(),
         environment: envFacts,
       }),
@@ -108,6 +128,7 @@ export async function runLane<C>(
   };
   controller.signal.addEventListener('abort', onAbort, { once: true });
 
+  const undos: Array<{ title: string; undo: () => Promise<void> }> = [];
   const ctx: LaneContextWithWaits<C> = {
     target: options.target,
     proofRoot,
@@ -157,6 +178,47 @@ export async function runLane<C>(
         throw err;
       }
     },
+    async until<T>(
+      property: string,
+      probe: () => Promise<T>,
+      predicate: (value: T) => boolean,
+      opts?: EventuallyOptions,
+    ): Promise<T> {
+      return await ctx.eventually(
+        property,
+        async () => {
+          const value = await probe();
+          if (!predicate(value)) throw new Error(`last seen: ${describeValue(value)}`);
+          return value;
+        },
+        { timeoutMs: timeouts.converge, ...opts },
+      );
+    },
+    defer(title: string, undo: () => Promise<void>): void {
+      undos.push({ title, undo });
+    },
+    async withFault<T>(fault: Fault, body: () => Promise<T>): Promise<T> {
+      if (fault.name === 'no fault') return await body();
+      let healed = false;
+      const heal = async () => {
+        if (healed) return;
+        healed = true;
+        await fault.heal();
+      };
+      await ctx.step(`inject ${fault.name}`, () => fault.inject());
+      ctx.defer(`heal ${fault.name}`, heal);
+      const value = await body();
+      await ctx.step(`heal ${fault.name}`, heal);
+      if (fault.recovered) {
+        const recovered = fault.recovered;
+        await ctx.step(`recovered from ${fault.name}`, () =>
+          ctx.until(`the target recovers from ${fault.name}`, () => recovered(), (ok) => ok, {
+            timeoutMs: timeouts.recovery,
+          }),
+        );
+      }
+      return value;
+    },
     async artifact(name: string, content: string | Uint8Array | object): Promise<string> {
       if (!/^[A-Za-z0-9][A-Za-z0-9._/-]*$/.test(name) || name.includes('..')) {
         throw new Error(`invalid artifact name "${name}"`);
@@ -182,19 +244,48 @@ export async function runLane<C>(
     },
   };
 
+  // every registered undo, newest first, each a step; the first failure among them is returned
+  const runUndos = async (): Promise<unknown> => {
+    let first: unknown;
+    while (undos.length) {
+      const { title, undo } = undos.pop() as (typeof undos)[number];
+      try {
+        await stack.exit(() => ctx.step(`undo: ${title}`, undo));
+      } catch (err) {
+        first ??= err;
+      }
+    }
+    return first;
+  };
+
   let result: LaneResult;
   try {
     if (def.scopeContract) await ctx.artifact('scope-fixed-contract.json', def.scopeContract);
-    await def.run(ctx);
+    let failure: { err: unknown; path: string[] } | undefined;
+    try {
+      await def.run(ctx);
+    } catch (err) {
+      failure = { err, path: currentPathFromSteps(def.name, steps) };
+    }
+    const undoFailure = await runUndos();
+    if (!failure && undoFailure !== undefined) failure = { err: undoFailure, path: currentPathFromSteps(def.name, steps) };
+    if (failure) throw failure;
     finished = true;
     result = build({ status: 'passed', failure: null });
-  } catch (err) {
+  } catch (caught) {
     finished = true;
-    result = build(classify(err, currentPathFromSteps(def.name, steps), controller.signal));
+    const { err, path } =
+      caught && typeof caught === 'object' && 'path' in caught && 'err' in caught
+        ? (caught as { err: unknown; path: string[] })
+        : { err: caught, path: currentPathFromSteps(def.name, steps) };
+    result = build(classify(err, path, controller.signal));
   } finally {
     options.signal?.removeEventListener('abort', onOuterAbort);
+
     controller.signal.removeEventListener('abort', onAbort);
   }
+  used = [...(options.usedBindings?.() ?? [])].sort();
+  if (def.requires || used.length) result.bindings = { required: [...(def.requires ?? [])], used };
   const env = { ...(await captureEnvironment()), ...envFacts };
   Object.assign(envFacts, env);
   result.environment = redactValue(env);
@@ -204,6 +295,15 @@ export async function runLane<C>(
   await writeFileAtomic(resultPath, `${JSON.stringify(result, null, 2)}\n`);
   history({ event: 'verdict', status: result.status });
   return result;
+}
+
+function describeValue(value: unknown): string {
+  try {
+    const s = typeof value === 'string' ? value : JSON.stringify(value);
+    return (s ?? String(value)).slice(0, 300);
+  } catch {
+    return String(value).slice(0, 300);
+  }
 }
 
 /** The innermost step still running (abort listeners run outside the step's async context). */

@@ -1,15 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { workRoot } from '../profiles/paths.ts';
 import { replaceSymlink } from './atomic.ts';
 
-export const projectRoot = resolve(fileURLToPath(new URL('..', import.meta.url)));
-
-/** The work root: ./work by default, moved with ULTRACLOUD_WORK_ROOT. */
-export function workRoot(env: NodeJS.ProcessEnv = process.env): string {
-  return resolve(env.ULTRACLOUD_WORK_ROOT || join(projectRoot, 'work'));
-}
+export { projectRoot, workRoot } from '../profiles/paths.ts';
 
 /** A dated, sortable run id: 20261125T173000Z-1a2b. */
 export function newRunId(now = new Date()): string {

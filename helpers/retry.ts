@@ -1,5 +1,5 @@
 import pRetry from 'p-retry';
-import { WaitTimeoutError } from '../contracts/errors.ts';
+import { BlockedError, WaitTimeoutError } from '../contracts/errors.ts';
 
 export interface EventuallyOptions {
   /** give up after this long (default 30 s) */
@@ -14,7 +14,8 @@ export interface EventuallyOptions {
 
 /**
  * The one retry primitive every poller uses: retry `probe` with backoff until it resolves, the deadline passes
- * (WaitTimeoutError naming what was awaited, for how long, and the last failure), or the signal aborts.
+ * (WaitTimeoutError naming what was awaited, for how long, and the last failure), or the signal aborts. A probe
+ * that is blocked (BlockedError, e.g. an operation the target does not bind) is never retried: it rejects at once.
  */
 export async function eventually<T>(probe: () => Promise<T>, options: EventuallyOptions = {}): Promise<T> {
   const timeoutMs = options.timeoutMs ?? 30_000;
@@ -35,6 +36,7 @@ export async function eventually<T>(probe: () => Promise<T>, options: Eventually
         randomize: false,
         maxRetryTime: timeoutMs,
         ...(options.signal ? { signal: options.signal } : {}),
+        shouldRetry: ({ error }) => !(error instanceof BlockedError),
         onFailedAttempt: ({ error }) => {
           lastError = error;
         },
@@ -42,6 +44,7 @@ export async function eventually<T>(probe: () => Promise<T>, options: Eventually
     );
   } catch (err) {
     if (options.signal?.aborted) throw options.signal.reason ?? err;
+    if (err instanceof BlockedError) throw err;
     const waited = Math.round(performance.now() - started);
     const last = lastError instanceof Error ? lastError.message : String(lastError ?? err);
     throw new WaitTimeoutError(

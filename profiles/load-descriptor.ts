@@ -1,9 +1,9 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { workRoot } from '../helpers/proof-root.ts';
 import { InvalidInputError, parseOrExplain, TargetDescriptor } from './descriptor-schema.ts';
 import { type ReferenceLabOptions, referenceLabDescriptor } from './descriptors/reference-lab.ts';
 import { ultracloudMonorepoDescriptor } from './descriptors/ultracloud-monorepo.ts';
+import { workRoot } from './paths.ts';
 
 /**
  * Which target a run speaks to, chosen from the environment:

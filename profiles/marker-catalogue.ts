@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { markerPatternProblem } from '../helpers/marker-pattern.ts';
 import { parseOrExplain, type ServiceName } from './descriptor-schema.ts';
+import { markerPatternProblem } from './marker-name.ts';
 
 /**
  * The seed's marker catalogue: which `ULTRACLOUD_MARKER` lines each proof waits for, in order, and which ones end

@@ -14,6 +14,16 @@ export const StepRecord = z.object({
 });
 export type StepRecord = z.infer<typeof StepRecord>;
 
+/** Which target really ran (descriptor name and kind, flake and its git revision, the bindings module). */
+export const TargetIdentity = z.object({
+  name: z.string().min(1),
+  kind: z.string().min(1),
+  flake: z.string().nullable(),
+  gitRevision: z.string().nullable(),
+  bindings: z.string().nullable(),
+});
+export type TargetIdentity = z.infer<typeof TargetIdentity>;
+
 export const LaneFailure = z.object({
   kind: z.enum(['property', 'harness', 'timeout', 'interrupted']),
   /** "lane › step › substep" */
@@ -29,6 +39,8 @@ export const LaneResult = z.object({
   group: z.string().min(1),
   runId: z.string().min(1),
   target: z.string().min(1),
+  /** the target that ran, for lanes run against one */
+  targetIdentity: TargetIdentity.nullable().default(null),
   success: z.boolean(),
   status: LaneStatus,
   startedAt: z.string(),
@@ -38,6 +50,11 @@ export const LaneResult = z.object({
   failure: LaneFailure.nullable(),
   /** requirements that were missing, for status=blocked */
   missingRequirements: z.array(z.string()).default([]),
+  /** the port operations the lane declares it needs, and those it called (`service.operation`) */
+  bindings: z
+    .object({ required: z.array(z.string()), used: z.array(z.string()) })
+    .nullable()
+    .default(null),
   /** artifact file names relative to the proof root */
   artifacts: z.array(z.string()),
   environment: z.record(z.string(), z.string()),
@@ -52,7 +69,17 @@ export const SuiteResult = z.object({
   status: LaneStatus,
   startedAt: z.string(),
   finishedAt: z.string().nullable(),
-  lanes: z.array(z.object({ lane: z.string(), status: LaneStatus, proofRoot: z.string().nullable() })),
+  /** the targets the lanes ran against (one, unless lanes brought their own) */
+  targets: z.array(TargetIdentity).default([]),
+  lanes: z.array(
+    z.object({
+      lane: z.string(),
+      status: LaneStatus,
+      proofRoot: z.string().nullable(),
+      /** for a blocked lane, what is missing (bindings as `service.operation`) */
+      missing: z.array(z.string()).default([]),
+    }),
+  ),
   environment: z.record(z.string(), z.string()),
 });
 export type SuiteResult = z.infer<typeof SuiteResult>;

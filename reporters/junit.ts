@@ -26,7 +26,13 @@ export function escapeXml(s: string): string {
  * a timeout or an interruption is an <error> of that type, so CI tells "the platform is wrong" from "the run is".
  * An interrupted run is marked on the <testsuite> too.
  */
-export function formatJUnit(suiteName: string, given: JUnitCase[], interrupted: boolean, timestamp: Date): string {
+export function formatJUnit(
+  suiteName: string,
+  given: JUnitCase[],
+  interrupted: boolean,
+  timestamp: Date,
+  properties: ReadonlyArray<[string, string]> = [],
+): string {
   const cases: JUnitCase[] =
     interrupted && given.length === 0
       ? [
@@ -49,6 +55,7 @@ export function formatJUnit(suiteName: string, given: JUnitCase[], interrupted: 
     `  <testsuite name="${escapeXml(suiteName)}" timestamp="${timestamp.toISOString()}" ${counts}>`,
     '    <properties>',
     `      <property name="status" value="${interrupted ? 'interrupted' : 'finished'}"/>`,
+    ...properties.map(([k, v]) => `      <property name="${escapeXml(k)}" value="${escapeXml(v)}"/>`),
     '    </properties>',
   );
   for (const c of cases) {

@@ -3,7 +3,7 @@ import { dirname, join, relative } from 'node:path';
 import type { Reporter, TestCase, TestModule, TestRunEndReason } from 'vitest/node';
 import { captureEnvironment, formatEnvironment } from '../helpers/environment.ts';
 import { redactValue } from '../helpers/redact.ts';
-import { LaneResult, type LaneStatus, SuiteResult } from '../profiles/result-schema.ts';
+import { LaneResult, type LaneStatus, SuiteResult, type TargetIdentity } from '../profiles/result-schema.ts';
 import { formatJUnit, type JUnitCase } from './junit.ts';
 import { suiteRunContext } from './run-context.ts';
 
@@ -74,6 +74,15 @@ export default class ProofReporter implements Reporter {
       }
     this.environment = await captureEnvironment();
     this.write(reason);
+    // nothing passed and something is blocked: not a green run (exit 3, as a --require-kvm preflight block)
+    const states = [...this.seen.values()].map((r) => r?.state);
+    const blocked = [...this.seen.keys()].some(
+      (name) => readLaneResult(join(this.workRoot, name, this.runId, 'result.json'))?.status === 'blocked',
+    );
+    if (reason === 'passed' && blocked && !states.includes('passed') && !process.exitCode) {
+      process.stderr.write(`[proof] nothing passed and lanes are blocked: exit 3\n`);
+      process.exitCode = 3;
+    }
   }
 
   private suiteRoot(): string {
@@ -84,6 +93,7 @@ export default class ProofReporter implements Reporter {
     if (!placeholder) this.written = true;
     const lanes: SuiteResult['lanes'] = [];
     const junitCases: JUnitCase[] = [];
+    const targets = new Map<string, TargetIdentity>();
     for (const [name, testResult] of this.seen) {
       const proofRoot = join(this.workRoot, name, this.runId);
       const laneResult = readLaneResult(join(proofRoot, 'result.json'));
@@ -97,7 +107,14 @@ export default class ProofReporter implements Reporter {
             : state === 'skipped'
               ? 'blocked'
               : 'interrupted');
-      lanes.push({ lane: name, status, proofRoot: laneResult ? proofRoot : null });
+      lanes.push({
+        lane: name,
+        status,
+        proofRoot: laneResult ? proofRoot : null,
+        missing: status === 'blocked' ? (laneResult?.missingRequirements ?? []) : [],
+      });
+      const t = laneResult?.targetIdentity;
+      if (t) targets.set(JSON.stringify(t), t);
       junitCases.push(junitCase(name, this.cases.get(name), status, laneResult));
     }
     junitCases.sort((a, b) => a.name.localeCompare(b.name));
@@ -112,6 +129,7 @@ export default class ProofReporter implements Reporter {
         status,
         startedAt: this.startedAt.toISOString(),
         finishedAt: placeholder ? null : new Date().toISOString(),
+        targets: [...targets.values()],
         lanes,
         environment: this.environment,
       }),
@@ -121,7 +139,7 @@ export default class ProofReporter implements Reporter {
     writeAtomicSync(join(suiteRoot, 'result.json'), `${JSON.stringify(suite, null, 2)}\n`);
     writeAtomicSync(
       join(suiteRoot, 'junit.xml'),
-      formatJUnit(this.suite, junitCases, status === 'interrupted', this.startedAt),
+      formatJUnit(this.suite, junitCases, status === 'interrupted', this.startedAt, targetProperties(suite.targets)),
     );
     const link = join(this.workRoot, this.suite, 'latest');
     const tmp = `${link}.${process.pid}.tmp`;
@@ -154,6 +172,20 @@ function junitCase(
   const kind = lane?.failure?.kind;
   if (kind === 'property' || kind === undefined) return { ...base, outcome: 'property' };
   return { ...base, outcome: kind };
+}
+
+/** The targets that ran, as JUnit properties (target.name, target.kind, target.flake, target.git_revision). */
+function targetProperties(targets: TargetIdentity[]): Array<[string, string]> {
+  return targets.flatMap((t, i) => {
+    const p = targets.length > 1 ? `target.${i}` : 'target';
+    return [
+      [`${p}.name`, t.name],
+      [`${p}.kind`, t.kind],
+      ...(t.flake ? [[`${p}.flake`, t.flake] as [string, string]] : []),
+      ...(t.gitRevision ? [[`${p}.git_revision`, t.gitRevision] as [string, string]] : []),
+      ...(t.bindings ? [[`${p}.bindings`, t.bindings] as [string, string]] : []),
+    ] as Array<[string, string]>;
+  });
 }
 
 function suiteStatus(lanes: SuiteResult['lanes'], reason: TestRunEndReason): LaneStatus {

@@ -1,7 +1,8 @@
 import { basename, dirname, resolve } from 'node:path';
+import { BlockedError } from '../../contracts/errors.ts';
+import { type SelectedBaremetalTarget, selectedBaremetalTarget } from '../../harness/baremetal.ts';
 import { runLane } from '../../harness/run-lane.ts';
 import { newRunId, workRoot } from '../../helpers/proof-root.ts';
-import { labBaremetalTarget } from '../../lab/baremetal/lab-baremetal-target.ts';
 import { baremetalIsoE2e } from '../../lanes/baremetal/baremetal-iso-e2e.ts';
 import { parseCommandArgs, UsageError } from '../usage.ts';
 
@@ -53,10 +54,19 @@ export async function run(argv: string[]): Promise<number> {
   const onSignal = () => controller.abort(new Error('interrupted by signal'));
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
+  let selected: SelectedBaremetalTarget;
+  try {
+    selected = await selectedBaremetalTarget();
+  } catch (err) {
+    if (!(err instanceof BlockedError)) throw err;
+    process.stderr.write(`blocked: missing ${err.missing.join(', ')}\n`);
+    return 3;
+  }
   try {
     const result = await runLane(baremetalIsoE2e, {
-      target: labBaremetalTarget(),
-      targetName: 'reference-lab',
+      target: selected.target,
+      targetName: selected.identity.name,
+      targetIdentity: selected.identity,
       workRoot: root,
       runId,
       signal: controller.signal,

@@ -1,9 +1,10 @@
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { HarnessError } from '../../contracts/errors.ts';
 import { currentRunId, projectRoot, workRoot } from '../../helpers/proof-root.ts';
 import { publishablePreflight } from '../../lanes/publishable/preflight.ts';
+import { SuiteResult } from '../../profiles/result-schema.ts';
 import { forwardInterruptOnce } from '../forward-interrupt.ts';
 import { parseCommandArgs } from '../usage.ts';
 
@@ -22,7 +23,8 @@ options:
   --keep-cluster   keep the cluster running afterwards (also ULTRACLOUD_KEEP_CLUSTER=1)
 
 target: the embedded reference lab, or the real monorepo with ULTRACLOUD_FLAKE=PATH.
-exit: 0 passed, 1 failed, 130 interrupted, 3 blocked at preflight, 2 bad arguments.
+exit: 0 passed, 1 failed, 130 interrupted, 3 blocked (at preflight, or nothing passed and lanes are blocked),
+2 bad arguments.
 A second Ctrl-C is not passed on: the suite finishes tearing its cluster down.`;
 
 export async function run(argv: string[]): Promise<number> {
@@ -68,10 +70,29 @@ export async function run(argv: string[]): Promise<number> {
   });
   signals.dispose();
   const resultFile = join(suiteRoot, 'result.json');
-  if (existsSync(resultFile)) process.stderr.write(`[proof] suite result: ${resultFile}\n`);
-  else process.stderr.write(`[proof] the suite left no result (${resultFile} is missing)\n`);
+  if (existsSync(resultFile)) {
+    process.stderr.write(`[proof] suite result: ${resultFile}\n`);
+    for (const line of blockedSummary(resultFile)) process.stderr.write(`[proof] ${line}\n`);
+  } else process.stderr.write(`[proof] the suite left no result (${resultFile} is missing)\n`);
   if (signals.interrupted || code === 130) return 130;
+  if (code === 3) return 3;
   return code === 0 ? 0 : 1;
+}
+
+/** One line per blocked lane of the suite result, naming what it misses. */
+function blockedSummary(resultFile: string): string[] {
+  try {
+    const suite = SuiteResult.parse(JSON.parse(readFileSync(resultFile, 'utf8')));
+    const target = suite.targets.map((t) => `${t.name} (${t.kind}${t.flake ? `, ${t.flake}` : ''})`).join('; ');
+    return [
+      ...(target ? [`target: ${target}`] : []),
+      ...suite.lanes
+        .filter((l) => l.status === 'blocked')
+        .map((l) => `blocked ${l.lane}: missing ${l.missing.join(', ') || '(not named)'}`),
+    ];
+  } catch {
+    return [];
+  }
 }
 
 function escapeRegExp(s: string): string {

@@ -22,6 +22,16 @@ export const deployerBootstrapE2e = defineLane<Cluster>({
   name: 'deployer-bootstrap-e2e',
   group: 'portable',
   summary: 'pre-register, token phone-home, install plan, deployer restart survival, idempotent replay',
+  requires: [
+    'deployer.classes',
+    'deployer.downloadBundle',
+    'deployer.issueBootstrapToken',
+    'deployer.nodes',
+    'deployer.phoneHome',
+    'deployer.preregister',
+    'deployer.putClass',
+    'deployer.revokeBootstrapToken',
+  ],
   scopeContract: {
     deployer: 'one active writer plus optional cold-standby restore, not automatic multi-instance failover',
     recovery: 'recover one writer, re-apply generated cluster state, replay preserved admin pre-register requests',

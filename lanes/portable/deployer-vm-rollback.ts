@@ -17,6 +17,7 @@ export const deployerVmRollback = defineLane<Cluster>({
   name: 'deployer-vm-rollback',
   group: 'portable',
   summary: 'a failing health_check_command ends rolled-back and the node leaves the rejected generation',
+  requires: ['deployer.inspect', 'deployer.publishDesiredSystem', 'deployer.putClass', 'nix-agent.status'],
   async run(ctx: LaneContextWithWaits<Cluster>) {
     const cluster = ctx.target;
     const node = nodesRunning(cluster, 'nix-agent').at(-1) as string;

@@ -13,6 +13,14 @@ export const deployerVmSmoke = defineLane<Cluster>({
   name: 'deployer-vm-smoke',
   group: 'portable',
   summary: 'nix-agent can activate a host-built target closure without guest-side compilation',
+  requires: [
+    'deployer.desiredSystem',
+    'deployer.inspect',
+    'deployer.preregister',
+    'deployer.publishDesiredSystem',
+    'deployer.putClass',
+    'nix-agent.status',
+  ],
   async run(ctx: LaneContextWithWaits<Cluster>) {
     const cluster = ctx.target;
     const node = nodesRunning(cluster, 'nix-agent').at(-1) as string;

@@ -14,6 +14,16 @@ export const hostLifecycleE2e = defineLane<Cluster>({
   name: 'host-lifecycle-e2e',
   group: 'portable',
   summary: 'node drain, maintenance and return through fleet-scheduler and node-agent',
+  requires: [
+    'fleet-scheduler.activate',
+    'fleet-scheduler.deleteService',
+    'fleet-scheduler.drain',
+    'fleet-scheduler.events',
+    'fleet-scheduler.nodes',
+    'fleet-scheduler.placements',
+    'fleet-scheduler.putService',
+    'node-agent.instances',
+  ],
   scopeContract: {
     'node-agent': 'per-instance logs and pid metadata under ${stateDir}/pids; upgrades are replace-and-reconcile',
     maintenance: 'short-lived active -> draining -> active transitions of one worker at a time',

@@ -17,6 +17,16 @@ export const chainfireLiveMembership = defineLane<Cluster>({
   name: 'chainfire-live-membership-proof',
   group: 'publishable',
   summary: 'ChainFire live reconfiguration on the canonical control-plane shape',
+  requires: [
+    'chainfire.addLearner',
+    'chainfire.get',
+    'chainfire.members',
+    'chainfire.promote',
+    'chainfire.put',
+    'chainfire.removeMember',
+    'chainfire.status',
+    'chainfire.transferLeader',
+  ],
   async run(ctx) {
     const cf = ctx.target.ports.chainfire;
     const key = `proof/chainfire-live-membership/${randomBytes(4).toString('hex')}`;

@@ -32,6 +32,22 @@ export const freshDemoVmWebapp = defineLane<Cluster>({
   name: 'fresh-demo-vm-webapp',
   group: 'publishable',
   summary: 'a VM-hosted web app on plasmavmc + prismnet with its state persisted through lightningstor',
+  requires: [
+    'lightningstor.createBucket',
+    'lightningstor.getObject',
+    'lightningstor.listObjectVersions',
+    'lightningstor.putObject',
+    'plasmavmc.console',
+    'plasmavmc.createVm',
+    'plasmavmc.deleteVm',
+    'plasmavmc.restartVm',
+    'plasmavmc.vm',
+    'plasmavmc.waitForState',
+    'prismnet.createNetwork',
+    'prismnet.createPort',
+    'prismnet.createSecurityGroup',
+    'prismnet.deletePort',
+  ],
   async run(ctx) {
     const tag = randomBytes(3).toString('hex');
     const [worker, client] = ctx.target.withRole('worker') as [NodeHandle, NodeHandle];

@@ -1,13 +1,13 @@
 import { join } from 'node:path';
-import { HarnessError } from '../../contracts/errors.ts';
-import { projectRoot } from '../../helpers/proof-root.ts';
 import {
   type Endpoint,
+  InvalidInputError,
   type NodeSpec,
   parseOrExplain,
   type ServiceName,
   TargetDescriptor,
 } from '../descriptor-schema.ts';
+import { projectRoot } from '../paths.ts';
 import { harnessTopology, type Topology } from '../topology.ts';
 import { canonicalTargetAttributes } from './canonical-target-attributes.ts';
 
@@ -61,7 +61,9 @@ export function referenceLabDescriptor(options: ReferenceLabOptions): TargetDesc
   const topology = options.topology ?? harnessTopology;
   const missing = topology.map((n) => n.name).filter((n) => !options.addresses[n]);
   if (missing.length > 0) {
-    throw new HarnessError(`reference lab descriptor: no address for node(s) ${missing.join(', ')}`);
+    throw new InvalidInputError(`reference lab descriptor: no address for node(s) ${missing.join(', ')}`, [
+      'addresses',
+    ]);
   }
   const nodes = topology.map((n): NodeSpec => {
     const address = options.addresses[n.name] as string;
