@@ -38,7 +38,12 @@ export interface LaneContext<C = unknown> {
    * read `probe` until `predicate` holds on what it returns (no throwing inside probes); past the deadline the lane
    * fails with `property` violated, naming the last value seen. A probe that throws is retried like a miss.
    */
-  until<T>(property: string, probe: () => Promise<T>, predicate: (value: T) => boolean, options?: EventuallyOptions): Promise<T>;
+  until<T>(
+    property: string,
+    probe: () => Promise<T>,
+    predicate: (value: T) => boolean,
+    options?: EventuallyOptions,
+  ): Promise<T>;
   /**
    * register an undo (heal a fault, power a node on, delete what the lane made). Undos run when the lane ends,
    * passed or not, newest first, each as a step titled "undo: <title>"; a failed undo fails a lane that passed.

@@ -212,9 +212,14 @@ export async function runLane<C>(
       if (fault.recovered) {
         const recovered = fault.recovered;
         await ctx.step(`recovered from ${fault.name}`, () =>
-          ctx.until(`the target recovers from ${fault.name}`, () => recovered(), (ok) => ok, {
-            timeoutMs: timeouts.recovery,
-          }),
+          ctx.until(
+            `the target recovers from ${fault.name}`,
+            () => recovered(),
+            (ok) => ok,
+            {
+              timeoutMs: timeouts.recovery,
+            },
+          ),
         );
       }
       return value;
@@ -268,7 +273,8 @@ export async function runLane<C>(
       failure = { err, path: currentPathFromSteps(def.name, steps) };
     }
     const undoFailure = await runUndos();
-    if (!failure && undoFailure !== undefined) failure = { err: undoFailure, path: currentPathFromSteps(def.name, steps) };
+    if (!failure && undoFailure !== undefined)
+      failure = { err: undoFailure, path: currentPathFromSteps(def.name, steps) };
     if (failure) throw failure;
     finished = true;
     result = build({ status: 'passed', failure: null });
