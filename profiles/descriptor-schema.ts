@@ -119,6 +119,16 @@ export const TargetDescriptor = z
     bindings: z.string().min(1).optional(),
     /** a module providing the target driver itself (boot, connect), for a target this suite does not ship */
     driver: z.string().min(1).optional(),
+    /**
+     * what a target's VM runners need from the harness: the private key root logs in with on the VMs (a test key
+     * the checkout names; relative to the descriptor file) and environment every `run-<node>-vm` reads
+     */
+    vm: z
+      .object({
+        sshKey: z.string().min(1).optional(),
+        runnerEnvironment: z.record(z.string().regex(/^[A-Z_][A-Z0-9_]*$/), z.string()).optional(),
+      })
+      .optional(),
   })
   .refine((d) => d.driver !== undefined || builtInTargetKinds.includes(d.kind as BuiltInTargetKind), {
     path: ['kind'],

@@ -87,6 +87,7 @@ export function loadDescriptorFile(path: string): TargetDescriptor {
     ...d,
     ...(d.bindings ? { bindings: near(d.bindings) } : {}),
     ...(d.driver ? { driver: near(d.driver) } : {}),
+    ...(d.vm ? { vm: { ...d.vm, ...(d.vm.sshKey ? { sshKey: near(d.vm.sshKey) } : {}) } } : {}),
   };
 }
 

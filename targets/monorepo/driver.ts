@@ -25,12 +25,24 @@ export const driver: TargetDriver = {
   async boot(descriptor) {
     const cluster = await bootVmNodes(flakeOf(descriptor), {
       bootTimeoutMs: Number(process.env.ULTRACLOUD_VM_BOOT_TIMEOUT_MS ?? 600_000),
+      ...(descriptor?.vm?.sshKey ? { sshKeyPath: descriptor.vm.sshKey } : {}),
+      ...(descriptor?.vm?.runnerEnvironment ? { runnerEnvironment: descriptor.vm.runnerEnvironment } : {}),
     });
-    const d = descriptor?.bindings
-      ? { ...cluster.info.descriptor, bindings: descriptor.bindings }
+    // the booted topology (its shifted host ports) under the descriptor's own name, bindings and VM settings
+    const d = descriptor
+      ? {
+          ...cluster.info.descriptor,
+          name: descriptor.name,
+          ...(descriptor.bindings ? { bindings: descriptor.bindings } : {}),
+          ...(descriptor.vm ? { vm: descriptor.vm } : {}),
+        }
       : cluster.info.descriptor;
     return {
-      info: { ...cluster.info, descriptor: d, target: { ...cluster.info.target, bindings: d.bindings ?? null } },
+      info: {
+        ...cluster.info,
+        descriptor: d,
+        target: { ...cluster.info.target, name: d.name, bindings: d.bindings ?? null },
+      },
       stop: cluster.stop,
     };
   },
