@@ -49,6 +49,14 @@ export function labAddressRange(): string[] {
   return blocks;
 }
 
+/**
+ * The lab's private temporary folder (<state dir>/tmp): TMPDIR of the controller and everything it starts on the
+ * host, and the parent of each node's /tmp, so nothing of a lab lands in the host's /tmp. Removed with the lab.
+ */
+export function labTmpDir(stateDir: string): string {
+  return join(stateDir, 'tmp');
+}
+
 export function bridgeName(labId: string): string {
   return `ucb-${labId}`;
 }
