@@ -34,6 +34,8 @@ export default defineConfig({
           name: group,
           include: [`tests/${group}/**/*.test.ts`],
           globalSetup: clusterGroups.includes(group) ? ['./harness/cluster-setup.ts'] : [],
+          // a worker whose Vitest main process died exits at once instead of holding the cluster's resources
+          setupFiles: clusterGroups.includes(group) ? ['./harness/worker-watchdog.ts'] : [],
           testTimeout: 30 * 60_000,
           hookTimeout: 10 * 60_000,
           fileParallelism: false,

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { writeFileAtomic } from '../helpers/atomic.ts';
 import { generateSshKeyPair } from '../helpers/ssh-keys.ts';
-import { allocateLab, type LabRecord, releaseLab, subnetOf } from './cluster/lab-registry.ts';
+import { allocateLab, type LabRecord, labTmpDir, releaseLab, subnetOf } from './cluster/lab-registry.ts';
 import type { FaultSetting, LabSpec, LabState } from './cluster/lab-spec.ts';
 import { clusterView, nodeConfigs, type PlacedNode } from './cluster/node-configs.ts';
 import { removeStaleLabs } from './cluster/stale-labs.ts';
@@ -31,6 +31,11 @@ await removeStaleLabs();
 const lab: LabRecord = await allocateLab((id) => join(spec.workRoot, 'lab', id));
 const labDir = lab.stateDir;
 const socketDir = join(socketRoot, lab.labId);
+// the lab's private temporary folder: TMPDIR of this controller and of everything it starts (node supervisors
+// inherit it until they mount their own /tmp), removed at teardown
+const tmpDir = labTmpDir(labDir);
+mkdirSync(tmpDir, { recursive: true });
+process.env.TMPDIR = tmpDir;
 let nodes: ControllerNode[] = [];
 let tearingDown: Promise<void> | null = null;
 
@@ -43,6 +48,7 @@ async function teardown(reason: string): Promise<void> {
       for (const n of nodes) rmSync(join(n.config.nodeDir, 'state'), { recursive: true, force: true });
     }
     await destroyNetwork(lab);
+    rmSync(tmpDir, { recursive: true, force: true });
     rmSync(socketDir, { recursive: true, force: true });
     releaseLab(lab);
     log('torn down');

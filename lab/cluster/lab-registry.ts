@@ -30,6 +30,33 @@ export function subnetOf(slot: number): { prefix: string; gateway: string; cidr:
   return { prefix, gateway: `${prefix}.1`, cidr: `${prefix}.0/24` };
 }
 
+/**
+ * The whole address space the lab may hand out (10.200.0.0 - 10.249.255.255, one /24 per slot) as the fewest
+ * CIDR blocks that cover exactly that space and nothing beyond it.
+ */
+export function labAddressRange(): string[] {
+  const toU32 = (dotted: string) => dotted.split('.').reduce((n, octet) => n * 256 + Number(octet), 0);
+  const toDotted = (n: number) => [24, 16, 8, 0].map((shift) => Math.floor(n / 2 ** shift) % 256).join('.');
+  let start = toU32(`${subnetOf(0).prefix}.0`);
+  const end = toU32(`${subnetOf(slotCount - 1).prefix}.0`) + 256;
+  const blocks: string[] = [];
+  while (start < end) {
+    let size = 2 ** 32;
+    while (start % size !== 0 || start + size > end) size /= 2;
+    blocks.push(`${toDotted(start)}/${32 - Math.log2(size)}`);
+    start += size;
+  }
+  return blocks;
+}
+
+/**
+ * The lab's private temporary folder (<state dir>/tmp): TMPDIR of the controller and everything it starts on the
+ * host, and the parent of each node's /tmp, so nothing of a lab lands in the host's /tmp. Removed with the lab.
+ */
+export function labTmpDir(stateDir: string): string {
+  return join(stateDir, 'tmp');
+}
+
 export function bridgeName(labId: string): string {
   return `ucb-${labId}`;
 }

@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import type { NodeConfig, ServiceConfig } from '../node/node-config.ts';
 import { nodePaths } from '../node/node-config.ts';
 import { serviceMain } from './fault-catalogue.ts';
+import { labTmpDir } from './lab-registry.ts';
 import type { LabSpec, LabState } from './lab-spec.ts';
 
 export interface PlacedNode {
@@ -53,6 +54,8 @@ export function nodeConfigs(options: {
           PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
           HOME: '/root',
           LANG: 'C.UTF-8',
+          // the node's own /tmp (its tmpDir, bind-mounted by the supervisor), never the host's
+          TMPDIR: '/tmp',
           UCP_LAB_ID: labId,
           UCP_SERVICE: s,
           UCP_NODE: n.name,
@@ -75,6 +78,7 @@ export function nodeConfigs(options: {
       nodeDir,
       controlSocket: join(options.socketDir, `${n.name}.sock`),
       hostsFile: options.hostsFile,
+      tmpDir: join(labTmpDir(labDir), n.name),
       authorizedKey: options.authorizedKey,
       services,
     };

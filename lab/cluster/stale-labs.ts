@@ -1,8 +1,9 @@
 import { execFile } from 'node:child_process';
+import { rmSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { ip, ipQuiet, listLinks, listNetns } from '../net/ip.ts';
 import { destroyNetwork } from '../net/lab-network.ts';
-import { type LabRecord, listLabs, processAlive, releaseLab } from './lab-registry.ts';
+import { type LabRecord, labTmpDir, listLabs, processAlive, releaseLab } from './lab-registry.ts';
 
 const run = promisify(execFile);
 
@@ -20,6 +21,7 @@ async function killNetnsProcesses(netns: string): Promise<void> {
 export async function destroyLabRecord(record: LabRecord): Promise<void> {
   for (const ns of record.netns) await killNetnsProcesses(ns);
   await destroyNetwork(record);
+  rmSync(labTmpDir(record.stateDir), { recursive: true, force: true });
   releaseLab(record);
 }
 

@@ -1,5 +1,6 @@
 import { type LabRecord, saveLab, subnetOf } from '../cluster/lab-registry.ts';
 import { ip, ipQuiet } from './ip.ts';
+import { guardLabRange } from './lab-range.ts';
 
 /** The lab's network: one bridge on the host with the lab's /24, one namespace and veth per node. */
 export function netnsName(labId: string, node: string): string {
@@ -10,8 +11,10 @@ export function nodeAddress(slot: number, index: number): string {
   return `${subnetOf(slot).prefix}.${11 + index}`;
 }
 
+/** The lab's bridge with its /24; the lab range's unreachable routes go in first (guardLabRange). */
 export async function createBridge(lab: LabRecord): Promise<void> {
   const { gateway } = subnetOf(lab.slot);
+  await guardLabRange();
   await ip('link', 'add', lab.bridge, 'type', 'bridge');
   await ip('addr', 'add', `${gateway}/24`, 'dev', lab.bridge);
   await ip('link', 'set', lab.bridge, 'up');
@@ -41,8 +44,13 @@ export async function createNodeNetwork(
   return { netns, address };
 }
 
-/** Remove every namespace, veth and the bridge the record names; missing pieces are skipped. */
+/**
+ * Remove every namespace, veth and the bridge the record names; missing pieces are skipped. The lab range's
+ * unreachable routes are (re)installed first and stay, so the lab's /24 is unreachable, not routed to the default
+ * gateway, once its bridge is gone; a host where they cannot be installed still gets its lab removed.
+ */
 export async function destroyNetwork(lab: LabRecord): Promise<void> {
+  await guardLabRange().catch(() => undefined);
   for (const veth of lab.veths) await ipQuiet('link', 'del', veth);
   for (const ns of lab.netns) await ipQuiet('netns', 'del', ns);
   await ipQuiet('link', 'del', lab.bridge);

@@ -26,7 +26,12 @@ export function dropbearService(address: string, hostKey: string, nodeDir: strin
   return {
     name: 'sshd',
     argv: ['dropbear', '-F', '-E', '-s', '-p', `${address}:22`, '-r', hostKey, '-P', join(nodeDir, 'dropbear.pid')],
-    env: { PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', HOME: '/root', LANG: 'C.UTF-8' },
+    env: {
+      PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
+      HOME: '/root',
+      LANG: 'C.UTF-8',
+      TMPDIR: '/tmp',
+    },
     listen: `${address}:22`,
   };
 }

@@ -21,6 +21,8 @@ export interface NodeConfig {
   controlSocket: string;
   /** file bind-mounted over /etc/hosts inside the node */
   hostsFile: string;
+  /** the node's private temporary folder (work/lab/<lab-id>/tmp/<node>), bind-mounted over /tmp inside the node */
+  tmpDir: string;
   /** the lab's public key, installed as root's authorized key inside the node */
   authorizedKey: string;
   services: ServiceConfig[];

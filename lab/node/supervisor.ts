@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { NodeConsole } from './console.ts';
@@ -10,7 +10,8 @@ import { ServiceProcess } from './service-process.ts';
 
 /**
  * PID 1 of a lab node (inside its own network, PID, mount and UTS namespaces): names the host, gives it its own
- * /root and /etc/hosts, writes the console, starts sshd and the node's services, restarts one on request, and on
+ * /root, /etc/hosts and /tmp (the node's tmpDir under the lab's state, so nothing a node writes to /tmp, services
+ * and SSH commands alike, lands in the host's /tmp), writes the console, starts sshd and the node's services, restarts one on request, and on
  * SIGTERM stops them in reverse order. Usage: node lab/node/supervisor.ts <node.json>
  */
 const configPath = process.argv[2];
@@ -32,6 +33,10 @@ ensureHostKey(paths.hostKey);
 prepareRootHome(paths.root, config.authorizedKey);
 execFileSync('mount', ['--bind', paths.root, '/root']);
 execFileSync('mount', ['--bind', config.hostsFile, '/etc/hosts']);
+mkdirSync(config.tmpDir, { recursive: true });
+chmodSync(config.tmpDir, 0o1777);
+execFileSync('mount', ['--bind', config.tmpDir, '/tmp']);
+process.env.TMPDIR = '/tmp';
 console.line('supervisor', `hostname ${config.node}, address ${config.address}, role ${config.role}`);
 
 let nodeReady = false;
