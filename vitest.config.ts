@@ -1,5 +1,12 @@
 import { defineConfig } from 'vitest/config';
+import { unsupportedNode } from './helpers/node-version.ts';
+import { InvalidInputError } from './profiles/descriptor-schema.ts';
+import { checkEnvironment, checkWorkRoot } from './profiles/env-schema.ts';
 import { suiteRunContext } from './reporters/run-context.ts';
+
+// Bad input stops the run here, in Vitest's main process, before any worker or global setup starts: one line
+// naming the variable, exit code 2.
+refuseBadInput();
 
 // One Vitest project per lane group, so `vitest --project guards`, `vitest run tests/publishable` and
 // `vitest run -t <lane>` all select the way the seed groups its proof lanes.
@@ -46,3 +53,19 @@ export default defineConfig({
     ],
   },
 });
+
+function refuseBadInput(): void {
+  const badNode = unsupportedNode();
+  if (badNode) {
+    process.stderr.write(`vitest: ${badNode}\n`);
+    process.exit(2);
+  }
+  try {
+    checkEnvironment();
+    checkWorkRoot();
+  } catch (err) {
+    if (!(err instanceof InvalidInputError)) throw err;
+    process.stderr.write(`vitest: ${err.message}\n`);
+    process.exit(2);
+  }
+}

@@ -1,31 +1,49 @@
 import { HarnessError } from '../contracts/errors.ts';
+import { InvalidEnvironmentError } from '../guards/nix-build-settings.ts';
+import { unsupportedNode } from '../helpers/node-version.ts';
 import { InvalidInputError } from '../profiles/descriptor-schema.ts';
+import { checkEnvironment, checkWorkRoot } from '../profiles/env-schema.ts';
 import { UsageError } from './usage.ts';
 
 /**
  * ucproof: the operator commands of UltraCloud Proof. Each command lives in cli/commands/<name>.ts and exports
- * `run(argv): Promise<number>` and `summary`.
+ * `run(argv): Promise<number>` and `summary`. `workRoot`: the command writes under the work root, which must be a
+ * writable directory before it starts.
  */
-const commands: Record<string, { summary: string; load: () => Promise<{ run(argv: string[]): Promise<number> }> }> = {
-  proof: { summary: 'run the publishable suite on the selected target', load: () => import('./commands/proof.ts') },
+const commands: Record<
+  string,
+  { summary: string; workRoot?: true; load: () => Promise<{ run(argv: string[]): Promise<number> }> }
+> = {
+  proof: {
+    summary: 'run the publishable suite on the selected target',
+    workRoot: true,
+    load: () => import('./commands/proof.ts'),
+  },
   markers: {
     summary: 'wait for ULTRACLOUD_MARKER sequences in a (growing) log',
     load: () => import('./commands/markers.ts'),
   },
   guard: { summary: 'supported-surface, eval and build guards', load: () => import('./commands/guard.ts') },
   'work-root-budget': {
+    workRoot: true,
     summary: 'status | enforce | cleanup-advice | prune-proof-logs N',
     load: () => import('./commands/work-root-budget.ts'),
   },
   cluster: {
+    workRoot: true,
     summary: 'up | status | logs NODE | ssh NODE [-- CMD] | stop | clean',
     load: () => import('./commands/cluster.ts'),
   },
   'baremetal-iso-e2e': {
+    workRoot: true,
     summary: 'materialized bare-metal ISO proof runner (requires KVM)',
     load: () => import('./commands/baremetal-iso-e2e.ts'),
   },
-  'hardware-smoke': { summary: 'preflight | run | capture', load: () => import('./commands/hardware-smoke.ts') },
+  'hardware-smoke': {
+    summary: 'preflight | run | capture',
+    workRoot: true,
+    load: () => import('./commands/hardware-smoke.ts'),
+  },
 };
 
 function help(): string {
@@ -41,21 +59,31 @@ function help(): string {
 }
 
 export async function main(argv: string[]): Promise<number> {
+  const badNode = unsupportedNode();
+  if (badNode) {
+    process.stderr.write(`ucproof: ${badNode}\n`);
+    return 2;
+  }
   const [name, ...rest] = argv;
   if (!name || name === '--help' || name === '-h' || name === 'help') {
     process.stdout.write(`${help()}\n`);
     return name ? 0 : 2;
   }
-  const command = commands[name];
+  const command = Object.hasOwn(commands, name) ? commands[name] : undefined;
   if (!command) {
     process.stderr.write(`ucproof: unknown command "${name}"\n\n${help()}\n`);
     return 2;
   }
   try {
+    // bad input is refused before anything runs; a command's --help works whatever the environment
+    if (!rest.includes('--help') && !rest.includes('-h')) {
+      checkEnvironment();
+      if (command.workRoot) checkWorkRoot();
+    }
     const mod = await command.load();
     return await mod.run(rest);
   } catch (err) {
-    if (err instanceof UsageError || err instanceof InvalidInputError) {
+    if (err instanceof UsageError || err instanceof InvalidInputError || err instanceof InvalidEnvironmentError) {
       process.stderr.write(`ucproof ${name}: ${err.message}\n`);
       return 2;
     }

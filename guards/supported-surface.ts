@@ -1,3 +1,4 @@
+import { InvalidInputError } from '../profiles/descriptor-schema.ts';
 import { type GuardPaths, monorepoGuardPaths } from '../profiles/guard-paths.ts';
 import { cargoWorkspaceMembers } from './cargo-workspace-members.ts';
 import { compileDirPrefixes, compileGlobs } from './glob.ts';
@@ -103,13 +104,17 @@ export function scanSupportedSurface(root: string, paths: GuardPaths = monorepoG
   return findings.sort((a, b) => compare(a.file, b.file) || a.line - b.line || compare(a.rule, b.rule));
 }
 
-/** A candidate's bytes, or undefined when it vanished between the walk and the read. */
+/**
+ * A candidate's bytes, or undefined when it vanished between the walk and the read. A file that cannot be read
+ * (permissions, I/O) is bad input naming it: the guard cannot vouch for a tree it cannot read.
+ */
 function readCandidate(reader: FastFileReader, path: string): Buffer | undefined {
   try {
     return reader.read(path);
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw err;
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return undefined;
+    throw new InvalidInputError(`${path} cannot be read (${code ?? (err as Error).message})`, [path]);
   }
 }
 

@@ -3,6 +3,7 @@ import { BlockedError } from '../contracts/errors.ts';
 import type { BootedTarget, ClusterInfo } from '../contracts/target.ts';
 import { workRoot } from '../helpers/proof-root.ts';
 import type { TargetDescriptor } from '../profiles/descriptor-schema.ts';
+import { checkEnvironment, checkWorkRoot } from '../profiles/env-schema.ts';
 import { selectTarget } from '../profiles/load-descriptor.ts';
 import { targetDriver } from '../targets/registry.ts';
 
@@ -35,6 +36,12 @@ async function bootSelected(): Promise<BootedTarget> {
 }
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  // vitest.config.ts refuses bad input first; a config that does not still gets it refused here, before any boot:
+  // the InvalidInputError names the variable, and the selected target (never a silent fallback to the lab) is
+  // checked along with it
+  checkEnvironment();
+  checkWorkRoot();
+  selectTarget();
   shared.users++;
   shared.boot ??= bootSelected();
   const { info } = await shared.boot;

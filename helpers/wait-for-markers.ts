@@ -51,8 +51,11 @@ export async function waitForMarkers(
 ): Promise<MarkerWaitResult> {
   assertMarkerPatterns(sequence, 'marker sequence');
   assertMarkerPatterns(options.failure ?? [], 'failure markers');
-  if (!Number.isFinite(options.timeoutMs) || options.timeoutMs <= 0) {
-    throw new HarnessError(`marker wait timeout must be a positive number of ms, got ${options.timeoutMs}`);
+  if (!Number.isFinite(options.timeoutMs) || options.timeoutMs <= 0 || options.timeoutMs > 2 ** 31 - 1) {
+    // setTimeout fires at once for a delay beyond 2^31 - 1 ms: such a wait would time out immediately
+    throw new HarnessError(
+      `marker wait timeout must be a positive number of ms up to ${2 ** 31 - 1}, got ${options.timeoutMs}`,
+    );
   }
   options.signal?.throwIfAborted();
   const label = sourceLabel(source, options.label);

@@ -32,8 +32,8 @@ export type NodeRole = z.infer<typeof NodeRole>;
 
 /** How a node is started: a lab network-namespace host, a QEMU VM from a generated NixOS runner, or a lab image. */
 export const NodeLauncher = z.discriminatedUnion('kind', [
-  z.object({ kind: z.literal('lab-netns') }),
-  z.object({
+  z.strictObject({ kind: z.literal('lab-netns') }),
+  z.strictObject({
     kind: z.literal('nixos-vm-runner'),
     /** flake attribute whose build output holds bin/run-<host>-vm */
     attribute: z.string().min(1),
@@ -42,7 +42,7 @@ export const NodeLauncher = z.discriminatedUnion('kind', [
     /** slirp forwards on loopback, set through QEMU_NET_OPTS (`hostfwd=tcp:127.0.0.1:<host>-:<guest>`) */
     hostForwards: z
       .array(
-        z.object({
+        z.strictObject({
           protocol: z.enum(['tcp', 'udp']).default('tcp'),
           hostPort: z.number().int().min(1).max(65535),
           guestPort: z.number().int().min(1).max(65535),
@@ -50,7 +50,7 @@ export const NodeLauncher = z.discriminatedUnion('kind', [
       )
       .optional(),
   }),
-  z.object({
+  z.strictObject({
     kind: z.literal('qemu-image'),
     kernel: z.string().min(1),
     initrd: z.string().min(1),
@@ -60,14 +60,14 @@ export const NodeLauncher = z.discriminatedUnion('kind', [
 ]);
 export type NodeLauncher = z.infer<typeof NodeLauncher>;
 
-export const Endpoint = z.object({
+export const Endpoint = z.strictObject({
   host: z.string().min(1),
   port: z.number().int().min(1).max(65535),
   scheme: z.enum(['http', 'https', 'tcp', 'udp', 'dns', 'etcd']).default('http'),
 });
 export type Endpoint = z.infer<typeof Endpoint>;
 
-export const NodeSpec = z.object({
+export const NodeSpec = z.strictObject({
   name: z.string().regex(/^[a-z][a-z0-9-]{0,31}$/, 'node names are lower-case host names'),
   role: NodeRole,
   /** address other nodes and the harness reach this node at */
@@ -75,10 +75,10 @@ export const NodeSpec = z.object({
   launcher: NodeLauncher,
   /** where the node's serial or console output can be followed */
   console: z.discriminatedUnion('kind', [
-    z.object({ kind: z.literal('file'), path: z.string().min(1) }),
-    z.object({ kind: z.literal('serial-socket'), path: z.string().min(1) }),
+    z.strictObject({ kind: z.literal('file'), path: z.string().min(1) }),
+    z.strictObject({ kind: z.literal('serial-socket'), path: z.string().min(1) }),
   ]),
-  ssh: z.object({
+  ssh: z.strictObject({
     host: z.string().min(1),
     port: z.number().int().min(1).max(65535),
     user: z.string().default('root'),
@@ -101,7 +101,7 @@ export const TargetDescriptor = z
     /** path of the flake whose attributes the guards and launchers use */
     flake: z.string().min(1),
     /** canonical flake attributes and commands, named exactly as the seed names them */
-    attributes: z.object({
+    attributes: z.strictObject({
       profiles: z.record(z.string(), z.array(z.string())),
       checks: z.array(z.string()),
       apps: z.array(z.string()),
@@ -136,14 +136,21 @@ export const TargetDescriptor = z
   });
 export type TargetDescriptor = z.infer<typeof TargetDescriptor>;
 
-/** Parse input and report the offending field's path, e.g. `nodes[3].ssh.port: Too big`. */
+/**
+ * Parse input and report the offending fields' paths on one line, e.g.
+ * `invalid target descriptor t.json: nodes[3].ssh.port: Too big; nodes[0].sshh: unknown field`.
+ */
 export function parseOrExplain<T extends z.ZodType>(schema: T, input: unknown, what: string): z.infer<T> {
   const res = schema.safeParse(input);
   if (res.success) return res.data;
-  const lines = res.error.issues.map((i) => `  ${formatPath(i.path)}: ${i.message}`);
+  const problems = res.error.issues.flatMap((i) =>
+    i.code === 'unrecognized_keys'
+      ? i.keys.map((k) => ({ field: formatPath([...i.path, k]), message: 'unknown field' }))
+      : [{ field: formatPath(i.path), message: i.message.replace(/\s*\n\s*/g, ' ') }],
+  );
   throw new InvalidInputError(
-    `invalid ${what}:\n${lines.join('\n')}`,
-    res.error.issues.map((i) => formatPath(i.path)),
+    `invalid ${what}: ${problems.map((p) => `${p.field}: ${p.message}`).join('; ')}`,
+    problems.map((p) => p.field),
   );
 }
 

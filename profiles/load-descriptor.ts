@@ -18,8 +18,19 @@ export type TargetSelection =
 
 export function selectTarget(env: NodeJS.ProcessEnv = process.env): TargetSelection {
   const file = env.ULTRACLOUD_TARGET_DESCRIPTOR?.trim();
-  if (file)
-    return { kind: 'descriptor', descriptor: loadDescriptorFile(file), source: `ULTRACLOUD_TARGET_DESCRIPTOR=${file}` };
+  if (file) {
+    let descriptor: TargetDescriptor;
+    try {
+      descriptor = loadDescriptorFile(file);
+    } catch (err) {
+      if (!(err instanceof InvalidInputError)) throw err;
+      throw new InvalidInputError(`ULTRACLOUD_TARGET_DESCRIPTOR: ${err.message}`, [
+        'ULTRACLOUD_TARGET_DESCRIPTOR',
+        ...err.fields.filter((f) => f !== 'ULTRACLOUD_TARGET_DESCRIPTOR'),
+      ]);
+    }
+    return { kind: 'descriptor', descriptor, source: `ULTRACLOUD_TARGET_DESCRIPTOR=${file}` };
+  }
   const flake = env.ULTRACLOUD_FLAKE?.trim();
   if (flake) {
     const bindings = checkedBindings(env.ULTRACLOUD_BINDINGS);
@@ -72,13 +83,17 @@ export function loadDescriptorFile(path: string): TargetDescriptor {
     text = readFileSync(file, 'utf8');
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code ?? String(err);
-    throw new InvalidInputError(`target descriptor ${file} cannot be read (${code})`, ['ULTRACLOUD_TARGET_DESCRIPTOR']);
+    const why = code === 'EISDIR' ? 'EISDIR: a directory, not a file' : code;
+    throw new InvalidInputError(`target descriptor ${file} cannot be read (${why})`, ['ULTRACLOUD_TARGET_DESCRIPTOR']);
   }
   let json: unknown;
   try {
     json = JSON.parse(text);
   } catch (err) {
-    throw new InvalidInputError(`target descriptor ${file} is not JSON: ${(err as Error).message}`, ['(root)']);
+    throw new InvalidInputError(
+      `target descriptor ${file} is not JSON: ${(err as Error).message.replace(/\s*\n\s*/g, ' ')}`,
+      ['(root)'],
+    );
   }
   const d = parseOrExplain(TargetDescriptor, json, `target descriptor ${file}`);
   // module paths are the descriptor's own: relative to the file, so a checkout can carry both side by side

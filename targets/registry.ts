@@ -14,7 +14,7 @@ const builtIn: Record<BuiltInTargetKind, () => Promise<{ driver: TargetDriver }>
 
 export async function targetDriver(target: Pick<TargetDescriptor, 'kind' | 'driver'>): Promise<TargetDriver> {
   if (target.driver) return await loadDriverModule(target.driver);
-  const load = builtIn[target.kind as BuiltInTargetKind];
+  const load = Object.hasOwn(builtIn, target.kind) ? builtIn[target.kind as BuiltInTargetKind] : undefined;
   if (!load) {
     throw new InvalidInputError(
       `target kind "${target.kind}" has no driver: one of ${Object.keys(builtIn).join(', ')}, or name a driver module`,

@@ -1,5 +1,5 @@
-import { existsSync, statSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { accessSync, constants, existsSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { runBuildGuards } from '../../guards/canonical-profile-build.ts';
 import { runEvalGuards } from '../../guards/canonical-profile-eval.ts';
 import { InvalidEnvironmentError, localBuildSettings } from '../../guards/nix-build-settings.ts';
@@ -50,9 +50,16 @@ function supportedSurface(argv: string[]): number {
   if (!existsSync(root) || !statSync(root).isDirectory()) {
     throw new UsageError(`--root "${values.root}" is not an existing directory`);
   }
-  const layout = (values.layout ?? 'ultracloud-monorepo') as GuardPathProfileName;
-  const paths = guardPathProfiles[layout];
-  if (!paths) throw new UsageError(`--layout must be one of ${Object.keys(guardPathProfiles).join(', ')}`);
+  try {
+    accessSync(root, constants.R_OK | constants.X_OK);
+  } catch (err) {
+    throw new UsageError(`--root "${values.root}" cannot be read (${(err as NodeJS.ErrnoException).code})`);
+  }
+  const layout = values.layout ?? 'ultracloud-monorepo';
+  if (!Object.hasOwn(guardPathProfiles, layout)) {
+    throw new UsageError(`--layout must be one of ${Object.keys(guardPathProfiles).join(', ')}, got "${layout}"`);
+  }
+  const paths = guardPathProfiles[layout as GuardPathProfileName];
   const findings = scanSupportedSurface(root, paths);
   if (values.json) {
     const out = { findings: findings.map(({ rule, file, line }) => ({ rule, file, line })) };
@@ -73,6 +80,7 @@ async function profileGuard(guard: 'eval' | 'build', argv: string[]): Promise<nu
     if (err instanceof InvalidEnvironmentError) throw new UsageError(err.message);
     throw err;
   }
+  if (values.flake !== undefined) checkFlakeFlag(values.flake);
   const selection = selectFlake(values.flake);
   const results: AttributeResult[] =
     guard === 'eval' ? await runEvalGuards({ selection, settings }) : await runBuildGuards({ selection, settings });
@@ -90,4 +98,14 @@ async function profileGuard(guard: 'eval' | 'build', argv: string[]): Promise<nu
     );
   }
   return failed.length > 0 ? 1 : 0;
+}
+
+/** --flake: a flake reference with a scheme is nix's to resolve; a path must be a directory with a flake.nix. */
+function checkFlakeFlag(raw: string): void {
+  if (/^[a-z][a-z0-9+]*:/.test(raw) && !raw.startsWith('path:')) return;
+  const path = resolve(raw.replace(/^path:/, ''));
+  if (!existsSync(path) || !statSync(path).isDirectory()) {
+    throw new UsageError(`--flake "${raw}": no such directory (${path})`);
+  }
+  if (!existsSync(join(path, 'flake.nix'))) throw new UsageError(`--flake "${raw}": ${path} holds no flake.nix`);
 }

@@ -1,3 +1,4 @@
+import { statSync } from 'node:fs';
 import { HarnessError } from '../../contracts/errors.ts';
 import {
   type MarkerEvent,
@@ -21,7 +22,7 @@ options:
   --log FILE            the console or serial log to follow
   --sequence A,B,...    markers (or ".*" patterns) that must appear, in this order
   --failure X,Y,...     markers (or ".*" patterns) that end the wait at once as a failure
-  --timeout SECONDS     give up after this long (default 600)
+  --timeout SECONDS     give up after this long (default 600, at most 2147483: about 24.8 days)
   --from start|end      count markers already in the file (start, default) or only new ones (end)
   --json                print {"ok","seen","matched","awaiting","failure"} on stdout instead of a summary
 
@@ -65,16 +66,34 @@ function parseWaitArgs(argv: string[]): WaitArgs | 'help' {
   if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"`);
   if (!values.log) throw new UsageError('--log FILE is required');
   if (values.sequence === undefined) throw new UsageError('--sequence A,B,... is required');
+  if (isDirectory(values.log)) throw new UsageError(`--log "${values.log}" is a directory, not a log file`);
+  const timeoutSeconds = requirePositiveNumber('timeout', values.timeout, 600);
+  if (timeoutSeconds * 1000 > maxTimeoutMs) {
+    throw new UsageError(
+      `--timeout must be at most ${Math.floor(maxTimeoutMs / 1000)} seconds, got "${values.timeout}"`,
+    );
+  }
   const from = values.from ?? 'start';
   if (from !== 'start' && from !== 'end') throw new UsageError(`--from must be "start" or "end", got "${from}"`);
   return {
     log: values.log,
     sequence: patternList('sequence', values.sequence),
     failure: values.failure === undefined ? [] : patternList('failure', values.failure),
-    timeoutMs: Math.round(requirePositiveNumber('timeout', values.timeout, 600) * 1000),
+    timeoutMs: Math.max(1, Math.round(timeoutSeconds * 1000)),
     from,
     json: values.json ?? false,
   };
+}
+
+/** setTimeout's largest delay */
+const maxTimeoutMs = 2 ** 31 - 1;
+
+function isDirectory(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
 }
 
 function patternList(option: string, raw: string): string[] {

@@ -4,9 +4,10 @@ import { join } from 'node:path';
 import { HarnessError } from '../../contracts/errors.ts';
 import { currentRunId, projectRoot, workRoot } from '../../helpers/proof-root.ts';
 import { publishablePreflight } from '../../lanes/publishable/preflight.ts';
+import { selectTarget } from '../../profiles/load-descriptor.ts';
 import { SuiteResult } from '../../profiles/result-schema.ts';
 import { forwardInterruptOnce } from '../forward-interrupt.ts';
-import { parseCommandArgs } from '../usage.ts';
+import { parseCommandArgs, UsageError } from '../usage.ts';
 
 export const summary = 'run the publishable suite on the selected target';
 
@@ -42,10 +43,15 @@ export async function run(argv: string[]): Promise<number> {
     return 0;
   }
   const suite = values.suite ?? 'publishable-kvm-suite';
+  if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(suite)) {
+    throw new UsageError(`--suite must be a name of letters, digits, ".", "_" and "-", got "${suite}"`);
+  }
   const env: NodeJS.ProcessEnv = { ...process.env, ULTRACLOUD_SUITE_NAME: suite };
   const runId = currentRunId(env);
   if (values['require-kvm']) env.ULTRACLOUD_REQUIRE_KVM = '1';
   if (values['keep-cluster']) env.ULTRACLOUD_KEEP_CLUSTER = '1';
+  // the target is chosen before preflight probes anything: a bad selection is exit 2, never a fallback to the lab
+  selectTarget(env);
   const suiteRoot = join(workRoot(env), suite, runId);
   process.stderr.write(`[proof] suite ${suite}, run ${runId}\n[proof] proof root ${suiteRoot}\n`);
 
