@@ -32,8 +32,10 @@ export type LaneContextWithWaits<C> = LaneContext<C>;
 
 /**
  * Run one lane and leave its proof root: result.json (a placeholder saying "interrupted" from the first moment,
- * replaced atomically by the verdict), history.jsonl (every step and check as it happens), environment.txt,
- * artifacts and scope-fixed-contract.json.
+ * rewritten as each step starts and ends so it always holds the finished steps and the one running, replaced
+ * atomically by the verdict), history.jsonl (every step and check as it happens), environment.txt, artifacts and
+ * scope-fixed-contract.json. A lane whose process exits mid-step (SIGINT, a worker torn down) leaves a result.json
+ * saying interrupted, with the step in progress marked interrupted (or still running after kill -9).
  */
 export async function runLane<C>(
   def: LaneDefinition<C> & { run(ctx: LaneContextWithWaits<C>): Promise<void> },
@@ -69,7 +71,10 @@ export async function runLane<C>(
   const history = (event: Record<string, unknown>) =>
     appendFileSync(historyPath, `${redact(JSON.stringify({ at: new Date().toISOString(), ...event }))}\n`);
 
-  const build = (partial: Pick<LaneResult, 'status' | 'failure'> & { missing?: string[] }): LaneResult => {
+  const build = (
+    partial: Pick<LaneResult, 'status' | 'failure'> & { missing?: string[] },
+    recorded: StepRecord[] = steps,
+  ): LaneResult => {
     const finishedAt = partial.status === 'interrupted' && !finished ? null : new Date();
     return LaneResult.parse(
       redactValue({
@@ -84,7 +89,7 @@ export async function runLane<C>(
         startedAt: startedAt.toISOString(),
         finishedAt: finishedAt?.toISOString() ?? null,
         durationMs: finishedAt ? finishedAt.getTime() - startedAt.getTime() : null,
-        steps,
+        steps: recorded,
         failure: partial.failure,
         missingRequirements: partial.missing ?? [],
         bindings: def.requires || used.length ? { required: [...(def.requires ?? [])], used } : null,
@@ -105,28 +110,34 @@ export async function runLane<C>(
     const s = current();
     return s ? [def.name, ...s.path] : [def.name];
   };
-  writeSync(
-    build({
-      status: 'interrupted',
-      failure: { kind: 'interrupted', stepPath: [def.name], message: 'the lane has not finished' },
-    }),
-  );
+  // What result.json says until the verdict: interrupted, or the abort's reason once the lane was aborted.
+  let unfinished: { status: 'interrupted' | 'failed'; kind: 'interrupted' | 'timeout'; message: string } = {
+    status: 'interrupted',
+    kind: 'interrupted',
+    message: 'the lane has not finished',
+  };
+  const checkpoint = (recorded: StepRecord[] = steps) => {
+    if (finished) return;
+    const { status, kind, message } = unfinished;
+    writeSync(build({ status, failure: { kind, stepPath: runningPath(def.name, recorded), message } }, recorded));
+  };
+  checkpoint();
   const onAbort = () => {
     if (finished) return;
     const reason = controller.signal.reason;
     const timedOut = reason instanceof Error && /timed? ?out/i.test(reason.message);
-    writeSync(
-      build({
-        status: timedOut ? 'failed' : 'interrupted',
-        failure: {
-          kind: timedOut ? 'timeout' : 'interrupted',
-          stepPath: runningPath(def.name, steps),
-          message: reason instanceof Error ? reason.message : 'lane aborted',
-        },
-      }),
-    );
+    unfinished = {
+      status: timedOut ? 'failed' : 'interrupted',
+      kind: timedOut ? 'timeout' : 'interrupted',
+      message: reason instanceof Error ? reason.message : 'lane aborted',
+    };
+    checkpoint();
   };
   controller.signal.addEventListener('abort', onAbort, { once: true });
+  // The process going away mid-lane (SIGINT's exit, a worker torn down): the step in progress was interrupted.
+  const onExit = () =>
+    checkpoint(steps.map((s) => (s.status === 'running' ? { ...s, status: 'interrupted' as const } : s)));
+  process.once('exit', onExit);
 
   const undos: Array<{ title: string; undo: () => Promise<void> }> = [];
   const ctx: LaneContextWithWaits<C> = {
@@ -146,6 +157,7 @@ export async function runLane<C>(
       const label = [def.name, ...record.path].join(' › ');
       log(`  ▶ ${label}`);
       history({ event: 'step-start', path: record.path });
+      checkpoint();
       const t0 = performance.now();
       try {
         controller.signal.throwIfAborted();
@@ -153,11 +165,17 @@ export async function runLane<C>(
         record.status = 'passed';
         return value;
       } catch (err) {
-        record.status = err instanceof BlockedError ? 'blocked' : 'failed';
+        record.status =
+          err instanceof BlockedError
+            ? 'blocked'
+            : unfinished.kind === 'interrupted' && controller.signal.aborted
+              ? 'interrupted'
+              : 'failed';
         throw err;
       } finally {
         record.durationMs = Math.round(performance.now() - t0);
         history({ event: 'step-end', path: record.path, status: record.status, durationMs: record.durationMs });
+        checkpoint();
         log(`  ${record.status === 'passed' ? '✓' : '✗'} ${label} (${record.durationMs} ms)`);
       }
     },
@@ -289,6 +307,7 @@ export async function runLane<C>(
     options.signal?.removeEventListener('abort', onOuterAbort);
 
     controller.signal.removeEventListener('abort', onAbort);
+    process.removeListener('exit', onExit);
   }
   used = [...(options.usedBindings?.() ?? [])].sort();
   if (def.requires || used.length) result.bindings = { required: [...(def.requires ?? [])], used };
@@ -312,14 +331,16 @@ function describeValue(value: unknown): string {
   }
 }
 
-/** The innermost step still running (abort listeners run outside the step's async context). */
+/** The innermost step still running, or stopped while it ran (abort listeners run outside the step's context). */
 function runningPath(lane: string, steps: StepRecord[]): string[] {
-  const running = steps.filter((s) => s.status === 'running').at(-1);
+  const running = steps.filter((s) => s.status === 'running' || s.status === 'interrupted').at(-1);
   return running ? [lane, ...running.path] : [lane];
 }
 
 function currentPathFromSteps(lane: string, steps: StepRecord[]): string[] {
-  const failed = [...steps].reverse().find((s) => s.status === 'failed' || s.status === 'blocked');
+  const failed = [...steps]
+    .reverse()
+    .find((s) => s.status === 'failed' || s.status === 'blocked' || s.status === 'interrupted');
   return failed ? [lane, ...failed.path] : [lane];
 }
 

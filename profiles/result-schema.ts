@@ -6,7 +6,8 @@ export type LaneStatus = z.infer<typeof LaneStatus>;
 export const StepRecord = z.object({
   /** path of titles from the lane down, e.g. ["add learner on node04", "wait for catch-up"] */
   path: z.array(z.string()),
-  status: z.enum(['passed', 'failed', 'running', 'blocked']),
+  /** running: still running when result.json was written; interrupted: the lane was stopped while it ran */
+  status: z.enum(['passed', 'failed', 'running', 'blocked', 'interrupted']),
   startedAt: z.string(),
   durationMs: z.number().nonnegative().nullable(),
   /** named checks evaluated inside this step, in order */

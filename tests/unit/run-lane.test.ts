@@ -1,9 +1,13 @@
-import { mkdtemp, readFile, readlink } from 'node:fs/promises';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtemp, readFile, readlink, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { createInterface } from 'node:readline';
+import { afterEach, describe, expect, it } from 'vitest';
 import { defineLane } from '../../harness/define.ts';
 import { runLane } from '../../harness/run-lane.ts';
+import { workTempDir } from '../../helpers/proof-root.ts';
 import { registerSecret } from '../../helpers/redact.ts';
 import { LaneResult } from '../../profiles/result-schema.ts';
 
@@ -85,5 +89,113 @@ describe('runLane', () => {
       success: false,
       missingRequirements: ['/dev/kvm (readable and writable)'],
     });
+  });
+});
+
+const exitListeners = process.listenerCount('exit');
+
+describe('an interrupted lane keeps its steps', () => {
+  const made: string[] = [];
+  afterEach(async () => {
+    for (const dir of made.splice(0)) await rm(dir, { recursive: true, force: true });
+  });
+  const workDir = async () => {
+    const dir = await workTempDir('run-lane-interrupted-');
+    made.push(dir);
+    return dir;
+  };
+  const fixture = join(import.meta.dirname, 'fixtures', 'interrupted-lane', 'lane.ts');
+  const readResult = async (root: string, runId: string) =>
+    LaneResult.parse(JSON.parse(await readFile(join(root, 'interrupted-lane', runId, 'result.json'), 'utf8')));
+  const history = async (root: string, runId: string) =>
+    (await readFile(join(root, 'interrupted-lane', runId, 'history.jsonl'), 'utf8'))
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { event: string; path: string[]; status?: string });
+
+  /** Start the fixture lane in its own process and resolve once it waits inside its second step. */
+  async function laneWaitingMidStep(root: string, runId: string, mode?: string) {
+    const child = spawn(process.execPath, [fixture, root, runId, ...(mode ? [mode] : [])], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    const lines = createInterface({ input: child.stdout });
+    const exited = once(child, 'exit') as Promise<[number | null, NodeJS.Signals | null]>;
+    await new Promise<void>((resolve, reject) => {
+      lines.on('line', (line) => line === 'waiting' && resolve());
+      void exited.then(([code, signal]) => reject(new Error(`fixture lane exited early (${signal ?? code})`)));
+    });
+    return { child, exited };
+  }
+
+  it('a process killed mid-step leaves the finished steps and the running ones', async () => {
+    const root = await workDir();
+    const { child, exited } = await laneWaitingMidStep(root, 'killed');
+    child.kill('SIGKILL');
+    expect((await exited)[1]).toBe('SIGKILL');
+    const result = await readResult(root, 'killed');
+    expect(result).toMatchObject({ status: 'interrupted', success: false, finishedAt: null });
+    expect(result.steps.map((s) => [s.path.join('/'), s.status])).toEqual([
+      ['first', 'passed'],
+      ['second', 'running'],
+      ['second/inner', 'running'],
+    ]);
+    expect(result.steps[0]?.checks).toEqual([{ property: 'the first step holds', ok: true }]);
+    expect(result.failure).toMatchObject({ kind: 'interrupted', stepPath: ['interrupted-lane', 'second', 'inner'] });
+    // the same steps history.jsonl shows as finished and started
+    const events = await history(root, 'killed');
+    expect(events.filter((e) => e.event === 'step-end').map((e) => e.path.join('/'))).toEqual(['first']);
+    expect(events.filter((e) => e.event === 'step-start').map((e) => e.path.join('/'))).toEqual(
+      result.steps.map((s) => s.path.join('/')),
+    );
+  });
+
+  it('a process that exits on SIGINT mid-step marks the step in progress interrupted', async () => {
+    const root = await workDir();
+    const { child, exited } = await laneWaitingMidStep(root, 'sigint', 'exit-on-sigint');
+    child.kill('SIGINT');
+    expect((await exited)[0]).toBe(130);
+    const result = await readResult(root, 'sigint');
+    expect(result.status).toBe('interrupted');
+    expect(result.steps.map((s) => [s.path.join('/'), s.status])).toEqual([
+      ['first', 'passed'],
+      ['second', 'interrupted'],
+      ['second/inner', 'interrupted'],
+    ]);
+    expect(result.failure).toMatchObject({ kind: 'interrupted', stepPath: ['interrupted-lane', 'second', 'inner'] });
+  });
+
+  it('an aborted lane records the step it was in as interrupted, the finished ones as they ended', async () => {
+    const root = await workDir();
+    const abort = new AbortController();
+    const lane = defineLane<null>({
+      name: 'interrupted-lane',
+      group: 'lab',
+      summary: 'aborted mid-step',
+      async run(ctx) {
+        await ctx.step('first', async () => ctx.check('the first step holds', true));
+        await ctx.step('second', async () => {
+          setTimeout(() => abort.abort(new Error('vitest teardown')), 20);
+          await ctx.eventually('never', async () => {
+            throw new Error('not yet');
+          });
+        });
+      },
+    });
+    const result = await runLane(lane, {
+      target: null,
+      targetName: 't',
+      runId: 'aborted',
+      workRoot: root,
+      signal: abort.signal,
+      log: () => {},
+    });
+    expect(result.status).toBe('interrupted');
+    expect(result.steps.map((s) => [s.path.join('/'), s.status])).toEqual([
+      ['first', 'passed'],
+      ['second', 'interrupted'],
+    ]);
+    expect(result.failure).toMatchObject({ kind: 'interrupted', stepPath: ['interrupted-lane', 'second'] });
+    expect(await readResult(root, 'aborted')).toMatchObject({ status: 'interrupted', steps: result.steps });
+    expect(process.listenerCount('exit')).toBe(exitListeners);
   });
 });
