@@ -25,7 +25,8 @@ export async function iamAdmin(cluster: Cluster, node: string): Promise<IamAdmin
   );
   if (stored) {
     registerSecret(stored.secret);
-    return stored;
+    if (await stillValid(cluster, node, stored)) return stored;
+    // an IAM that no longer knows the stored credential is a fresh instance at the same address: bootstrap it
   }
   let admin: IamAdmin;
   try {
@@ -43,7 +44,21 @@ export async function iamAdmin(cluster: Cluster, node: string): Promise<IamAdmin
   return admin;
 }
 
+async function stillValid(cluster: Cluster, node: string, admin: IamAdmin): Promise<boolean> {
+  try {
+    await cluster.ports.iam.at(node).issueToken(admin.principal, admin.secret, 60);
+    return true;
+  } catch (err) {
+    if (err instanceof HttpCallError && (err.status === 401 || err.status === 403)) return false;
+    throw err;
+  }
+}
+
+/**
+ * The keyring is keyed by where the IAM instances answer (the nodes' addresses), not by the target's name: two
+ * descriptors naming the same running cluster share its one bootstrap.
+ */
 function clusterKey(cluster: Cluster): string {
   const shape = cluster.descriptor.nodes.map((n) => `${n.name}=${n.address}`).join(',');
-  return createHash('sha256').update(`${cluster.descriptor.name}|${shape}`).digest('hex').slice(0, 16);
+  return createHash('sha256').update(shape).digest('hex').slice(0, 16);
 }

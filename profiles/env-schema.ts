@@ -1,9 +1,9 @@
 import { existsSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { z } from 'zod';
-import { workRoot } from '../helpers/proof-root.ts';
 import { InvalidInputError, serviceNames } from './descriptor-schema.ts';
 import { selectTarget } from './load-descriptor.ts';
+import { workRoot } from './paths.ts';
 
 /**
  * The environment UltraCloud Proof reads, as one schema: every ULTRACLOUD_* variable the harness, the lanes and

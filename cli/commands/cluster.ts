@@ -17,6 +17,7 @@ import {
   resolveLabSpec,
   stopController,
 } from '../../lab/cluster/start-lab.ts';
+import { allowLabDestinations } from '../../lab/net/address-guard.ts';
 import { parseCommandArgs, UsageError } from '../usage.ts';
 
 export const summary = 'up | status [--json] | logs NODE | ssh NODE [-- CMD] | stop | clean';
@@ -139,6 +140,7 @@ async function ssh(argv: string[], command: string[]): Promise<number> {
   if (positionals.length !== 1) throw new UsageError('usage: ucproof cluster ssh NODE [-- CMD]');
   const state = requireLab();
   const node = nodeOf(state, positionals[0]);
+  allowLabDestinations();
   const target = { host: node.address, port: 22, user: 'root', privateKey: readFileSync(state.sshKeyPath) };
   if (command.length > 0) {
     const r = await sshExec(target, command.join(' '), { timeoutMs: 10 * 60_000 });

@@ -1,13 +1,13 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, openSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { HarnessError } from '../../contracts/errors.ts';
 import { probeGuestImage } from '../../helpers/guest-image/probe-image.ts';
 import { projectRoot, workRoot } from '../../helpers/proof-root.ts';
 import { probeAccelerator } from '../../helpers/qemu-accelerator.ts';
 import { eventually, sleep } from '../../helpers/retry.ts';
-import { type ServiceName, serviceNames } from '../../profiles/descriptor-schema.ts';
+import { InvalidInputError, type ServiceName, serviceNames } from '../../profiles/descriptor-schema.ts';
 import { labServicePorts } from '../../profiles/descriptors/reference-lab.ts';
 import { parseFaultList, serviceMain, validateFaults } from './fault-catalogue.ts';
 import { referenceFlake, topologyFromFlake } from './flake-topology.ts';
@@ -53,13 +53,32 @@ export async function resolveLabSpec(options: BootLabOptions): Promise<LabSpec> 
     typeof options.faults === 'string' || options.faults === undefined
       ? parseFaultList(options.faults ?? process.env.ULTRACLOUD_LAB_FAULTS)
       : options.faults;
+  const root = options.workRoot ?? workRoot();
+  assertOutsideTmp(root, options.workRoot ? 'the lab work root' : 'ULTRACLOUD_WORK_ROOT');
   return {
     nodes,
     servicePorts: labServicePorts,
     faults,
-    workRoot: options.workRoot ?? workRoot(),
+    workRoot: root,
     source: options.source ?? (options.nodes ? 'explicit node list' : `${referenceFlake}#nixosConfigurations`),
   };
+}
+
+/**
+ * Every lab node mounts its own private folder over /tmp, so a lab whose state lives under the host's /tmp would
+ * hide that state from its own nodes (they would never boot). Refused before anything starts, naming the setting.
+ */
+export function assertOutsideTmp(root: string, setting: string): void {
+  let p = resolve(root);
+  while (!existsSync(p) && dirname(p) !== p) p = dirname(p);
+  const real = join(realpathSync(p), relative(p, resolve(root)));
+  if (real === '/tmp' || real.startsWith('/tmp/')) {
+    throw new InvalidInputError(
+      `${setting}: ${root} is under /tmp, which every lab node replaces with a private /tmp of its own; ` +
+        'put the work root outside /tmp',
+      [setting],
+    );
+  }
 }
 
 /** A comma-separated service list; an unknown name is an error naming it and where it came from. */

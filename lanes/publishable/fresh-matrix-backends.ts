@@ -26,7 +26,8 @@ export async function startHttpBackend(
       [
         `mkdir -p ${root}`,
         `printf %s ${name} > ${root}/index.html`,
-        `setsid nohup busybox httpd -f -p ${bind}:${port} -h ${root} </dev/null >/dev/null 2>&1 & echo $!`,
+        // grouped: only the server goes to the background, after its page is written
+        `{ setsid nohup busybox httpd -f -p ${bind}:${port} -h ${root} </dev/null >/dev/null 2>&1 & echo $!; }`,
       ].join(' && '),
       { timeoutMs: 20_000 },
     )

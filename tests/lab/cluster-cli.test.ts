@@ -1,13 +1,14 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { workTempDir } from '../../helpers/proof-root.ts';
 import { listNetns } from '../../lab/net/ip.ts';
 
 /** The operator's path: `ucproof cluster up`, status, ssh, logs, stop — on a lab of its own work root. */
 const root = resolve(import.meta.dirname, '../..');
-const work = mkdtempSync(join(tmpdir(), 'ucp-cluster-up-'));
+// under the work root: every lab node mounts a private /tmp over the host's, so a lab never lives in /tmp
+const work = await workTempDir('ucp-cluster-up-');
 let labId = '';
 
 function ucproof(...args: string[]) {

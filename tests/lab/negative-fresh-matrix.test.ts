@@ -1,8 +1,8 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runLane } from '../../harness/run-lane.ts';
+import { workTempDir } from '../../helpers/proof-root.ts';
 import { freshMatrix } from '../../lanes/publishable/fresh-matrix.ts';
 import type { ServiceName } from '../../profiles/descriptor-schema.ts';
 import type { LaneResult } from '../../profiles/result-schema.ts';
@@ -115,7 +115,7 @@ describe('fresh-matrix names the step and property each fault breaks (one lab, f
   let lab: StartedLab | undefined;
   let root = '';
   beforeAll(async () => {
-    root = await mkdtemp(join(tmpdir(), 'ucp-negative-fresh-matrix-'));
+    root = await workTempDir('ucp-negative-fresh-matrix-');
     lab = await startLab({ services, workRoot: join(root, 'lab') });
   }, 300_000);
   afterAll(async () => {

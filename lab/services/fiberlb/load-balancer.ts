@@ -1,6 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { JsonStore } from '../common/json-store.ts';
+import { serviceSocketPath } from '../common/socket-path.ts';
 import { generateCertificate } from './certificates.ts';
 import { renderHaproxyConfig } from './haproxy-config.ts';
 import { HaproxyProcess } from './haproxy-process.ts';
@@ -38,7 +39,7 @@ export class LoadBalancer {
     this.haproxy = new HaproxyProcess({
       configPath: join(stateDir, 'haproxy.cfg'),
       pidPath: join(stateDir, 'haproxy.pid'),
-      socketPath: join(stateDir, 'haproxy.sock'),
+      socketPath: serviceSocketPath(stateDir, 'haproxy.sock'),
       logPath: join(stateDir, 'haproxy.log'),
     });
   }

@@ -1,9 +1,9 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Cluster } from '../../../contracts/target.ts';
 import type { LaneDefinition } from '../../../harness/define.ts';
 import { runLane } from '../../../harness/run-lane.ts';
+import { workTempDir } from '../../../helpers/proof-root.ts';
 import type { ServiceName } from '../../../profiles/descriptor-schema.ts';
 import type { LaneResult } from '../../../profiles/result-schema.ts';
 import { startLab } from './lab.ts';
@@ -24,7 +24,7 @@ export async function runLaneWithFaults(
   lane: LaneDefinition<Cluster>,
   options: FaultedLaneOptions,
 ): Promise<LaneResult> {
-  const root = await mkdtemp(join(tmpdir(), `ucp-negative-${lane.name}-`));
+  const root = await workTempDir(`ucp-negative-${lane.name}-`);
   try {
     await using lab = await startLab({
       faults: options.faults.join(','),
