@@ -5,7 +5,7 @@ import { runLane } from '../harness/run-lane.ts';
 import { guestKernel } from '../helpers/guest-image/guest-kernel.ts';
 import { probeGuestImage } from '../helpers/guest-image/probe-image.ts';
 import { waitForMarkers } from '../helpers/markers.ts';
-import { workRoot, workTempDir } from '../helpers/proof-root.ts';
+import { workTempDir } from '../helpers/proof-root.ts';
 import { probeAccelerator } from '../helpers/qemu-accelerator.ts';
 import { bootGuest } from '../helpers/qemu-guest.ts';
 import { freeLoopbackPort } from '../helpers/qemu-hostfwd.ts';

@@ -18,9 +18,10 @@ interface SharedTarget {
   users: number;
 }
 // Vitest loads a global setup file once per project: the target is shared through the process, not the module.
-const shared: SharedTarget = ((globalThis as { [key: symbol]: SharedTarget })[
-  Symbol.for('ultracloud.cluster-setup')
-] ??= { boot: undefined, users: 0 });
+const sharedKey = Symbol.for('ultracloud.cluster-setup');
+const registry = globalThis as { [key: symbol]: SharedTarget | undefined };
+const shared: SharedTarget = registry[sharedKey] ?? { boot: undefined, users: 0 };
+registry[sharedKey] = shared;
 
 async function bootSelected(): Promise<BootedTarget> {
   const selection = selectTarget();

@@ -1,4 +1,4 @@
-import { HarnessError, PropertyViolation } from '../contracts/errors.ts';
+import { HarnessError } from '../contracts/errors.ts';
 import {
   type ConsoleSource,
   type ExecOptions,

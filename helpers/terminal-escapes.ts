@@ -18,6 +18,7 @@ const escapeSequences = new RegExp(
 );
 
 // C0 controls except TAB, DEL, and C1 controls; CR and LF never reach here (they split lines first)
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is this pattern's purpose
 const controlBytes = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g;
 
 export function stripTerminalEscapes(text: string): string {

@@ -3,7 +3,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { HarnessError } from '../../contracts/errors.ts';
-import { type DeployerPort } from '../../contracts/ports/deployer.ts';
+import type { DeployerPort } from '../../contracts/ports/deployer.ts';
 import { waitForMarkers } from '../../helpers/markers.ts';
 import { projectRoot } from '../../helpers/proof-root.ts';
 import { freeLoopbackPort } from '../../helpers/qemu-hostfwd.ts';

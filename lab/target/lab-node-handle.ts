@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { HarnessError, PropertyViolation } from '../../contracts/errors.ts';
+import { HarnessError } from '../../contracts/errors.ts';
 import {
   type ExecOptions,
   type ExecResult,

@@ -7,7 +7,7 @@ import { expectSpread } from './replica-spread.ts';
 
 /**
  * host-lifecycle-e2e: a host service runs on both workers as node-agent processes with per-instance logs and pid
- * metadata under ${stateDir}/pids; a planned maintenance drains one worker (active -> draining: its replica moves
+ * metadata under <stateDir>/pids; a planned maintenance drains one worker (active -> draining: its replica moves
  * off) and returns it (draining -> active: the replica is restored).
  */
 export const hostLifecycleE2e = defineLane<Cluster>({
@@ -25,7 +25,7 @@ export const hostLifecycleE2e = defineLane<Cluster>({
     'node-agent.instances',
   ],
   scopeContract: {
-    'node-agent': 'per-instance logs and pid metadata under ${stateDir}/pids; upgrades are replace-and-reconcile',
+    'node-agent': 'per-instance logs and pid metadata under <stateDir>/pids; upgrades are replace-and-reconcile',
     maintenance: 'short-lived active -> draining -> active transitions of one worker at a time',
   },
   async run(ctx: LaneContextWithWaits<Cluster>) {
@@ -47,7 +47,7 @@ export const hostLifecycleE2e = defineLane<Cluster>({
       });
 
       await ctx.step(
-        'each instance runs as a process with its log and pid metadata under ${stateDir}/pids',
+        'each instance runs as a process with its log and pid metadata under <stateDir>/pids',
         async () => {
           for (const worker of [first, second]) {
             const { pidsDir, instances } = await cluster.ports.nodeAgent.at(worker).instances();
@@ -68,7 +68,7 @@ export const hostLifecycleE2e = defineLane<Cluster>({
               `${worker}'s instance process is alive with metadata and log under the pids dir`,
               alive.exitCode === 0,
             );
-            ctx.check('the log lives under ${stateDir}/pids', inst.log.startsWith(`${pidsDir}/`), inst.log);
+            ctx.check('the log lives under <stateDir>/pids', inst.log.startsWith(`${pidsDir}/`), inst.log);
           }
         },
       );

@@ -1,8 +1,7 @@
 import { rm } from 'node:fs/promises';
-import { join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
 import { runLane } from '../../harness/run-lane.ts';
-import { workRoot, workTempDir } from '../../helpers/proof-root.ts';
+import { workTempDir } from '../../helpers/proof-root.ts';
 import { freeLoopbackPort } from '../../helpers/qemu-hostfwd.ts';
 import { type LabBaremetalOptions, labBaremetalTarget } from '../../lab/baremetal/lab-baremetal-target.ts';
 import { baremetalIso } from '../../lanes/baremetal/baremetal-iso.ts';

@@ -1,11 +1,11 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { workTempDir } from '../../helpers/proof-root.ts';
 
 const root = resolve(import.meta.dirname, '../..');
-const work = mkdtempSync(join(tmpdir(), 'ucp-cluster-cli-'));
+const work = await workTempDir('ucp-cluster-cli-');
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 function ucproof(...args: string[]) {

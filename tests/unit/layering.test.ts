@@ -38,7 +38,7 @@ function sources(dir: string): string[] {
 }
 
 /** Every relative module specifier a file names: static imports and exports, `import type`, dynamic `import()`. */
-export function importsOf(text: string): string[] {
+function importsOf(text: string): string[] {
   const out: string[] = [];
   const patterns = [
     /(?:^|\n)\s*(?:import|export)\s[^'"`;]*?from\s*['"]([^'"]+)['"]/g,

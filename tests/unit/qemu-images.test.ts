@@ -23,7 +23,7 @@ describe('guest images', () => {
         'ext4',
       ])
     ).map(base);
-    const before = (a: string, b: string) =>
+    const precedes = (a: string, b: string) =>
       expect(order.indexOf(a), `${a} before ${b} in ${order}`).toBeLessThan(order.indexOf(b));
     for (const m of [
       'virtio_ring',
@@ -41,12 +41,12 @@ describe('guest images', () => {
     ]) {
       expect(order).toContain(m);
     }
-    before('virtio_ring', 'virtio_pci');
-    before('virtio_pci_modern_dev', 'virtio_pci');
-    before('failover', 'net_failover');
-    before('net_failover', 'virtio_net');
-    before('jbd2', 'ext4');
-    before('mbcache', 'ext4');
+    precedes('virtio_ring', 'virtio_pci');
+    precedes('virtio_pci_modern_dev', 'virtio_pci');
+    precedes('failover', 'net_failover');
+    precedes('net_failover', 'virtio_net');
+    precedes('jbd2', 'ext4');
+    precedes('mbcache', 'ext4');
     expect(new Set(order).size).toBe(order.length);
   });
 

@@ -97,7 +97,7 @@ describe('proof reporters in a real vitest run', () => {
   });
 
   it('records a timed-out lane as failed with kind timeout, never a missing result', async () => {
-    const run = await runFixture('hang', { UCP_FIXTURE_TIMEOUT: '6000' });
+    const run = await runFixture('hang', { UCP_FIXTURE_TIMEOUT: '15000' });
     expect(run.code).toBe(1);
     const lane = await laneResult(run);
     expect(lane.status).toBe('failed');

@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BindingRequiredError } from '../../contracts/errors.ts';
-import { type ApigatewayPort } from '../../contracts/ports/apigateway.ts';
+import type { ApigatewayPort } from '../../contracts/ports/apigateway.ts';
 import { createApigatewayPort } from '../../lab/target/bindings/apigateway.ts';
 import { createCreditservicePort } from '../../lab/target/bindings/creditservice.ts';
 import { LabServiceProcess } from './support/lab-service-process.ts';

@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BindingRequiredError } from '../../contracts/errors.ts';
-import { type CoronafsPort } from '../../contracts/ports/coronafs.ts';
+import type { CoronafsPort } from '../../contracts/ports/coronafs.ts';
 import { HttpCallError } from '../../helpers/http.ts';
 import { createCoronafsPort } from '../../lab/target/bindings/coronafs.ts';
 import { LabServiceProcess } from './support/lab-service-process.ts';

@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BindingRequiredError } from '../../contracts/errors.ts';
-import { type CreditservicePort } from '../../contracts/ports/creditservice.ts';
+import type { CreditservicePort } from '../../contracts/ports/creditservice.ts';
 import { createCreditservicePort } from '../../lab/target/bindings/creditservice.ts';
 import { LabServiceProcess } from './support/lab-service-process.ts';
 

@@ -4,8 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BindingRequiredError } from '../../contracts/errors.ts';
-import { type DeployerPort } from '../../contracts/ports/deployer.ts';
+import type { DeployerPort } from '../../contracts/ports/deployer.ts';
 import { createDeployerPort } from '../../lab/target/bindings/deployer.ts';
 import { LabServiceProcess } from './support/lab-service-process.ts';
 

@@ -1,7 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BindingRequiredError } from '../../contracts/errors.ts';
-import { type FiberlbPort } from '../../contracts/ports/fiberlb.ts';
+import type { FiberlbPort } from '../../contracts/ports/fiberlb.ts';
 import { eventually } from '../../helpers/retry.ts';
 import { createFiberlbPort } from '../../lab/target/bindings/fiberlb.ts';
 import { freePort, LabServiceProcess } from './support/lab-service-process.ts';

@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BindingRequiredError } from '../../contracts/errors.ts';
-import { type FlaredbPort } from '../../contracts/ports/flaredb.ts';
+import type { FlaredbPort } from '../../contracts/ports/flaredb.ts';
 import { createFlaredbPort } from '../../lab/target/bindings/flaredb.ts';
 import { LabServiceProcess } from './support/lab-service-process.ts';
 

@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BindingRequiredError } from '../../contracts/errors.ts';
-import { type FlashdnsPort } from '../../contracts/ports/flashdns.ts';
+import type { FlashdnsPort } from '../../contracts/ports/flashdns.ts';
 import { eventually } from '../../helpers/retry.ts';
 import { createFlashdnsPort } from '../../lab/target/bindings/flashdns.ts';
 import { freePort, LabServiceProcess } from './support/lab-service-process.ts';

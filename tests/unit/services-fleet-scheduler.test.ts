@@ -1,7 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BindingRequiredError } from '../../contracts/errors.ts';
 import { eventually, sleep } from '../../helpers/retry.ts';
-import { createFleetSchedulerPort } from '../../lab/target/bindings/fleet-scheduler.ts';
 import { type FleetServices, startFleetServices, waitForSpread } from './support/fleet-services.ts';
 
 describe('fleet-scheduler lab service (with node-agents on node04 and node05)', () => {

@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BindingRequiredError } from '../../contracts/errors.ts';
-import { type IamPort } from '../../contracts/ports/iam.ts';
+import type { IamPort } from '../../contracts/ports/iam.ts';
 import { redact } from '../../helpers/redact.ts';
 import { sleep } from '../../helpers/retry.ts';
 import { createIamPort } from '../../lab/target/bindings/iam.ts';

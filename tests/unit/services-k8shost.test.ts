@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BindingRequiredError } from '../../contracts/errors.ts';
-import { type K8shostPort, type K8sWatchEvent } from '../../contracts/ports/k8shost.ts';
+import type { K8shostPort, K8sWatchEvent } from '../../contracts/ports/k8shost.ts';
 import { createK8shostPort } from '../../lab/target/bindings/k8shost.ts';
 import { LabServiceProcess } from './support/lab-service-process.ts';
 

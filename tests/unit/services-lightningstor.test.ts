@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BindingRequiredError } from '../../contracts/errors.ts';
-import { type LightningstorPort } from '../../contracts/ports/lightningstor.ts';
+import type { LightningstorPort } from '../../contracts/ports/lightningstor.ts';
 import { createLightningstorPort } from '../../lab/target/bindings/lightningstor.ts';
 import { LabServiceProcess } from './support/lab-service-process.ts';
 

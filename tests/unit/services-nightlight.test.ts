@@ -1,8 +1,7 @@
 import { appendFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BindingRequiredError } from '../../contracts/errors.ts';
-import { type NightlightPort } from '../../contracts/ports/nightlight.ts';
+import type { NightlightPort } from '../../contracts/ports/nightlight.ts';
 import { createNightlightPort } from '../../lab/target/bindings/nightlight.ts';
 import { LabServiceProcess } from './support/lab-service-process.ts';
 

@@ -1,10 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BindingRequiredError } from '../../contracts/errors.ts';
-import { type NodeAgentPort } from '../../contracts/ports/node-agent.ts';
+import type { NodeAgentPort } from '../../contracts/ports/node-agent.ts';
 import { eventually } from '../../helpers/retry.ts';
-import { createNodeAgentPort } from '../../lab/target/bindings/node-agent.ts';
 import { type FleetServices, startFleetServices, waitForSpread } from './support/fleet-services.ts';
 
 /** "gone", "zombie" (exited, not yet reaped by its adoptive parent) or "running" */
@@ -36,7 +34,7 @@ describe('node-agent lab service (with fleet-scheduler)', () => {
     return instances[0] as (typeof instances)[number];
   };
 
-  it('runs its assigned instance as a real process with log and pid metadata under ${stateDir}/pids', async () => {
+  it('runs its assigned instance as a real process with log and pid metadata under <stateDir>/pids', async () => {
     const inst = await only();
     const pids = join(lab.agents.node04.stateDir, 'pids');
     expect((await node04.status()).pidsDir).toBe(pids);

@@ -3,7 +3,7 @@ import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { connectCluster } from '../../harness/cluster.ts';
-import { workRoot, workTempDir } from '../../helpers/proof-root.ts';
+import { workTempDir } from '../../helpers/proof-root.ts';
 import { referenceFlake } from '../../lab/cluster/flake-topology.ts';
 import { labVmGuest } from '../../lab/target/vm-runner-guest.ts';
 import { monorepoServicePort, monorepoSshPort } from '../../profiles/descriptors/ultracloud-monorepo.ts';

@@ -39,7 +39,10 @@ await startHttpService({
   routes(app, { env, faults }) {
     const config = readDeployerConfig();
     const store = new JsonStore<DeployerState>(join(env.stateDir, 'deployer.json'), emptyDeployerState);
-    if (faults.on('forget-preregistered-on-restart')) store.update((s) => void (s.nodes = []));
+    if (faults.on('forget-preregistered-on-restart'))
+      store.update((s) => {
+        s.nodes = [];
+      });
     const nodeAuth = (req: Request) => {
       if (faults.on('refuse-phone-home')) throw new HttpError(403, 'phone-home refused');
       requireBootstrapToken(req, config, store.get().tokens ?? [], faults.on('accept-any-token'));
@@ -91,7 +94,9 @@ await startHttpService({
     app.delete('/api/v1/admin/bootstrap-tokens/:id', (req) => {
       const id = req.params.id ?? '';
       if (!(store.get().tokens ?? []).some((t) => t.id === id)) throw new HttpError(404, `no bootstrap token "${id}"`);
-      store.update((s) => void (s.tokens = s.tokens.filter((t) => t.id !== id)));
+      store.update((s) => {
+        s.tokens = s.tokens.filter((t) => t.id !== id);
+      });
       return { revoked: id };
     });
 

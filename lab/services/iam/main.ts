@@ -100,7 +100,9 @@ await startHttpService({
       const roles = Array.isArray(body.roles) ? body.roles.map(String) : [];
       const { secret, credential } = newCredential();
       const id = body.id;
-      state.update((s) => void (s.principals[id] = { id, roles, credentials: [credential] }));
+      state.update((s) => {
+        s.principals[id] = { id, roles, credentials: [credential] };
+      });
       return { id, roles, secret };
     });
     app.post('/api/v1/principals/:id/credentials/rotate', async (req) => {

@@ -123,7 +123,9 @@ await startHttpService({
       return status();
     });
     app.delete('/api/v1/desired-system', async () => {
-      store.update((s) => void (s.local = null));
+      store.update((s) => {
+        s.local = null;
+      });
       await reconcile();
       return status();
     });

@@ -40,7 +40,10 @@ function sharedDir(env: ServiceEnvironment): string {
 }
 
 let probe: AcceleratorProbe | null = null;
-const accelerator = (async () => (probe = await probeAccelerator(await probeGuestImage())).mode)();
+const accelerator = (async () => {
+  probe = await probeAccelerator(await probeGuestImage());
+  return probe.mode;
+})();
 accelerator.catch(() => {});
 let runtime: VmRuntime | undefined;
 
@@ -105,7 +108,9 @@ await startHttpService({
         migratedFrom: null,
       };
       await makeDisk(vm);
-      store.update((s) => void (s.vms[id] = vm));
+      store.update((s) => {
+        s.vms[id] = vm;
+      });
       const out = spec.start ? await vms.boot(id) : vm;
       return reply({ status: 201, json: out });
     });
@@ -170,7 +175,9 @@ await startHttpService({
         migratedFrom: body?.source ?? null,
         updatedAt: now(),
       };
-      store.update((s) => void (s.vms[vm.id] = incoming));
+      store.update((s) => {
+        s.vms[vm.id] = incoming;
+      });
       try {
         await vms.boot(vm.id, socket);
       } catch (err) {

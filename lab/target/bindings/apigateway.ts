@@ -1,4 +1,4 @@
-import { type ApigatewayPort } from '../../../contracts/ports/apigateway.ts';
+import type { ApigatewayPort } from '../../../contracts/ports/apigateway.ts';
 import { callJson } from '../../../helpers/http.ts';
 import type { PortBinding } from './binding.ts';
 import { instanceUrl } from './lab-instance.ts';

@@ -1,4 +1,4 @@
-import { type ChainfireMember, type ChainfirePort } from '../../../contracts/ports/chainfire.ts';
+import type { ChainfireMember, ChainfirePort } from '../../../contracts/ports/chainfire.ts';
 import { callJson } from '../../../helpers/http.ts';
 import type { PortBinding } from './binding.ts';
 import { instanceUrl } from './lab-instance.ts';

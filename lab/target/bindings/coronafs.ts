@@ -1,4 +1,4 @@
-import { type CoronafsPort, type Volume } from '../../../contracts/ports/coronafs.ts';
+import type { CoronafsPort, Volume } from '../../../contracts/ports/coronafs.ts';
 import { callJson, HttpCallError } from '../../../helpers/http.ts';
 import type { PortBinding } from './binding.ts';
 import { instanceUrl } from './lab-instance.ts';

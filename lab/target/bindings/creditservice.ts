@@ -1,4 +1,4 @@
-import { type CreditservicePort, type Reservation } from '../../../contracts/ports/creditservice.ts';
+import type { CreditservicePort, Reservation } from '../../../contracts/ports/creditservice.ts';
 import { callJson, HttpCallError } from '../../../helpers/http.ts';
 import type { PortBinding } from './binding.ts';
 import { instanceUrl } from './lab-instance.ts';

@@ -1,4 +1,4 @@
-import { type DeployerNode, type DeployerPort, type NodeClass } from '../../../contracts/ports/deployer.ts';
+import type { DeployerNode, DeployerPort, NodeClass } from '../../../contracts/ports/deployer.ts';
 import { callJson, HttpCallError } from '../../../helpers/http.ts';
 import { registerSecret } from '../../../helpers/redact.ts';
 import type { PortBinding } from './binding.ts';

@@ -2,7 +2,7 @@ import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { isIP } from 'node:net';
 import type { TLSSocket } from 'node:tls';
-import { type FiberlbPort, type LbListener, type ProbeResult } from '../../../contracts/ports/fiberlb.ts';
+import type { FiberlbPort, LbListener, ProbeResult } from '../../../contracts/ports/fiberlb.ts';
 import { callJson } from '../../../helpers/http.ts';
 import type { PortBinding } from './binding.ts';
 import { instanceUrl } from './lab-instance.ts';

@@ -1,9 +1,4 @@
-import {
-  type FlaredbMigration,
-  type FlaredbPort,
-  type FlaredbTable,
-  type SqlParams,
-} from '../../../contracts/ports/flaredb.ts';
+import type { FlaredbMigration, FlaredbPort, FlaredbTable, SqlParams } from '../../../contracts/ports/flaredb.ts';
 import { callJson } from '../../../helpers/http.ts';
 import type { PortBinding } from './binding.ts';
 import { instanceUrl } from './lab-instance.ts';

@@ -1,4 +1,4 @@
-import { type FlashdnsPort } from '../../../contracts/ports/flashdns.ts';
+import type { FlashdnsPort } from '../../../contracts/ports/flashdns.ts';
 import { callJson } from '../../../helpers/http.ts';
 import { dig } from '../../services/flashdns/dig.ts';
 import type { PortBinding } from './binding.ts';

@@ -1,8 +1,4 @@
-import {
-  type FleetNode,
-  type FleetSchedulerPort,
-  type FleetService,
-} from '../../../contracts/ports/fleet-scheduler.ts';
+import type { FleetNode, FleetSchedulerPort, FleetService } from '../../../contracts/ports/fleet-scheduler.ts';
 import { callJson } from '../../../helpers/http.ts';
 import type { PortBinding } from './binding.ts';
 import { instanceUrl } from './lab-instance.ts';

@@ -1,5 +1,5 @@
 import { request } from 'node:https';
-import { type ClientCertificate, type IamPort, type IssuedToken } from '../../../contracts/ports/iam.ts';
+import type { ClientCertificate, IamPort, IssuedToken } from '../../../contracts/ports/iam.ts';
 import { callJson } from '../../../helpers/http.ts';
 import { registerSecret } from '../../../helpers/redact.ts';
 import type { PortBinding } from './binding.ts';

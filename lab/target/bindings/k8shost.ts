@@ -1,4 +1,4 @@
-import { type K8shostPort, type K8sObject } from '../../../contracts/ports/k8shost.ts';
+import type { K8shostPort, K8sObject } from '../../../contracts/ports/k8shost.ts';
 import { callJson } from '../../../helpers/http.ts';
 import type { PortBinding } from './binding.ts';
 import { instanceUrl } from './lab-instance.ts';

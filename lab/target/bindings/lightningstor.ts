@@ -1,4 +1,4 @@
-import { type Bucket, type LightningstorPort, type ObjectVersion } from '../../../contracts/ports/lightningstor.ts';
+import type { Bucket, LightningstorPort, ObjectVersion } from '../../../contracts/ports/lightningstor.ts';
 import { callJson, HttpCallError } from '../../../helpers/http.ts';
 import type { PortBinding } from './binding.ts';
 import { instanceUrl } from './lab-instance.ts';

@@ -1,4 +1,4 @@
-import { type MetricSample, type NightlightPort } from '../../../contracts/ports/nightlight.ts';
+import type { MetricSample, NightlightPort } from '../../../contracts/ports/nightlight.ts';
 import { callJson } from '../../../helpers/http.ts';
 import type { PortBinding } from './binding.ts';
 import { instanceUrl } from './lab-instance.ts';

@@ -1,4 +1,4 @@
-import { type NixAgentPort } from '../../../contracts/ports/nix-agent.ts';
+import type { NixAgentPort } from '../../../contracts/ports/nix-agent.ts';
 import { callJson } from '../../../helpers/http.ts';
 import type { PortBinding } from './binding.ts';
 import { instanceUrl } from './lab-instance.ts';

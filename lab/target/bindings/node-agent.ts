@@ -1,4 +1,4 @@
-import { type NodeAgentPort } from '../../../contracts/ports/node-agent.ts';
+import type { NodeAgentPort } from '../../../contracts/ports/node-agent.ts';
 import { callJson } from '../../../helpers/http.ts';
 import type { PortBinding } from './binding.ts';
 import { instanceUrl } from './lab-instance.ts';

@@ -1,5 +1,5 @@
 import { AbortError } from 'p-retry';
-import { type PlasmavmcPort, type Vm } from '../../../contracts/ports/plasmavmc.ts';
+import type { PlasmavmcPort, Vm } from '../../../contracts/ports/plasmavmc.ts';
 import { callJson, HttpCallError } from '../../../helpers/http.ts';
 import { eventually } from '../../../helpers/retry.ts';
 import type { PortBinding } from './binding.ts';

@@ -1,4 +1,4 @@
-import { type PrismnetPort, type TenantNetwork, type TenantPort } from '../../../contracts/ports/prismnet.ts';
+import type { PrismnetPort, TenantNetwork, TenantPort } from '../../../contracts/ports/prismnet.ts';
 import { callJson } from '../../../helpers/http.ts';
 import type { PortBinding } from './binding.ts';
 import { instanceUrl } from './lab-instance.ts';

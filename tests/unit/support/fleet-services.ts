@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { type FleetSchedulerPort, type Placement } from '../../../contracts/ports/fleet-scheduler.ts';
-import { type NodeAgentPort } from '../../../contracts/ports/node-agent.ts';
+import type { FleetSchedulerPort, Placement } from '../../../contracts/ports/fleet-scheduler.ts';
+import type { NodeAgentPort } from '../../../contracts/ports/node-agent.ts';
 import { eventually } from '../../../helpers/retry.ts';
 import { createFleetSchedulerPort } from '../../../lab/target/bindings/fleet-scheduler.ts';
 import { createNodeAgentPort } from '../../../lab/target/bindings/node-agent.ts';
