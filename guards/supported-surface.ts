@@ -1,5 +1,10 @@
 import { InvalidInputError } from '../profiles/descriptor-schema.ts';
-import { type GuardPaths, monorepoGuardPaths } from '../profiles/guard-paths.ts';
+import {
+  type GuardPaths,
+  monorepoGuardPaths,
+  type SurfaceCategory,
+  surfaceCategories,
+} from '../profiles/guard-paths.ts';
 import { cargoWorkspaceMembers } from './cargo-workspace-members.ts';
 import { compileDirPrefixes, compileGlobs } from './glob.ts';
 import { FastFileReader } from './read-file-fast.ts';
@@ -23,13 +28,15 @@ export interface SurfaceFinding {
   readonly excerpt: string;
 }
 
-interface Classified {
-  wording: boolean;
-  stub: boolean;
-  completeness: boolean;
-  flake: boolean;
-  cargo: boolean;
+/** What one scan read: the findings, and how many files it scanned as each category of the layout. */
+export interface SurfaceScan {
+  readonly findings: SurfaceFinding[];
+  readonly scanned: Record<SurfaceCategory, number>;
+  /** the categories the layout names (a non-empty glob list): each must have files in a real tree */
+  readonly expected: SurfaceCategory[];
 }
+
+type Classified = Record<SurfaceCategory, boolean>;
 
 /**
  * supported-surface-guard: unfinished wording in docs and harness files, stub responses in shipped server code,
@@ -38,70 +45,117 @@ interface Classified {
  * candidate, and examined line by line only when one combined regex of the rules' anchors finds one in it.
  */
 export function scanSupportedSurface(root: string, paths: GuardPaths = monorepoGuardPaths): SurfaceFinding[] {
-  const wording = compileGlobs([...paths.docs, ...paths.harness]);
-  const server = compileGlobs(paths.serverCode);
-  const completeness = compileGlobs(paths.completenessCode);
+  return surveySupportedSurface(root, paths).findings;
+}
+
+/** The scan with its coverage: files scanned per category, and which categories the layout names. */
+export function surveySupportedSurface(root: string, paths: GuardPaths = monorepoGuardPaths): SurfaceScan {
+  const globs = Object.fromEntries(surfaceCategories.map((c) => [c, compileGlobs(paths[c])])) as Record<
+    SurfaceCategory,
+    RegExp
+  >;
   const notShipped = compileGlobs(paths.notShipped);
-  const flake = compileGlobs(paths.flakeSurface);
-  const cargo = compileGlobs(paths.cargoWorkspaces);
-  const all = [
-    ...paths.docs,
-    ...paths.harness,
-    ...paths.serverCode,
-    ...paths.completenessCode,
-    ...paths.flakeSurface,
-    ...paths.cargoWorkspaces,
-  ];
+  const all = surfaceCategories.flatMap((c) => paths[c]);
   const classify = (rel: string): Classified => {
-    const shipped = !notShipped.test(rel);
-    return {
-      wording: wording.test(rel),
-      stub: shipped && server.test(rel),
-      completeness: shipped && completeness.test(rel),
-      flake: flake.test(rel),
-      cargo: cargo.test(rel),
-    };
+    const kind = Object.fromEntries(surfaceCategories.map((c) => [c, globs[c].test(rel)])) as Classified;
+    if (notShipped.test(rel)) {
+      kind.serverCode = false;
+      kind.completenessCode = false;
+    }
+    return kind;
   };
   const anyPath = compileGlobs(all);
   const candidates = walkFiles(root, { descend: compileDirPrefixes(all), accept: (rel) => anyPath.test(rel) });
 
   const helpers = paths.archivedHelpers.map(helperPattern);
+  const notCanonical = [...paths.archivedHelpers, ...paths.legacyBlocks].map(helperPattern);
   const rules = {
     wording: toRegExp(unfinishedWording),
     stub: toRegExp(serverStubs),
     completeness: toRegExp(completenessMarkers),
     helper: toRegExp(helpers),
+    notCanonical: toRegExp(notCanonical),
   };
-  const prefilter = toPrefilter([...unfinishedWording, ...serverStubs, ...completenessMarkers, ...helpers]);
+  const prefilter = toPrefilter([
+    ...unfinishedWording,
+    ...serverStubs,
+    ...completenessMarkers,
+    ...helpers,
+    ...notCanonical,
+  ]);
   const reader = new FastFileReader();
 
+  const scanned = Object.fromEntries(surfaceCategories.map((c) => [c, 0])) as Record<SurfaceCategory, number>;
   const findings: SurfaceFinding[] = [];
   for (const file of candidates) {
     const kind = classify(file);
-    if (!(kind.wording || kind.stub || kind.completeness || kind.flake || kind.cargo)) continue;
+    const categories = surfaceCategories.filter((c) => kind[c]);
+    if (categories.length === 0) continue;
     const bytes = readCandidate(reader, `${root}/${file}`);
-    if (!bytes || !prefilter.test(bytes.toString('latin1'))) continue;
+    if (!bytes) continue;
+    for (const c of categories) scanned[c]++;
+    if (!prefilter.test(bytes.toString('latin1'))) continue;
     const content = bytes.toString('utf8');
     const lines = content.split('\n');
-    const testLines = file.endsWith('.rs') && (kind.stub || kind.completeness) ? rustTestModuleLines(content) : [];
+    const wording = kind.docs || kind.harness;
+    const stub = kind.serverCode;
+    const completeness = kind.completenessCode;
+    const testLines = file.endsWith('.rs') && (stub || completeness) ? rustTestModuleLines(content) : [];
+    const commandLines = kind.canonicalDocs ? canonicalCommandLines(lines) : undefined;
     const add = (rule: SurfaceRuleId, line: number) =>
       findings.push({ rule, file, line, excerpt: (lines[line - 1] ?? '').trim().slice(0, 160) });
     lines.forEach((text, i) => {
       const line = i + 1;
-      if (kind.wording && rules.wording.test(text)) add('unfinished-wording', line);
+      if (wording && rules.wording.test(text)) add('unfinished-wording', line);
       const shippedLine = !inRanges(line, testLines);
-      if (kind.stub && shippedLine && rules.stub.test(text)) add('server-stub', line);
-      if (kind.completeness && shippedLine && rules.completeness.test(text)) add('completeness-marker', line);
-      if (kind.flake && rules.helper.test(stripNixComment(text))) add('archived-helper', line);
+      if (stub && shippedLine && rules.stub.test(text)) add('server-stub', line);
+      if (completeness && shippedLine && rules.completeness.test(text)) add('completeness-marker', line);
+      if (kind.flakeSurface && rules.helper.test(stripNixComment(text))) add('archived-helper', line);
+      const presented = (commandLines?.has(line) ?? false) || (kind.canonicalCode && !isCodeComment(text));
+      if (presented && rules.notCanonical.test(text)) add('legacy-entrypoint', line);
     });
-    if (kind.cargo) {
+    if (kind.cargoWorkspaces) {
       for (const m of cargoWorkspaceMembers(content)) {
         const segments = m.member.split('/');
         if (paths.archivedHelpers.some((h) => segments.includes(h))) add('archived-helper', m.line);
       }
     }
   }
-  return findings.sort((a, b) => compare(a.file, b.file) || a.line - b.line || compare(a.rule, b.rule));
+  return {
+    findings: findings.sort((a, b) => compare(a.file, b.file) || a.line - b.line || compare(a.rule, b.rule)),
+    scanned,
+    expected: surfaceCategories.filter((c) => paths[c].length > 0),
+  };
+}
+
+/**
+ * The lines (1-based) of a doc's fenced command blocks that present canonical commands: every fenced block
+ * except those under a heading that says its section is legacy, experimental, archived, manual or debugging.
+ */
+export function canonicalCommandLines(lines: readonly string[]): Set<number> {
+  const out = new Set<number>();
+  let fence: string | undefined;
+  let nonCanonicalSection = false;
+  lines.forEach((text, i) => {
+    const open = /^\s*(`{3,}|~{3,})/.exec(text);
+    if (fence === undefined) {
+      const heading = /^\s{0,3}#{1,6}\s+(.*)$/.exec(text);
+      if (heading) nonCanonicalSection = /legacy|experimental|archived|manual|debug/i.test(heading[1] ?? '');
+      else if (open) fence = open[1];
+      return;
+    }
+    if (open && text.trim().startsWith(fence) && text.trim().replace(/[`~]/g, '') === '') {
+      fence = undefined;
+      return;
+    }
+    if (!nonCanonicalSection) out.add(i + 1);
+  });
+  return out;
+}
+
+/** A TypeScript line that is only a comment (`//`, `/*`, or a block comment's ` * ` line). */
+function isCodeComment(line: string): boolean {
+  return /^\s*(\/\/|\/\*|\*)/.test(line);
 }
 
 /**

@@ -3,7 +3,12 @@
  * (the scanner) and as a POSIX extended regex (the `grep -rE` baseline of the benchmark), so both read the same
  * thing. `ignoreCase` patterns are expanded to bracket classes for grep.
  */
-export type SurfaceRuleId = 'unfinished-wording' | 'server-stub' | 'completeness-marker' | 'archived-helper';
+export type SurfaceRuleId =
+  | 'unfinished-wording'
+  | 'server-stub'
+  | 'completeness-marker'
+  | 'archived-helper'
+  | 'legacy-entrypoint';
 
 export interface SurfacePattern {
   /** valid both as a JavaScript RegExp and as a POSIX ERE (GNU grep: `\b` allowed) */

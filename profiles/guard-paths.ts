@@ -20,7 +20,26 @@ export interface GuardPaths {
   readonly cargoWorkspaces: readonly string[];
   /** archived non-product helpers that must not re-enter the default product surface */
   readonly archivedHelpers: readonly string[];
+  /** docs whose fenced command blocks are the canonical commands (rule legacy-entrypoint) */
+  readonly canonicalDocs: readonly string[];
+  /** code that defines the canonical profiles and the publishable lanes' entrypoints (rule legacy-entrypoint) */
+  readonly canonicalCode: readonly string[];
+  /** internal or legacy building blocks that are never a canonical entrypoint (with the archived helpers) */
+  readonly legacyBlocks: readonly string[];
 }
+
+/** Every category of files the guard scans, in the order it reports them. */
+export const surfaceCategories = [
+  'docs',
+  'harness',
+  'serverCode',
+  'completenessCode',
+  'flakeSurface',
+  'cargoWorkspaces',
+  'canonicalDocs',
+  'canonicalCode',
+] as const satisfies readonly (keyof GuardPaths)[];
+export type SurfaceCategory = (typeof surfaceCategories)[number];
 
 /** The seed's archived non-product helpers. */
 export const archivedHelpers = [
@@ -30,7 +49,15 @@ export const archivedHelpers = [
   'k8shost-csi',
   'k8shost-controllers',
   'lightningstor-csi',
+  'mvisor',
 ] as const;
+
+/**
+ * The seed's internal or legacy building blocks ("Legacy And Experimental Paths"): the helper images
+ * netboot-base, pxe-server and vm-smoke-target, and the baremetal/vm-cluster manual launch scripts. They may
+ * exist in a tree, but are never presented as a canonical entrypoint.
+ */
+export const legacyBlocks = ['netboot-base', 'pxe-server', 'vm-smoke-target', 'baremetal/vm-cluster'] as const;
 
 const docExtensions = '{md,markdown,txt,adoc,rst}';
 const notShipped = [
@@ -59,6 +86,9 @@ export const monorepoGuardPaths: GuardPaths = {
   flakeSurface: ['flake.nix'],
   cargoWorkspaces: ['Cargo.toml', '*/Cargo.toml'],
   archivedHelpers,
+  canonicalDocs: [`README.${docExtensions}`, `docs/**/*.${docExtensions}`],
+  canonicalCode: [],
+  legacyBlocks,
 };
 
 /** This repository's reference lab: its docs, service servers, harness and flake, scanned from the repo root. */
@@ -72,6 +102,14 @@ export const referenceLabGuardPaths: GuardPaths = {
   flakeSurface: ['lab/flake.nix', 'lab/nix/nodes.nix'],
   cargoWorkspaces: [],
   archivedHelpers,
+  canonicalDocs: [`README.${docExtensions}`, `lab/**/*.${docExtensions}`],
+  canonicalCode: [
+    'profiles/canonical-profiles.ts',
+    'profiles/canonical-attributes.ts',
+    'profiles/descriptors/*.ts',
+    'lanes/publishable/*.ts',
+  ],
+  legacyBlocks,
 };
 
 export const guardPathProfiles = {

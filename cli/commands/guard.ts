@@ -5,7 +5,7 @@ import { runEvalGuards } from '../../guards/canonical-profile-eval.ts';
 import { InvalidEnvironmentError, localBuildSettings } from '../../guards/nix-build-settings.ts';
 import { selectFlake } from '../../guards/nix-command.ts';
 import type { AttributeResult } from '../../guards/profile-guard-result.ts';
-import { scanSupportedSurface } from '../../guards/supported-surface.ts';
+import { surveySupportedSurface } from '../../guards/supported-surface.ts';
 import { type GuardPathProfileName, guardPathProfiles } from '../../profiles/guard-paths.ts';
 import { parseCommandArgs, UsageError } from '../usage.ts';
 
@@ -16,7 +16,9 @@ const help = `usage: ucproof guard <guard> [options]
 guards:
   supported-surface --root DIR [--layout NAME] [--json]
       unfinished wording in docs and harness files, stub responses in shipped server code, completeness
-      markers in the FiberLB/PrismNet/PlasmaVMC/K8sHost servers, archived helpers in the product surface.
+      markers in the FiberLB/PrismNet/PlasmaVMC/K8sHost servers, archived helpers in the product surface,
+      legacy building blocks or archived helpers presented as canonical entrypoints; a category of the
+      layout with no file scanned fails too.
       --layout: ${Object.keys(guardPathProfiles).join(' | ')} (default ultracloud-monorepo)
   eval [--flake PATH] [--json]
       canonical-profile-eval-guards: nix eval of every canonical entrypoint
@@ -28,7 +30,7 @@ come from the CPU count unless ULTRACLOUD_LOCAL_NIX_MAX_JOBS, ULTRACLOUD_LOCAL_N
 PHOTON_CLUSTER_NIX_MAX_JOBS or PHOTON_CLUSTER_NIX_BUILD_CORES are set (positive integers).
 ULTRACLOUD_NIX_OFFLINE=1 adds the offline options (no substituters, no sandbox) for other flakes.
 
-exit status: 0 clean, 1 findings or failed attributes, 2 bad arguments`;
+exit status: 0 clean, 1 findings, an empty category or failed attributes, 2 bad arguments`;
 
 export async function run(argv: string[]): Promise<number> {
   const [guard, ...rest] = argv;
@@ -60,15 +62,22 @@ function supportedSurface(argv: string[]): number {
     throw new UsageError(`--layout must be one of ${Object.keys(guardPathProfiles).join(', ')}, got "${layout}"`);
   }
   const paths = guardPathProfiles[layout as GuardPathProfileName];
-  const findings = scanSupportedSurface(root, paths);
+  const { findings, scanned, expected } = surveySupportedSurface(root, paths);
+  const empty = expected.filter((c) => scanned[c] === 0);
   if (values.json) {
-    const out = { findings: findings.map(({ rule, file, line }) => ({ rule, file, line })) };
+    const out = {
+      findings: findings.map(({ rule, file, line }) => ({ rule, file, line })),
+      scanned: Object.fromEntries(expected.map((c) => [c, scanned[c]])),
+      emptyCategories: empty,
+    };
     process.stdout.write(`${JSON.stringify(out)}\n`);
   } else {
     for (const f of findings) process.stdout.write(`${f.file}:${f.line}: ${f.rule}: ${f.excerpt}\n`);
-    process.stderr.write(`supported-surface-guard: ${findings.length} finding(s) under ${root}\n`);
+    for (const c of empty) process.stdout.write(`no file scanned as ${c} (${paths[c].join(', ')})\n`);
+    const counts = expected.map((c) => `${c} ${scanned[c]}`).join(', ');
+    process.stderr.write(`supported-surface-guard: ${findings.length} finding(s) under ${root} (files: ${counts})\n`);
   }
-  return findings.length > 0 ? 1 : 0;
+  return findings.length > 0 || empty.length > 0 ? 1 : 0;
 }
 
 async function profileGuard(guard: 'eval' | 'build', argv: string[]): Promise<number> {

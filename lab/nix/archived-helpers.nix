@@ -6,4 +6,5 @@
   "k8shost-csi"
   "k8shost-controllers"
   "lightningstor-csi"
+  "mvisor"
 ]

@@ -1,5 +1,5 @@
 import { existsSync, statSync } from 'node:fs';
-import { type SurfaceFinding, scanSupportedSurface } from '../../guards/supported-surface.ts';
+import { type SurfaceFinding, surveySupportedSurface } from '../../guards/supported-surface.ts';
 import type { SurfaceRuleId } from '../../guards/surface-rules.ts';
 import { defineLane } from '../../harness/define.ts';
 import type { LaneContextWithWaits } from '../../harness/run-lane.ts';
@@ -31,6 +31,10 @@ const rules: { id: SurfaceRuleId; property: string }[] = [
     property: 'no completeness markers in the FiberLB, PrismNet, PlasmaVMC, K8sHost servers',
   },
   { id: 'archived-helper', property: 'no archived helper in the default product surface' },
+  {
+    id: 'legacy-entrypoint',
+    property: 'no legacy building block or archived helper is presented as a canonical entrypoint',
+  },
 ];
 
 /**
@@ -44,12 +48,35 @@ export const supportedSurfaceGuard = defineLane<SurfaceTarget>({
   summary: 'rejects unfinished wording, stubs, completeness markers and archived helpers on the supported surface',
   async run(ctx: LaneContextWithWaits<SurfaceTarget>) {
     ctx.recordEnvironment({ surface_root: ctx.target.root, surface_layout: ctx.target.paths.name });
-    const findings = await ctx.step('scan the supported surface', async () => {
-      const found = scanSupportedSurface(ctx.target.root, ctx.target.paths);
-      await ctx.artifact('findings.json', { root: ctx.target.root, layout: ctx.target.paths.name, findings: found });
-      ctx.log(`${found.length} finding(s) under ${ctx.target.root} (${ctx.target.paths.name} layout)`);
+    const { paths } = ctx.target;
+    const scan = await ctx.step('scan the supported surface', async () => {
+      const found = surveySupportedSurface(ctx.target.root, paths);
+      await ctx.artifact('findings.json', {
+        root: ctx.target.root,
+        layout: paths.name,
+        scanned: found.scanned,
+        findings: found.findings,
+      });
+      const counts = found.expected.map((c) => `${c} ${found.scanned[c]}`).join(', ');
+      ctx.log(`${found.findings.length} finding(s) under ${ctx.target.root} (${paths.name} layout; files: ${counts})`);
+      ctx.recordEnvironment(
+        Object.fromEntries(found.expected.map((c) => [`surface_files_${c}`, String(found.scanned[c])])),
+      );
       return found;
     });
+    await ctx.step('every category of the layout was scanned', async () => {
+      for (const category of scan.expected) {
+        const n = scan.scanned[category];
+        ctx.check(
+          `the scan read at least one ${category} file`,
+          n > 0,
+          n > 0
+            ? `${n} ${category} file(s) scanned`
+            : `no file scanned as ${category} (${paths[category].join(', ')}) under ${ctx.target.root}`,
+        );
+      }
+    });
+    const findings = scan.findings;
     for (const rule of rules) {
       await ctx.step(rule.id, async () => {
         const hits = findings.filter((f) => f.rule === rule.id);

@@ -1,10 +1,24 @@
 import { rm } from 'node:fs/promises';
 import { afterAll, describe, expect, it } from 'vitest';
-import { scanSupportedSurface } from '../../guards/supported-surface.ts';
+import { scanSupportedSurface, surveySupportedSurface } from '../../guards/supported-surface.ts';
 import { runLane } from '../../harness/run-lane.ts';
 import { supportedSurfaceGuard } from '../../lanes/guards/supported-surface-guard.ts';
-import { monorepoGuardPaths, referenceLabGuardPaths } from '../../profiles/guard-paths.ts';
-import { lookAlikes, planted, plantedFindings, writeTree } from './fixtures/guards/monorepo-trees.ts';
+import { profileEntrypointTexts } from '../../profiles/canonical-profiles.ts';
+import {
+  archivedHelpers,
+  legacyBlocks,
+  monorepoGuardPaths,
+  referenceLabGuardPaths,
+} from '../../profiles/guard-paths.ts';
+import {
+  lookAlikes,
+  planted,
+  plantedFindings,
+  presentedAsCanonical,
+  referenceLabPresentingLegacy,
+  withoutHarness,
+  writeTree,
+} from './fixtures/guards/monorepo-trees.ts';
 
 const roots: string[] = [];
 afterAll(async () => {
@@ -15,6 +29,15 @@ const tree = async (files: Record<string, string>) => {
   roots.push(root);
   return root;
 };
+
+const laneRun = async (root: string, paths: typeof monorepoGuardPaths, runId: string) =>
+  runLane(supportedSurfaceGuard, {
+    target: { root, paths },
+    targetName: 'fixture',
+    runId,
+    workRoot: await tree({}),
+    log: () => {},
+  });
 
 describe('supported-surface guard', () => {
   it('reports every planted violation with its rule, file and line', async () => {
@@ -76,5 +99,74 @@ describe('supported-surface guard', () => {
     expect(failed.failure?.message).toContain('docs/testing.md:3: The hardware lane is coming soon.');
     expect(failed.artifacts).toContain('findings.json');
     expect((await run(await tree(lookAlikes), 'clean')).status).toBe('passed');
+  });
+
+  it('reports the files it scanned per category of the layout', async () => {
+    const scan = surveySupportedSurface(await tree(lookAlikes), monorepoGuardPaths);
+    expect(scan.expected).toEqual([
+      'docs',
+      'harness',
+      'serverCode',
+      'completenessCode',
+      'flakeSurface',
+      'cargoWorkspaces',
+      'canonicalDocs',
+    ]);
+    expect(scan.scanned).toMatchObject({ docs: 2, harness: 1, flakeSurface: 1, cargoWorkspaces: 1, canonicalDocs: 2 });
+    // shipped server code only: the tests/, benches and examples files are not counted
+    expect(scan.scanned.serverCode).toBe(2);
+    expect(scan.scanned.completenessCode).toBe(1);
+  });
+
+  it('the lane records the scanned files per category as evidence', async () => {
+    const passed = await laneRun(await tree(lookAlikes), monorepoGuardPaths, 'counted');
+    expect(passed.status).toBe('passed');
+    expect(passed.environment).toMatchObject({ surface_files_harness: '1', surface_files_canonicalDocs: '2' });
+    const coverage = passed.steps.find((s) => s.path.at(-1) === 'every category of the layout was scanned');
+    expect(coverage?.checks).toContainEqual({
+      property: 'the scan read at least one serverCode file',
+      ok: true,
+      detail: '2 serverCode file(s) scanned',
+    });
+  });
+
+  it('the lane fails on a tree missing a category the layout names, naming the category', async () => {
+    const failed = await laneRun(await tree(withoutHarness), monorepoGuardPaths, 'no-harness');
+    expect(failed.status).toBe('failed');
+    expect(failed.failure).toMatchObject({
+      kind: 'property',
+      stepPath: ['supported-surface-guard', 'every category of the layout was scanned'],
+      property: 'the scan read at least one harness file',
+    });
+    expect(failed.failure?.message).toContain('no file scanned as harness (nix/test-cluster/**)');
+  });
+
+  it('the lane fails on an empty tree, naming the first empty category', async () => {
+    const failed = await laneRun(await tree({}), referenceLabGuardPaths, 'empty');
+    expect(failed.status).toBe('failed');
+    expect(failed.failure?.property).toBe('the scan read at least one docs file');
+  });
+
+  it.each(presentedAsCanonical)('the lane fails on a tree presenting $name, naming the file', async (c) => {
+    const findings = scanSupportedSurface(await tree(c.tree));
+    expect(findings.map(({ rule, file, line }) => ({ rule, file, line }))).toEqual([
+      { rule: c.rule, file: c.file, line: c.line },
+    ]);
+    const failed = await laneRun(await tree(c.tree), monorepoGuardPaths, 'canonical');
+    expect(failed.status).toBe('failed');
+    expect(failed.failure?.stepPath).toEqual(['supported-surface-guard', c.rule]);
+    expect(failed.failure?.message).toContain(`${c.file}:${c.line}:`);
+  });
+
+  it.each(referenceLabPresentingLegacy)('the reference-lab layout finds $name, naming the file', async (c) => {
+    const findings = scanSupportedSurface(await tree(c.tree), referenceLabGuardPaths);
+    expect(findings.map(({ rule, file, line }) => ({ rule, file, line }))).toEqual([
+      { rule: c.rule, file: c.file, line: c.line },
+    ]);
+  });
+
+  it('no archived helper or legacy building block is a canonical profile entrypoint of this suite', () => {
+    const named = Object.values(profileEntrypointTexts()).flat().join('\n');
+    for (const name of [...archivedHelpers, ...legacyBlocks]) expect(named).not.toContain(name);
   });
 });
