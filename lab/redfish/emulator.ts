@@ -104,12 +104,18 @@ export async function startRedfishEmulator(options: RedfishEmulatorOptions): Pro
           throw new RedfishFault(409, 'ResourceInUse', 'virtual media is already inserted; eject it first');
         }
         const localPath = await fetchMedia(req.body.Image, join(options.stateDir, 'media'));
+        if (switches.on('insert-media-noop')) {
+          await rm(localPath, { force: true });
+          options.log?.(`InsertMedia ${String(req.body.Image)} accepted and dropped (lab fault)`);
+          return { status: 204 };
+        }
         machine.media = { image: String(req.body.Image), inserted: true, localPath };
         machine.touch();
         options.log?.(`InsertMedia ${machine.media.image}`);
         return { status: 204 };
       }
       case `POST ${doc.paths.ejectMedia}`: {
+        if (switches.on('eject-media-noop')) return { status: 204 };
         if (machine.media.localPath) await rm(machine.media.localPath, { force: true });
         machine.media = { image: null, inserted: false, localPath: undefined };
         machine.touch();

@@ -58,8 +58,10 @@ export async function bootInstallerFromVirtualMedia<C>(
       await client.ejectMedia();
     }
     await redfishAction(ctx, 'BMC accepts VirtualMedia.InsertMedia', () => client.insertMedia(image));
-    const after = await client.getVirtualMedia();
-    ctx.check('virtual CD reports the installer image inserted', after.Inserted === true && after.Image === image);
+    const after = mediaState(await client.getVirtualMedia());
+    const seen = `${client.virtualMediaPath} reads ${JSON.stringify(after)}`;
+    ctx.check('virtual CD reads back Inserted true after InsertMedia', after.Inserted === true, seen);
+    ctx.check('virtual CD reads back Image as the installer image URL', after.Image === image, seen);
   });
   await ctx.step('boot once from the virtual CD (Boot override Cd, Once)', async () => {
     await redfishAction(ctx, 'BMC accepts the one-time Cd boot override', () => client.setOneTimeBoot('Cd'));
@@ -86,6 +88,22 @@ export async function bootInstallerFromVirtualMedia<C>(
 export async function ejectInstaller<C>(ctx: HardwareSmokeContext<C>, client: RedfishClient): Promise<void> {
   await ctx.step('eject the installer image (VirtualMedia.EjectMedia)', async () => {
     await redfishAction(ctx, 'BMC accepts VirtualMedia.EjectMedia', () => client.ejectMedia());
-    ctx.check('virtual CD reports no media', (await client.getVirtualMedia()).Inserted === false);
+    const after = mediaState(await client.getVirtualMedia());
+    const seen = `${client.virtualMediaPath} reads ${JSON.stringify(after)}`;
+    ctx.check('virtual CD reads back Inserted false after EjectMedia', after.Inserted === false, seen);
+    ctx.check(
+      'virtual CD reads back no Image after EjectMedia',
+      after.Image === null || after.Image === undefined || after.Image === '',
+      seen,
+    );
   });
+}
+
+/** The VirtualMedia properties the lane reads back (DMTF VirtualMedia: Inserted, Image, ImageName). */
+function mediaState(media: Record<string, unknown>): { Inserted: unknown; Image: unknown; ImageName?: unknown } {
+  return {
+    Inserted: media.Inserted,
+    Image: media.Image,
+    ...(media.ImageName !== undefined ? { ImageName: media.ImageName } : {}),
+  };
 }

@@ -157,6 +157,13 @@ async function writeUsb(ctx: Ctx, inputs: HardwareSmokeInputs): Promise<void> {
   const image = inputs.isoPath as string;
   const started = performance.now();
   await execa('dd', [`if=${image}`, `of=${device}`, 'bs=4M', 'conv=fsync', 'status=none']);
-  ctx.log(`wrote ${(await stat(image)).size} bytes to ${device} in ${Math.round(performance.now() - started)} ms`);
-  ctx.check('installer image written to the USB device', true);
+  const size = (await stat(image)).size;
+  ctx.log(`wrote ${size} bytes to ${device} in ${Math.round(performance.now() - started)} ms`);
+  // read the device back: its first `size` bytes are the image, byte for byte
+  const back = await execa('cmp', ['-n', String(size), image, device], { reject: false });
+  ctx.check(
+    'USB device reads back the installer image byte for byte',
+    back.exitCode === 0,
+    back.exitCode === 0 ? `${size} bytes match` : (back.stdout || back.stderr).trim(),
+  );
 }
