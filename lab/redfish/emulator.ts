@@ -134,6 +134,11 @@ export async function startRedfishEmulator(options: RedfishEmulatorOptions): Pro
         };
     }
     const session = new RegExp(`^${doc.paths.sessions}/([0-9a-f]+)$`).exec(path);
+    if (req.method === 'GET' && session?.[1]) {
+      const found = auth.sessions.get(session[1]);
+      if (!found) throw new RedfishFault(404, 'ResourceMissingAtURI', `no session ${session[1]}`);
+      return { status: 200, body: doc.session(session[1], found.user) };
+    }
     if (req.method === 'DELETE' && session?.[1]) {
       if (!auth.logout(session[1])) throw new RedfishFault(404, 'ResourceMissingAtURI', `no session ${session[1]}`);
       return { status: 204 };

@@ -12,6 +12,7 @@ import { type RedfishSwitch, redfishSwitches } from './quirks.ts';
  * The lab BMC as a process:
  *   node lab/redfish/main.ts --state-dir DIR --username U --password-file F [--listen 127.0.0.1:0] [--tls]
  *     [--switch require-etag] [--switch require-boot-mode] [--switch reject-insert-media]
+ *     [--switch insert-media-noop] [--switch eject-media-noop]
  *     [--append "ultracloud.deployer_url=..."] [--accel auto|kvm|tcg] [--dmi-serial S] [--disk-serial S]
  * The machine boots the inserted image as the lab installer and, after it, its disk through the lab's disk-boot
  * stage (lab/images/baremetal-images.ts).

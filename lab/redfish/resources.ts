@@ -109,6 +109,7 @@ export function sessionService() {
     '@odata.type': '#SessionService.v1_1_8.SessionService',
     '@odata.id': paths.sessionService,
     Id: 'SessionService',
+    Name: 'Session Service',
     ServiceEnabled: true,
     SessionTimeout: 1800,
     Sessions: ref(paths.sessions),
@@ -120,6 +121,7 @@ export function session(id: string, user: string) {
     '@odata.type': '#Session.v1_6_0.Session',
     '@odata.id': `${paths.sessions}/${id}`,
     Id: id,
+    Name: `Session ${id}`,
     UserName: user,
   };
 }
