@@ -3,6 +3,7 @@ import type { NodeConfig, ServiceConfig } from '../node/node-config.ts';
 import { nodePaths } from '../node/node-config.ts';
 import { serviceMain } from './fault-catalogue.ts';
 import { labTmpDir } from './lab-registry.ts';
+import { labHostKeyPath } from './lab-secrets.ts';
 import type { LabSpec, LabState } from './lab-spec.ts';
 
 export interface PlacedNode {
@@ -79,6 +80,7 @@ export function nodeConfigs(options: {
       controlSocket: join(options.socketDir, `${n.name}.sock`),
       hostsFile: options.hostsFile,
       tmpDir: join(labTmpDir(labDir), n.name),
+      hostKey: labHostKeyPath(labDir, n.name),
       authorizedKey: options.authorizedKey,
       services,
     };
