@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { projectNode } from '../../helpers/node-version.ts';
 import type { NodeConfig, ServiceConfig } from '../node/node-config.ts';
 import { nodePaths } from '../node/node-config.ts';
 import { serviceMain } from './fault-catalogue.ts';
@@ -49,7 +50,7 @@ export function nodeConfigs(options: {
       const listen = `${v.address}:${spec.servicePorts[s]}`;
       return {
         name: s,
-        argv: [process.execPath, serviceMain(s)],
+        argv: [projectNode(), serviceMain(s)],
         listen,
         env: {
           PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',

@@ -46,7 +46,7 @@ async function workTree(): Promise<string> {
 }
 
 const ucproof = (work: string, args: string[], env: Record<string, string> = {}) =>
-  execa('node', [join(projectRoot, 'cli/main.ts'), 'work-root-budget', ...args], {
+  execa(process.execPath, [join(projectRoot, 'cli/main.ts'), 'work-root-budget', ...args], {
     reject: false,
     env: { ULTRACLOUD_WORK_ROOT: work, ...env },
   });
