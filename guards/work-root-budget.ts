@@ -1,4 +1,4 @@
-import { existsSync, realpathSync } from 'node:fs';
+import { existsSync, readFileSync, realpathSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { diskUsage, formatSize } from './disk-usage.ts';
@@ -83,11 +83,40 @@ export function describeOverrun(o: Overrun): string {
   return `${o.what} is ${formatSize(o.bytes)}, over its ${o.budgetGiB} GiB budget (--${budgetKinds[o.kind].flag} / ${budgetKinds[o.kind].variable})`;
 }
 
-/** Every dated proof root but the `keep` newest per lane, never the one `latest` points at. */
+/**
+ * Every dated proof root but the `keep` newest per lane; never the one `latest` points at, one newer than that, or
+ * one whose run is still going (liveWriter).
+ */
 export function prunePlan(report: WorkRootReport, keep: number): ProofRootUsage[] {
   const byLane = new Map<string, ProofRootUsage[]>();
   for (const r of report.proofRoots) byLane.set(r.lane, [...(byLane.get(r.lane) ?? []), r]);
-  return [...byLane.values()].flatMap((runs) => runs.slice(keep).filter((r) => !r.latest));
+  return [...byLane.values()].flatMap((runs) => {
+    const latest = runs.find((r) => r.latest);
+    return runs
+      .slice(keep)
+      .filter((r) => !r.latest && !(latest && r.startedAt > latest.startedAt) && liveWriter(r.path) === undefined);
+  });
+}
+
+/**
+ * The pid of the process still writing the proof root: its result.json is a placeholder (no finishedAt) naming a
+ * writerPid that is alive. A root without a readable result.json has no live writer.
+ */
+export function liveWriter(root: string): number | undefined {
+  let result: { finishedAt?: unknown; writerPid?: unknown };
+  try {
+    result = JSON.parse(readFileSync(join(root, 'result.json'), 'utf8'));
+  } catch {
+    return undefined;
+  }
+  const pid = result.writerPid;
+  if (result.finishedAt != null || typeof pid !== 'number' || !Number.isInteger(pid) || pid <= 0) return undefined;
+  try {
+    process.kill(pid, 0);
+    return pid;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM' ? pid : undefined;
+  }
 }
 
 /** Delete the planned proof roots; refuses anything outside the work root or a `latest` target. */
@@ -98,6 +127,8 @@ export async function applyPrune(report: WorkRootReport, plan: readonly ProofRoo
     if (r.latest || rel.startsWith('..') || rel.split('/').length !== 2) {
       throw new Error(`refusing to delete "${r.path}": not a dated proof root of ${work}`);
     }
+    // a run may have started on this root since the plan was made
+    if (liveWriter(r.path) !== undefined) continue;
     await rm(r.path, { recursive: true, force: true });
   }
 }

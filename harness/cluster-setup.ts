@@ -1,6 +1,7 @@
 import type { TestProject } from 'vitest/node';
 import { BlockedError } from '../contracts/errors.ts';
 import type { BootedTarget, ClusterInfo } from '../contracts/target.ts';
+import { unsupportedNode } from '../helpers/node-version.ts';
 import { workRoot } from '../helpers/proof-root.ts';
 import type { TargetDescriptor } from '../profiles/descriptor-schema.ts';
 import { checkEnvironment, checkWorkRoot } from '../profiles/env-schema.ts';
@@ -40,6 +41,11 @@ export default async function setup(project: TestProject): Promise<() => Promise
   // vitest.config.ts refuses bad input first; a config that does not still gets it refused here, before any boot:
   // the InvalidInputError names the variable, and the selected target (never a silent fallback to the lab) is
   // checked along with it
+  const badNode = unsupportedNode();
+  if (badNode) {
+    process.stderr.write(`vitest: ${badNode}\n`);
+    process.exit(2);
+  }
   checkEnvironment();
   checkWorkRoot();
   selectTarget();

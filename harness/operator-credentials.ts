@@ -1,8 +1,6 @@
-import { createHash } from 'node:crypto';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import type { Cluster } from '../contracts/target.ts';
 import { HttpCallError } from '../helpers/http.ts';
+import { keyringNodes, keyringPath, readKeyring, writeKeyring } from '../helpers/operator-keyring.ts';
 import { workRoot } from '../helpers/proof-root.ts';
 import { registerSecret } from '../helpers/redact.ts';
 
@@ -14,15 +12,13 @@ export interface IamAdmin {
 /**
  * The operator's IAM admin credential for one IAM instance. Bootstrap works exactly once per instance, and every
  * lane of a suite (each in its own module scope) needs the same credential, so the first bootstrap's answer is kept
- * in the operator's keyring under the work root (mode 0600, never in a proof root) and reused after that.
+ * in the target's operator keyring under the work root (helpers/operator-keyring.ts: one 0600 file per target,
+ * never in a proof root) and reused after that. A stored credential the IAM no longer accepts (401/403: a fresh
+ * instance at the same address) is replaced by a new bootstrap.
  */
-export async function iamAdmin(cluster: Cluster, node: string): Promise<IamAdmin> {
-  const dir = join(workRoot(), '.operator', clusterKey(cluster));
-  const file = join(dir, `iam-${node}.json`);
-  const stored = await readFile(file, 'utf8').then(
-    (t) => JSON.parse(t) as IamAdmin,
-    () => undefined,
-  );
+export async function iamAdmin(cluster: Cluster, node: string, root = workRoot()): Promise<IamAdmin> {
+  const path = keyringPath(root, cluster.descriptor.nodes);
+  const stored = readKeyring(path)?.iam[node];
   if (stored) {
     registerSecret(stored.secret);
     if (await stillValid(cluster, node, stored)) return stored;
@@ -34,13 +30,20 @@ export async function iamAdmin(cluster: Cluster, node: string): Promise<IamAdmin
   } catch (err) {
     if (err instanceof HttpCallError && err.status === 409) {
       throw new Error(
-        `IAM on ${node} was bootstrapped outside this suite and its admin credential is not in the keyring ${file}`,
+        `IAM on ${node} was bootstrapped outside this suite and its admin credential is not in the keyring ${path}`,
       );
     }
     throw err;
   }
-  await mkdir(dir, { recursive: true, mode: 0o700 });
-  await writeFile(file, JSON.stringify(admin), { mode: 0o600 });
+  registerSecret(admin.secret);
+  // read again just before writing: another lane may have stored another node's credential meanwhile
+  const current = readKeyring(path);
+  writeKeyring(path, {
+    schema: 'ultracloud-proof/operator-keyring@1',
+    target: cluster.descriptor.name,
+    nodes: keyringNodes(cluster.descriptor.nodes),
+    iam: { ...(current?.iam ?? {}), [node]: { principal: admin.principal, secret: admin.secret } },
+  });
   return admin;
 }
 
@@ -52,13 +55,4 @@ async function stillValid(cluster: Cluster, node: string, admin: IamAdmin): Prom
     if (err instanceof HttpCallError && (err.status === 401 || err.status === 403)) return false;
     throw err;
   }
-}
-
-/**
- * The keyring is keyed by where the IAM instances answer (the nodes' addresses), not by the target's name: two
- * descriptors naming the same running cluster share its one bootstrap.
- */
-function clusterKey(cluster: Cluster): string {
-  const shape = cluster.descriptor.nodes.map((n) => `${n.name}=${n.address}`).join(',');
-  return createHash('sha256').update(shape).digest('hex').slice(0, 16);
 }

@@ -95,6 +95,7 @@ export async function runLane<C>(
         bindings: def.requires || used.length ? { required: [...(def.requires ?? [])], used } : null,
         artifacts: [...artifacts].sort(),
         environment: envFacts,
+        writerPid: process.pid,
       }),
     );
   };

@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { openSync } from 'node:fs';
 import { request } from 'node:http';
 import { join } from 'node:path';
+import { projectNode } from '../helpers/node-version.ts';
 import { projectRoot } from '../helpers/proof-root.ts';
 import { ApiError } from './controller-api.ts';
 import type { NodeConfig } from './node/node-config.ts';
@@ -54,7 +55,7 @@ export class ControllerNode {
         '--mount-proc',
         '--uts',
         '--',
-        process.execPath,
+        projectNode(),
         join(projectRoot, 'lab/node/supervisor.ts'),
         paths.config,
       ],

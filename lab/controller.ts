@@ -4,6 +4,12 @@ import { parseArgs } from 'node:util';
 import { writeFileAtomic } from '../helpers/atomic.ts';
 import { generateSshKeyPair } from '../helpers/ssh-keys.ts';
 import { allocateLab, type LabRecord, labTmpDir, releaseLab, subnetOf } from './cluster/lab-registry.ts';
+import {
+  createLabSecretsDir,
+  labClientKeyPath,
+  removeLabSecrets,
+  removeOrphanKeyrings,
+} from './cluster/lab-secrets.ts';
 import type { FaultSetting, LabSpec, LabState } from './cluster/lab-spec.ts';
 import { clusterView, nodeConfigs, type PlacedNode } from './cluster/node-configs.ts';
 import { removeStaleLabs } from './cluster/stale-labs.ts';
@@ -28,6 +34,7 @@ const spec = JSON.parse(readFileSync(values.spec, 'utf8')) as LabSpec;
 const socketRoot = '/run/ultracloud-proof/sockets';
 
 await removeStaleLabs();
+removeOrphanKeyrings(spec.workRoot);
 const lab: LabRecord = await allocateLab((id) => join(spec.workRoot, 'lab', id));
 const labDir = lab.stateDir;
 const socketDir = join(socketRoot, lab.labId);
@@ -37,6 +44,8 @@ const tmpDir = labTmpDir(labDir);
 mkdirSync(tmpDir, { recursive: true });
 process.env.TMPDIR = tmpDir;
 let nodes: ControllerNode[] = [];
+/** the nodes' addresses, once placed: the operator keyrings of this lab are found by them at teardown */
+let addresses: string[] = [];
 let tearingDown: Promise<void> | null = null;
 
 async function teardown(reason: string): Promise<void> {
@@ -47,6 +56,8 @@ async function teardown(reason: string): Promise<void> {
     if (process.env.ULTRACLOUD_KEEP_LAB_STATE !== '1') {
       for (const n of nodes) rmSync(join(n.config.nodeDir, 'state'), { recursive: true, force: true });
     }
+    // secrets mean nothing once the lab is gone either, and they never stay: the SSH keys, the keyrings
+    removeLabSecrets(labDir, spec.workRoot, (a) => addresses.includes(a));
     await destroyNetwork(lab);
     rmSync(tmpDir, { recursive: true, force: true });
     rmSync(socketDir, { recursive: true, force: true });
@@ -70,10 +81,10 @@ if (!values.detach) {
 }
 
 try {
-  mkdirSync(join(labDir, 'ssh'), { recursive: true });
+  createLabSecretsDir(labDir);
   mkdirSync(socketDir, { recursive: true });
   const keys = generateSshKeyPair(`ultracloud-lab-${lab.labId}`);
-  const sshKeyPath = join(labDir, 'ssh', 'id_ed25519');
+  const sshKeyPath = labClientKeyPath(labDir);
   writeFileSync(sshKeyPath, keys.private, { mode: 0o600 });
   writeFileSync(`${sshKeyPath}.pub`, `${keys.public}\n`);
 
@@ -82,6 +93,7 @@ try {
   for (const [i, n] of spec.nodes.entries())
     placed.push({ name: n.name, ...(await createNodeNetwork(lab, n.name, i)) });
   const view = clusterView(spec, placed);
+  addresses = view.map((n) => n.address);
   const hostsFile = join(labDir, 'hosts');
   writeFileSync(hostsFile, ['127.0.0.1 localhost', ...view.map((n) => `${n.address} ${n.name}`), ''].join('\n'));
   const configs = nodeConfigs({

@@ -94,7 +94,7 @@ export const builtInTargetKinds = ['reference-lab', 'ultracloud-monorepo'] as co
 export type BuiltInTargetKind = (typeof builtInTargetKinds)[number];
 
 export const TargetDescriptor = z
-  .object({
+  .strictObject({
     name: z.string().min(1),
     /** which target driver boots and connects to it (targets/registry.ts), or any name when `driver` names one */
     kind: z.string().regex(/^[a-z][a-z0-9-]{0,63}$/, 'a lower-case name such as ultracloud-monorepo'),

@@ -124,10 +124,13 @@ export function checkEnvironment(env: NodeJS.ProcessEnv = process.env): ProofEnv
   }
   const res = ProofEnvironment.safeParse(present);
   if (!res.success) {
-    const problems = res.error.issues.map((i) => {
+    // one problem per variable: the first its value breaks (a non-number is not also "too large")
+    const problems: Array<{ variable: string; text: string }> = [];
+    for (const i of res.error.issues) {
       const variable = String(i.path[0]);
-      return { variable, text: `${variable}: ${i.message}, got "${present[variable] ?? ''}"` };
-    });
+      if (problems.some((p) => p.variable === variable)) continue;
+      problems.push({ variable, text: `${variable}: ${i.message}, got "${present[variable] ?? ''}"` });
+    }
     throw new InvalidInputError(
       problems.map((p) => p.text).join('; '),
       problems.map((p) => p.variable),

@@ -59,6 +59,8 @@ export const LaneResult = z.object({
   /** artifact file names relative to the proof root */
   artifacts: z.array(z.string()),
   environment: z.record(z.string(), z.string()),
+  /** the process writing this result while the run goes on (the placeholder's), so a live root is never pruned */
+  writerPid: z.number().int().positive().nullable().default(null),
 });
 export type LaneResult = z.infer<typeof LaneResult>;
 
@@ -82,5 +84,7 @@ export const SuiteResult = z.object({
     }),
   ),
   environment: z.record(z.string(), z.string()),
+  /** the process writing this result while the run goes on (the placeholder's), so a live root is never pruned */
+  writerPid: z.number().int().positive().nullable().default(null),
 });
 export type SuiteResult = z.infer<typeof SuiteResult>;

@@ -132,6 +132,7 @@ export default class ProofReporter implements Reporter {
         targets: [...targets.values()],
         lanes,
         environment: this.environment,
+        writerPid: process.pid,
       }),
     );
     const suiteRoot = this.suiteRoot();

@@ -7,6 +7,7 @@ import { sshConnect, sshExec } from '../../helpers/ssh.ts';
 import { clearCurrentLab, currentLab, setCurrentLab } from '../../lab/cluster/current-lab.ts';
 import { parseFaultList, validateFaults } from '../../lab/cluster/fault-catalogue.ts';
 import { findLab, processAlive } from '../../lab/cluster/lab-registry.ts';
+import { removeOrphanKeyrings } from '../../lab/cluster/lab-secrets.ts';
 import type { LabState } from '../../lab/cluster/lab-spec.ts';
 import { removeStaleLabs } from '../../lab/cluster/stale-labs.ts';
 import {
@@ -205,6 +206,8 @@ async function clean(argv: string[]): Promise<number> {
     }
   }
   if (!live) clearCurrentLab();
+  // operator keyrings of labs that are gone (their IAM admin secrets): a lab still running keeps its own
+  removeOrphanKeyrings(workRoot());
   process.stdout.write(`cleaned ${cleaned.length} dead lab network(s), removed ${removed.length} lab state dir(s)\n`);
   return 0;
 }

@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { HarnessError } from '../../contracts/errors.ts';
+import { projectNode } from '../../helpers/node-version.ts';
 import { currentRunId, projectRoot, workRoot } from '../../helpers/proof-root.ts';
 import { publishablePreflight } from '../../lanes/publishable/preflight.ts';
 import { selectTarget } from '../../profiles/load-descriptor.ts';
@@ -66,7 +67,7 @@ export async function run(argv: string[]): Promise<number> {
   const args = [vitest, 'run'];
   if (lanes.length === 0) args.push('--project', 'publishable');
   else args.push('-t', `^(${lanes.map(escapeRegExp).join('|')})$`);
-  const child = spawn(process.execPath, args, { cwd: projectRoot, env, stdio: 'inherit' });
+  const child = spawn(projectNode(), args, { cwd: projectRoot, env, stdio: 'inherit' });
   const signals = forwardInterruptOnce(child, () =>
     process.stderr.write('[proof] interrupted; waiting for the suite to tear down\n'),
   );

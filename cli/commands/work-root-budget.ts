@@ -24,8 +24,8 @@ const help = `usage: ucproof work-root-budget <status | enforce | cleanup-advice
   enforce           like status, exit 1 when any soft budget is exceeded, naming what is over
   cleanup-advice    the commands that free space
   prune-proof-logs N
-                    list every dated proof root but the N newest per lane (never the one 'latest' points at);
-                    deletes them only with --apply
+                    list every dated proof root but the N newest per lane (never the one 'latest' points at,
+                    one newer than it, or one whose run is still going); deletes them only with --apply
 
 The work root is ULTRACLOUD_WORK_ROOT, else ./work. Soft budgets in GiB (flag, else variable, else default):
 ${kinds.map((k) => `  --${budgetKinds[k].flag.padEnd(20)} ${budgetKinds[k].variable.padEnd(44)} ${budgetKinds[k].defaultGiB}  ${budgetKinds[k].what}`).join('\n')}

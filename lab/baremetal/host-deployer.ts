@@ -5,6 +5,7 @@ import type { Readable } from 'node:stream';
 import { HarnessError } from '../../contracts/errors.ts';
 import type { DeployerPort } from '../../contracts/ports/deployer.ts';
 import { waitForMarkers } from '../../helpers/markers.ts';
+import { projectNode } from '../../helpers/node-version.ts';
 import { projectRoot } from '../../helpers/proof-root.ts';
 import { freeLoopbackPort } from '../../helpers/qemu-hostfwd.ts';
 import type { Endpoint } from '../../profiles/descriptor-schema.ts';
@@ -37,7 +38,7 @@ export async function startHostDeployer(options: HostDeployerOptions): Promise<H
   const tokenFile = join(options.stateDir, 'bootstrap-token');
   await writeFile(tokenFile, options.bootstrapToken, { mode: 0o600 });
   const main = join(projectRoot, 'lab/services/deployer/main.ts');
-  const child: ChildProcess = spawn('setpriv', ['--pdeathsig', 'SIGKILL', '--', process.execPath, main], {
+  const child: ChildProcess = spawn('setpriv', ['--pdeathsig', 'SIGKILL', '--', projectNode(), main], {
     env: {
       ...process.env,
       UCP_SERVICE: 'deployer',

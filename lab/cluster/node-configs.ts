@@ -1,8 +1,10 @@
 import { join } from 'node:path';
+import { projectNode } from '../../helpers/node-version.ts';
 import type { NodeConfig, ServiceConfig } from '../node/node-config.ts';
 import { nodePaths } from '../node/node-config.ts';
 import { serviceMain } from './fault-catalogue.ts';
 import { labTmpDir } from './lab-registry.ts';
+import { labHostKeyPath } from './lab-secrets.ts';
 import type { LabSpec, LabState } from './lab-spec.ts';
 
 export interface PlacedNode {
@@ -48,7 +50,7 @@ export function nodeConfigs(options: {
       const listen = `${v.address}:${spec.servicePorts[s]}`;
       return {
         name: s,
-        argv: [process.execPath, serviceMain(s)],
+        argv: [projectNode(), serviceMain(s)],
         listen,
         env: {
           PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
@@ -79,6 +81,7 @@ export function nodeConfigs(options: {
       controlSocket: join(options.socketDir, `${n.name}.sock`),
       hostsFile: options.hostsFile,
       tmpDir: join(labTmpDir(labDir), n.name),
+      hostKey: labHostKeyPath(labDir, n.name),
       authorizedKey: options.authorizedKey,
       services,
     };

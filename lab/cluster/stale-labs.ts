@@ -1,9 +1,11 @@
 import { execFile } from 'node:child_process';
 import { rmSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { promisify } from 'node:util';
 import { ip, ipQuiet, listLinks, listNetns } from '../net/ip.ts';
 import { destroyNetwork } from '../net/lab-network.ts';
-import { type LabRecord, labTmpDir, listLabs, processAlive, releaseLab } from './lab-registry.ts';
+import { type LabRecord, labTmpDir, listLabs, processAlive, releaseLab, subnetOf } from './lab-registry.ts';
+import { removeLabSecrets } from './lab-secrets.ts';
 
 const run = promisify(execFile);
 
@@ -22,6 +24,9 @@ export async function destroyLabRecord(record: LabRecord): Promise<void> {
   for (const ns of record.netns) await killNetnsProcesses(ns);
   await destroyNetwork(record);
   rmSync(labTmpDir(record.stateDir), { recursive: true, force: true });
+  // the dead lab's SSH keys, and the operator keyrings of its subnet in the work root its state lives in
+  const prefix = `${subnetOf(record.slot).prefix}.`;
+  removeLabSecrets(record.stateDir, dirname(dirname(record.stateDir)), (a) => a.startsWith(prefix));
   releaseLab(record);
 }
 

@@ -4,6 +4,7 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { HarnessError } from '../../contracts/errors.ts';
 import { probeGuestImage } from '../../helpers/guest-image/probe-image.ts';
+import { projectNode } from '../../helpers/node-version.ts';
 import { projectRoot, workRoot } from '../../helpers/proof-root.ts';
 import { probeAccelerator } from '../../helpers/qemu-accelerator.ts';
 import { eventually, sleep } from '../../helpers/retry.ts';
@@ -116,7 +117,7 @@ export async function bootLab(options: BootLabOptions = {}): Promise<BootedLab> 
   const log = openSync(logPath, 'a');
   const detach = options.detach ?? false;
   const child = spawn(
-    process.execPath,
+    projectNode(),
     [join(projectRoot, 'lab/controller.ts'), '--spec', specPath, ...(detach ? ['--detach'] : [])],
     { stdio: [detach ? 'ignore' : 'pipe', 'pipe', log], detached: detach, cwd: projectRoot },
   );

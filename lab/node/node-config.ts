@@ -23,6 +23,8 @@ export interface NodeConfig {
   hostsFile: string;
   /** the node's private temporary folder (work/lab/<lab-id>/tmp/<node>), bind-mounted over /tmp inside the node */
   tmpDir: string;
+  /** the node's dropbear host key, in the lab's secrets folder (created on first boot, removed with the lab) */
+  hostKey: string;
   /** the lab's public key, installed as root's authorized key inside the node */
   authorizedKey: string;
   services: ServiceConfig[];
@@ -35,7 +37,6 @@ export const nodePaths = (nodeDir: string) => ({
   state: join(nodeDir, 'state'),
   faults: join(nodeDir, 'faults'),
   root: join(nodeDir, 'root'),
-  hostKey: join(nodeDir, 'ssh_host_ed25519_key'),
   bootCount: join(nodeDir, 'boot-count'),
   supervisorLog: join(nodeDir, 'supervisor.log'),
 });

@@ -29,7 +29,7 @@ writeFileSync(paths.bootCount, String(boot));
 console.marker(`node.boot.${config.node}`, `boot=${boot}`);
 
 execFileSync('hostname', [config.node]);
-ensureHostKey(paths.hostKey);
+ensureHostKey(config.hostKey);
 prepareRootHome(paths.root, config.authorizedKey);
 execFileSync('mount', ['--bind', paths.root, '/root']);
 execFileSync('mount', ['--bind', config.hostsFile, '/etc/hosts']);
@@ -47,7 +47,7 @@ const checkReady = () => {
   }
 };
 const sshd = new ServiceProcess(
-  dropbearService(config.address, paths.hostKey, config.nodeDir),
+  dropbearService(config.address, config.hostKey, config.nodeDir),
   console,
   join(paths.logs, 'sshd.log'),
   checkReady,

@@ -6,7 +6,7 @@ import { projectRoot } from '../../helpers/proof-root.ts';
 import { lookAlikes, planted, plantedFindings, withoutHarness, writeTree } from './fixtures/guards/monorepo-trees.ts';
 
 const guard = (args: string[]) =>
-  execa('node', [join(projectRoot, 'cli/main.ts'), 'guard', ...args], { reject: false });
+  execa(process.execPath, [join(projectRoot, 'cli/main.ts'), 'guard', ...args], { reject: false });
 
 describe('ucproof guard supported-surface', () => {
   let dirty: string;

@@ -45,7 +45,7 @@ describe('local nix build settings', () => {
   });
 
   it('ucproof guard eval exits 2 naming a bad variable', async () => {
-    const r = await execa('node', [join(projectRoot, 'cli/main.ts'), 'guard', 'eval'], {
+    const r = await execa(process.execPath, [join(projectRoot, 'cli/main.ts'), 'guard', 'eval'], {
       reject: false,
       env: { ULTRACLOUD_LOCAL_NIX_BUILD_CORES: '2.5' },
     });

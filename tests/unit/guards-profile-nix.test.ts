@@ -13,7 +13,7 @@ import { evalGuardExpressions, toplevelOf } from '../../profiles/canonical-attri
 import { copyReferenceFlake, patchFile } from './fixtures/guards/flake-copy.ts';
 
 const ucproof = (args: string[], env: Record<string, string> = {}) =>
-  execa('node', [join(projectRoot, 'cli/main.ts'), 'guard', ...args], { reject: false, env });
+  execa(process.execPath, [join(projectRoot, 'cli/main.ts'), 'guard', ...args], { reject: false, env });
 
 describe('profile guards against the reference flake', () => {
   const reference = selectFlake(undefined, {});

@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, symlink, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -45,7 +46,7 @@ async function workTree(): Promise<string> {
 }
 
 const ucproof = (work: string, args: string[], env: Record<string, string> = {}) =>
-  execa('node', [join(projectRoot, 'cli/main.ts'), 'work-root-budget', ...args], {
+  execa(process.execPath, [join(projectRoot, 'cli/main.ts'), 'work-root-budget', ...args], {
     reject: false,
     env: { ULTRACLOUD_WORK_ROOT: work, ...env },
   });
@@ -88,12 +89,12 @@ describe('work-root-budget', () => {
     expect(byEnv.stderr).not.toContain('disposable');
   });
 
-  it('prune-proof-logs is a dry run that spares the N newest and the latest target; --apply deletes', async () => {
+  it('prune-proof-logs is a dry run that spares the N newest, the latest target and newer; --apply deletes', async () => {
     const dry = await ucproof(work, ['prune-proof-logs', '1', '--json']);
     expect(dry.exitCode).toBe(0);
     const planned = JSON.parse(dry.stdout).prune.map((p: { lane: string; runId: string }) => `${p.lane}/${p.runId}`);
+    // 20260412T080000Z-bb02 is newer than `latest` (a run that has not pointed `latest` at itself yet): spared
     expect(planned).toEqual([
-      'fresh-smoke/20260412T080000Z-bb02',
       'fresh-smoke/20260410T120618+0900',
       'hardware-smoke/0de75570-dabd-471b-95fe-5898c54e2e8c',
     ]);
@@ -104,11 +105,51 @@ describe('work-root-budget', () => {
     for (const p of planned) expect(existsSync(join(work, p))).toBe(false);
     for (const kept of [
       'fresh-smoke/20260413T080000Z-cc03',
+      'fresh-smoke/20260412T080000Z-bb02',
       'fresh-smoke/latest/result.json',
       'hardware-smoke/latest',
     ]) {
       expect(existsSync(join(work, kept))).toBe(true);
     }
+  });
+
+  it('prune-proof-logs 0 --apply never deletes a root whose run is live, even when latest points elsewhere', async () => {
+    // the suite root of a run in progress: its placeholder names a writer that is alive (this test process); a
+    // second, later run in the same work root already moved `latest` on; an older run's writer is gone (kill -9)
+    const suite = join(work, 'vitest-suite');
+    const placeholder = (pid: number) =>
+      JSON.stringify({
+        schema: 'ultracloud-proof/suite-result@1',
+        status: 'interrupted',
+        finishedAt: null,
+        writerPid: pid,
+      });
+    const dead = spawnSync('true').pid;
+    await mkdir(join(suite, '20260501T080000Z-live'), { recursive: true });
+    await writeFile(join(suite, '20260501T080000Z-live', 'result.json'), placeholder(process.pid));
+    await mkdir(join(suite, '20260430T080000Z-dead'), { recursive: true });
+    await writeFile(join(suite, '20260430T080000Z-dead', 'result.json'), placeholder(dead));
+    await mkdir(join(suite, '20260429T080000Z-done'), { recursive: true });
+    await writeFile(
+      join(suite, '20260429T080000Z-done', 'result.json'),
+      JSON.stringify({ status: 'passed', finishedAt: '2026-04-29T08:10:00Z', writerPid: process.pid }),
+    );
+    await mkdir(join(suite, '20260502T080000Z-next'), { recursive: true });
+    await symlink('20260502T080000Z-next', join(suite, 'latest'));
+    await mkdir(join(suite, '20260503T080000Z-newer'), { recursive: true });
+
+    const applied = await ucproof(work, ['prune-proof-logs', '0', '--apply', '--json']);
+    expect(applied.exitCode, applied.stderr).toBe(0);
+    const pruned = JSON.parse(applied.stdout).prune.map((p: { path: string }) => p.path);
+    expect(pruned.filter((p: string) => p.startsWith(suite)).sort()).toEqual([
+      join(suite, '20260429T080000Z-done'),
+      join(suite, '20260430T080000Z-dead'),
+    ]);
+    expect(existsSync(join(suite, '20260501T080000Z-live', 'result.json')), 'the live run keeps its root').toBe(true);
+    expect(existsSync(join(suite, '20260502T080000Z-next')), 'latest is kept').toBe(true);
+    expect(existsSync(join(suite, '20260503T080000Z-newer')), 'a root newer than latest is kept').toBe(true);
+    expect(existsSync(join(suite, '20260430T080000Z-dead'))).toBe(false);
+    expect(existsSync(join(suite, '20260429T080000Z-done'))).toBe(false);
   });
 
   it('cleanup-advice prints the concrete commands', async () => {

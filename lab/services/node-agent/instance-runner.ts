@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { projectNode } from '../../../helpers/node-version.ts';
 
 export interface InstanceMeta {
   id: string;
@@ -44,7 +45,7 @@ export class InstanceRunner {
   }
 
   start(id: string, service: string, command: string[] | null): InstanceMeta {
-    const argv = command ?? [process.execPath, serverPath, '--instance', id, '--service', service];
+    const argv = command ?? [projectNode(), serverPath, '--instance', id, '--service', service];
     const log = join(this.pidsDir, `${id}.log`);
     const fd = openSync(log, 'a');
     try {
