@@ -44,7 +44,7 @@ describe('fresh-matrix catches a broken provider bundle (a faulted lab of its ow
     const result = await runLaneWithFaults(freshMatrix, { faults: ['fiberlb:wrong-certificate'], services });
     expectViolation(
       result,
-      'fiberlb: Https and TerminatedHttps listeners present the uploaded certificate on real TLS handshakes',
+      'fiberlb: Https and TerminatedHttps listeners terminate TLS with the uploaded certificate; only Https rewrites the request at L7',
       /^https listener presents a certificate whose subject is lb\.m[0-9a-f]{6}\.fresh-matrix\.lab$/,
     );
   });
@@ -72,6 +72,12 @@ const runtimeFaults: Array<[service: ServiceName, fault: string, step: string, p
     'drain-ignored',
     'fiberlb: a drained backend gets no new connections; restored, traffic re-converges',
     /^after the drain only m-[0-9a-f]{6}-b answers$/,
+  ],
+  [
+    'fiberlb',
+    'terminated-https-as-https',
+    'fiberlb: Https and TerminatedHttps listeners terminate TLS with the uploaded certificate; only Https rewrites the request at L7',
+    /^the terminated-https listener relays the decrypted request unaltered: its backend receives no X-Forwarded-\* header$/,
   ],
   [
     'flashdns',
