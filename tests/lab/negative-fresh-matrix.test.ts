@@ -64,8 +64,20 @@ const runtimeFaults: Array<[service: ServiceName, fault: string, step: string, p
   [
     'prismnet',
     'acl-add-noop',
-    'prismnet: an added security-group ACL rule blocks a real TCP connection',
-    /^a TCP connection from node05 to the port is blocked after the ACL rule is added$/,
+    "prismnet: an added ACL deny rule drops the client's TCP connection; what the rule does not name still passes",
+    /^a TCP connection from node05 to port 8080 gets no answer after the deny rule is added \(dropped, not refused\)$/,
+  ],
+  [
+    'prismnet',
+    'acl-deny-rejects',
+    "prismnet: an added ACL deny rule drops the client's TCP connection; what the rule does not name still passes",
+    /^a TCP connection from node05 to port 8080 gets no answer after the deny rule is added \(dropped, not refused\)$/,
+  ],
+  [
+    'prismnet',
+    'acl-rule-ignores-match',
+    "prismnet: an added ACL deny rule drops the client's TCP connection; what the rule does not name still passes",
+    /^the backend on port 8080 still answers a source the rule does not name \(node04 itself\)$/,
   ],
   [
     'fiberlb',
