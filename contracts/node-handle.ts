@@ -49,8 +49,33 @@ export interface NodeHandle {
    * `systemctl restart <service>.service` on a NixOS node
    */
   restartService(service: ServiceName): Promise<void>;
+  /**
+   * the running instance of one of the node's services: its main process id and that process's start time read
+   * on the node (/proc/<pid>/stat, clock ticks since boot). A restart gives another pid or a later start.
+   */
+  serviceInstance(service: ServiceName): Promise<ServiceInstance>;
+  /** this boot of the node: another value after every power cycle */
+  bootId(): Promise<string>;
   /** where one of this node's services listens; throws when the node runs no such service */
   endpoint(service: ServiceName): Endpoint;
+}
+
+/** One running instance of a service: which process, started when (clock ticks since the node's boot). */
+export interface ServiceInstance {
+  pid: number;
+  startTicks: number;
+}
+
+/** Whether `after` is another process than `before` (a new pid, or the same pid number started later). */
+export function isNewInstance(before: ServiceInstance, after: ServiceInstance): boolean {
+  return after.pid !== before.pid || after.startTicks > before.startTicks;
+}
+
+/** The start time of `pid` on `node`, read from /proc/<pid>/stat (field 22; the command name may hold spaces). */
+export async function processStartTicks(node: NodeHandle, pid: number): Promise<number> {
+  const out = (await node.succeed(`sed 's/^.*) //' /proc/${pid}/stat | cut -d' ' -f20`, { timeoutMs: 20_000 })).trim();
+  if (!/^\d+$/.test(out)) throw new Error(`/proc/${pid}/stat on ${node.name} gave start time "${out}"`);
+  return Number(out);
 }
 
 /**

@@ -1,10 +1,11 @@
-import { HarnessError } from '../contracts/errors.ts';
+import { BindingRequiredError, HarnessError } from '../contracts/errors.ts';
 import {
   type ConsoleSource,
   type ExecOptions,
   type ExecResult,
   type NodeHandle,
   type PowerControl,
+  type ServiceInstance,
   succeedOn,
 } from '../contracts/node-handle.ts';
 import type { Endpoint, NodeRole, ServiceName } from '../profiles/descriptor-schema.ts';
@@ -91,6 +92,15 @@ export class QemuNodeHandle implements NodeHandle, AsyncDisposable {
   /** NixOS nodes run their services as systemd units */
   async restartService(service: ServiceName): Promise<void> {
     await this.succeed(`systemctl restart ${service}.service`, { timeoutMs: 120_000 });
+  }
+
+  /** not bound for this kind of node yet: a lane that needs it is blocked */
+  serviceInstance(_service: ServiceName): Promise<ServiceInstance> {
+    return Promise.reject(new BindingRequiredError('node.serviceInstance', this.name));
+  }
+
+  bootId(): Promise<string> {
+    return Promise.reject(new BindingRequiredError('node.bootId', this.name));
   }
 
   succeed(command: string, options?: ExecOptions): Promise<string> {

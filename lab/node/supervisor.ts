@@ -84,12 +84,27 @@ await startControlServer(config.controlSocket, {
   restart: async (name) => {
     const s = services.find((x) => x.config.name === name);
     if (!s) throw new Error(`node ${config.node} runs no service "${name}"`);
+    if (faultOn(name, 'restart-noop')) {
+      // fault restart-noop: the request is acknowledged, the running process left as it is
+      console.line('supervisor', `restart of ${name} requested; left running (fault restart-noop)`);
+      return s.status();
+    }
     console.line('supervisor', `restarting ${name} on request`);
     await s.restart();
     return s.status();
   },
   shutdown: () => shutdown(),
 });
+
+/** whether a fault is on for one of this node's services (its fault file, as the service itself reads it) */
+function faultOn(service: string, fault: string): boolean {
+  try {
+    const parsed = JSON.parse(readFileSync(join(paths.faults, `${service}.json`), 'utf8')) as Record<string, unknown>;
+    return parsed[fault] === true;
+  } catch {
+    return false;
+  }
+}
 
 /** ready once the service's port accepts a connection (sshd prints no marker); gives up when it exits */
 function probePort(service: ServiceProcess): void {

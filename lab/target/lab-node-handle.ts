@@ -5,6 +5,8 @@ import {
   type ExecResult,
   type NodeHandle,
   type PowerControl,
+  processStartTicks,
+  type ServiceInstance,
   succeedOn,
 } from '../../contracts/node-handle.ts';
 import { callJson } from '../../helpers/http.ts';
@@ -57,6 +59,32 @@ export class LabNodeHandle implements NodeHandle {
     await callJson('POST', `${this.controllerUrl}/nodes/${this.name}/services/${service}/restart`, {
       timeoutMs: 90_000,
     });
+  }
+
+  private async report(): Promise<{
+    boot: number | null;
+    services: Array<{ name: string; pid: number | null; state: string }>;
+  }> {
+    const nodes = await callJson<
+      Array<{ name: string; boot: number | null; services: Array<{ name: string; pid: number | null; state: string }> }>
+    >('GET', `${this.controllerUrl}/nodes`);
+    const me = nodes.find((n) => n.name === this.name);
+    if (!me) throw new HarnessError(`lab controller does not know node ${this.name}`);
+    return me;
+  }
+
+  /** the supervisor's pid for the service, its start time read on the node itself */
+  async serviceInstance(service: ServiceName): Promise<ServiceInstance> {
+    const s = (await this.report()).services.find((x) => x.name === service);
+    if (!s?.pid) throw new HarnessError(`${service} on ${this.name} has no running process (${s?.state ?? 'absent'})`);
+    return { pid: s.pid, startTicks: await processStartTicks(this, s.pid) };
+  }
+
+  /** the node supervisor's boot count: one more at every power-on */
+  async bootId(): Promise<string> {
+    const boot = (await this.report()).boot;
+    if (boot === null) throw new HarnessError(`${this.name} is powered off: it has no boot`);
+    return `${this.name}:boot-${boot}`;
   }
 
   exec(command: string, options: ExecOptions = {}): Promise<ExecResult> {

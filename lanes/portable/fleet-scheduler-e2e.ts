@@ -53,8 +53,10 @@ export const fleetSchedulerE2e = defineLane<Cluster>({
       });
     });
 
+    let bootBefore = '';
     await ctx.step(`${victim} fails: power loss`, async () => {
       const power = cluster.node(victim).power;
+      bootBefore = await cluster.node(victim).bootId();
       await power.kill();
       ctx.defer(`power ${victim} on`, async () => {
         if ((await power.state()) === 'stopped') await power.start();
@@ -78,6 +80,14 @@ export const fleetSchedulerE2e = defineLane<Cluster>({
 
     await ctx.step(`${victim} returns`, async () => {
       await cluster.node(victim).power.start();
+      const bootAfter = await ctx.eventually(`${victim} reports a boot after power-on`, () =>
+        cluster.node(victim).bootId(),
+      );
+      ctx.check(
+        `${victim} booted anew after the power loss (its boot id changed)`,
+        bootAfter !== bootBefore,
+        `${bootBefore} → ${bootAfter}`,
+      );
       await ctx.until(
         'the returned worker is active again',
         () => nodeState(victim),

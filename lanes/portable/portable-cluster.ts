@@ -1,7 +1,8 @@
 import { HarnessError } from '../../contracts/errors.ts';
-import type { NodeHandle } from '../../contracts/node-handle.ts';
+import { isNewInstance, type NodeHandle } from '../../contracts/node-handle.ts';
 import type { Cluster } from '../../contracts/target.ts';
 import { runNix, selectFlake } from '../../guards/nix-command.ts';
+import type { LaneContext } from '../../harness/define.ts';
 import type { LaneContextWithWaits } from '../../harness/run-lane.ts';
 import type { ServiceName } from '../../profiles/descriptor-schema.ts';
 
@@ -34,14 +35,17 @@ export async function buildHostClosure(ctx: LaneContextWithWaits<Cluster>, confi
   return out;
 }
 
-/** Restart one service on a node alone, the way an operator does, and wait until `healthy` answers again. */
+/**
+ * Restart one service on a node alone, the way an operator does: show that a new process runs it (another pid
+ * or a later start time than before the restart), then wait until `healthy` answers again.
+ */
 export async function restartService(
   ctx: LaneContextWithWaits<Cluster>,
   node: NodeHandle,
   service: ServiceName,
   healthy: () => Promise<unknown>,
 ): Promise<void> {
-  await node.restartService(service);
+  await restartedInstance(ctx, node, service);
   await ctx.eventually(`${service} on ${node.name} answers again after its restart`, healthy, { timeoutMs: 120_000 });
 }
 
@@ -53,4 +57,28 @@ export async function rejection(call: () => Promise<unknown>): Promise<string | 
   } catch (err) {
     return err instanceof Error ? err.message : String(err);
   }
+}
+
+/**
+ * Restart `service` on `node` and show the restart happened: a new process (another pid, or the same pid started
+ * later) runs the service afterwards. The check is named "<service> on <node> runs in a new process after its restart".
+ */
+export async function restartedInstance(
+  ctx: Pick<LaneContext<Cluster>, 'check' | 'eventually' | 'log'>,
+  node: NodeHandle,
+  service: ServiceName,
+): Promise<void> {
+  const before = await node.serviceInstance(service);
+  await node.restartService(service);
+  const after = await ctx
+    .eventually(`${service} on ${node.name} has a running process after its restart`, () =>
+      node.serviceInstance(service),
+    )
+    .catch(() => null);
+  ctx.check(
+    `${service} on ${node.name} runs in a new process after its restart`,
+    after !== null && isNewInstance(before, after),
+    `before pid ${before.pid} started at tick ${before.startTicks}; after ${after ? `pid ${after.pid} started at tick ${after.startTicks}` : 'no process'}`,
+  );
+  ctx.log(`${service} on ${node.name}: pid ${before.pid} → ${after?.pid}`);
 }

@@ -3,6 +3,7 @@ import type { Reservation, Wallet } from '../../contracts/ports/creditservice.ts
 import type { Cluster } from '../../contracts/target.ts';
 import type { LaneContext } from '../../harness/define.ts';
 import { callJson } from '../../helpers/http.ts';
+import { restartedInstance } from '../portable/portable-cluster.ts';
 import type { Cleanup } from './fresh-matrix-cleanup.ts';
 import { show } from './fresh-matrix-credit.ts';
 
@@ -16,7 +17,7 @@ export async function proveApigateway(ctx: LaneContext<Cluster>, cleanup: Cleanu
   const gw = ctx.target.ports.apigateway;
   const credit = ctx.target.ports.creditservice;
   const restartGateway = async () => {
-    await ctx.target.node(gatewayNode).restartService('apigateway');
+    await restartedInstance(ctx, ctx.target.node(gatewayNode), 'apigateway');
     await ctx.eventually(
       `apigateway on ${gatewayNode} serves its written configuration`,
       async () => {

@@ -1,6 +1,9 @@
 import type { NodeHandle } from '../../contracts/node-handle.ts';
 
-/** A small HTTP server on a node that answers every request with its own name. */
+/**
+ * A small HTTP server on a node that answers every request with its own name; its /cgi-bin/request answers with
+ * the request headers it received (as HTTP_* lines) and the peer address, so a lane can see what reached it.
+ */
 export interface HttpBackend {
   readonly name: string;
   readonly node: string;
@@ -26,6 +29,9 @@ export async function startHttpBackend(
       [
         `mkdir -p ${root}`,
         `printf %s ${name} > ${root}/index.html`,
+        `mkdir -p ${root}/cgi-bin`,
+        `printf '%s\\n' '#!/bin/sh' 'printf "Content-Type: text/plain\\r\\n\\r\\n"' 'env | grep -E "^(HTTP_|REMOTE_ADDR=)" | sort' > ${root}/cgi-bin/request`,
+        `chmod 755 ${root}/cgi-bin/request`,
         // grouped: only the server goes to the background, after its page is written
         `{ setsid nohup busybox httpd -f -p ${bind}:${port} -h ${root} </dev/null >/dev/null 2>&1 & echo $!; }`,
       ].join(' && '),
@@ -42,6 +48,23 @@ export async function startHttpBackend(
       await node.succeed(`kill ${pid} 2>/dev/null; rm -rf ${root}`, { timeoutMs: 20_000 });
     },
   };
+}
+
+/** The path of a backend's page that answers with the request headers it received. */
+export const requestEchoPath = '/cgi-bin/request';
+
+/** The headers an echo page reports (HTTP_X_FORWARDED_PROTO=https → x-forwarded-proto: https), lower-cased. */
+export function parseRequestEcho(body: string): { headers: Record<string, string>; remoteAddr: string } {
+  const headers: Record<string, string> = {};
+  let remoteAddr = '';
+  for (const line of body.split('\n')) {
+    const m = /^([A-Z0-9_]+)=(.*)$/.exec(line.trim());
+    if (!m) continue;
+    const [, key, value] = m as unknown as [string, string, string];
+    if (key === 'REMOTE_ADDR') remoteAddr = value;
+    else if (key.startsWith('HTTP_')) headers[key.slice(5).toLowerCase().replaceAll('_', '-')] = value;
+  }
+  return { headers, remoteAddr };
 }
 
 /** A TCP port from the dynamic range, different on every call and run. */

@@ -1,7 +1,13 @@
 import type { FiberlbPort, LbListener, ProbeResult } from '../../contracts/ports/fiberlb.ts';
 import type { Cluster } from '../../contracts/target.ts';
 import type { LaneContext } from '../../harness/define.ts';
-import { type HttpBackend, randomPort, startHttpBackend } from './fresh-matrix-backends.ts';
+import {
+  type HttpBackend,
+  parseRequestEcho,
+  randomPort,
+  requestEchoPath,
+  startHttpBackend,
+} from './fresh-matrix-backends.ts';
 import type { Cleanup } from './fresh-matrix-cleanup.ts';
 
 /** What the FiberLB sub-proof leaves for the FlashDNS one: the listeners and the name their certificate holds. */
@@ -71,7 +77,7 @@ export async function proveFiberlb(
   });
 
   const [https, terminated] = await ctx.step(
-    'fiberlb: Https and TerminatedHttps listeners present the uploaded certificate on real TLS handshakes',
+    'fiberlb: Https and TerminatedHttps listeners terminate TLS with the uploaded certificate; only Https rewrites the request at L7',
     async () => {
       const certificate = await lb.createCertificate(`m-${tag}`, commonName);
       const made: LbListener[] = [];
@@ -105,6 +111,28 @@ export async function proveFiberlb(
         );
         const seen = await spread(lb, l.name, 8, commonName);
         ctx.check(`${protocol} traffic reaches both backends`, seen.join(',') === names(backends), seen.join(', '));
+        // what the backend itself received: its echo page runs only for a plain HTTP request it could parse
+        const echo = await lb.probe(l.name, { servername: commonName, path: requestEchoPath });
+        const received = parseRequestEcho(echo.body);
+        await ctx.artifact(`fiberlb-${protocol}-backend-request.json`, { status: echo.status, ...received });
+        ctx.check(
+          `the ${protocol} listener's backend receives plain HTTP, decrypted by the load balancer`,
+          echo.ok && received.headers.host !== undefined,
+          `status ${echo.status} ${echo.error ?? ''} body ${JSON.stringify(echo.body.slice(0, 200))}`,
+        );
+        const forwarded = Object.keys(received.headers).filter((h) => h.startsWith('x-forwarded-'));
+        if (protocol === 'https')
+          ctx.check(
+            'the https listener proxies at L7: its backend receives X-Forwarded-Proto: https added by the load balancer',
+            received.headers['x-forwarded-proto'] === 'https' && received.headers['x-forwarded-for'] !== undefined,
+            JSON.stringify(received.headers),
+          );
+        else
+          ctx.check(
+            'the terminated-https listener relays the decrypted request unaltered: its backend receives no X-Forwarded-* header',
+            forwarded.length === 0,
+            JSON.stringify(received.headers),
+          );
         made.push(l);
       }
       await ctx.artifact('fiberlb-listeners.json', await lb.listeners());

@@ -4,7 +4,7 @@ import type { Cluster } from '../../contracts/target.ts';
 import type { LaneContext } from '../../harness/define.ts';
 import { startHttpBackend } from './fresh-matrix-backends.ts';
 import type { Cleanup } from './fresh-matrix-cleanup.ts';
-import { holdPortAddress, httpFrom, routeToPort } from './fresh-matrix-tenant-port.ts';
+import { holdPortAddress, httpFrom, routeToPort, tcpOutcomeFrom } from './fresh-matrix-tenant-port.ts';
 
 /** A tenant /24 unlikely to be in use by another run: 10.200-239.x.0/24. */
 export function tenantCidr(): string {
@@ -13,13 +13,17 @@ export function tenantCidr(): string {
 
 /**
  * PrismNet security-group ACL lifecycle on real traffic: a tenant port on one worker serves HTTP to a client on
- * the other worker; an added deny rule blocks the TCP connection; removing the rule lets it flow again.
+ * the other worker; an added deny rule (one port, one source) drops that client's TCP connection silently while a
+ * port and a source it does not name still pass; removing the rule lets it flow again.
  */
 export async function provePrismnetAcl(ctx: LaneContext<Cluster>, cleanup: Cleanup, tag: string): Promise<void> {
   const [worker, client] = ctx.target.withRole('worker') as [NodeHandle, NodeHandle];
   const net = ctx.target.ports.prismnet.at(worker.name);
   const servicePort = 8080;
+  const otherPort = 8081;
   let url = '';
+  let otherUrl = '';
+  let otherBody = '';
   let sg = '';
   let body = '';
 
@@ -32,6 +36,10 @@ export async function provePrismnetAcl(ctx: LaneContext<Cluster>, cleanup: Clean
     cleanup.add(`address ${port.ip} on ${worker.name}`, () => address.release());
     const backend = await startHttpBackend(worker, `matrix-${tag}-port`, servicePort, port.ip);
     cleanup.add(`backend on ${port.ip}`, () => backend.stop());
+    const other = await startHttpBackend(worker, `matrix-${tag}-port-${otherPort}`, otherPort, port.ip);
+    cleanup.add(`backend on ${port.ip}:${otherPort}`, () => other.stop());
+    otherUrl = `http://${port.ip}:${otherPort}/`;
+    otherBody = other.name;
     cleanup.add(`route to ${port.ip} on ${client.name}`, await routeToPort(client, worker, port.ip));
     url = `http://${port.ip}:${servicePort}/`;
     body = backend.name;
@@ -43,20 +51,41 @@ export async function provePrismnetAcl(ctx: LaneContext<Cluster>, cleanup: Clean
   });
 
   let ruleId = '';
-  await ctx.step('prismnet: an added security-group ACL rule blocks a real TCP connection', async () => {
-    const rule = await net.addRule(sg, { action: 'deny', protocol: 'tcp', portMin: servicePort });
-    ruleId = rule.id;
-    cleanup.add(`ACL rule ${rule.id}`, () => net.removeRule(sg, rule.id).catch(() => undefined));
-    const listed = (await net.securityGroup(sg)).rules.some((r) => r.id === rule.id);
-    ctx.check('the security group lists the added rule', listed);
-    const got = await httpFrom(client, url);
-    ctx.check(
-      `a TCP connection from ${client.name} to the port is blocked after the ACL rule is added`,
-      got === null,
-      `answer: ${JSON.stringify(got)}`,
-    );
-    await ctx.artifact('prismnet-dataplane-with-rule.json', await net.dataplane());
-  });
+  await ctx.step(
+    "prismnet: an added ACL deny rule drops the client's TCP connection; what the rule does not name still passes",
+    async () => {
+      const rule = await net.addRule(sg, {
+        action: 'deny',
+        protocol: 'tcp',
+        portMin: servicePort,
+        remoteCidr: `${client.address}/32`,
+      });
+      ruleId = rule.id;
+      cleanup.add(`ACL rule ${rule.id}`, () => net.removeRule(sg, rule.id).catch(() => undefined));
+      const listed = (await net.securityGroup(sg)).rules.some((r) => r.id === rule.id);
+      ctx.check('the security group lists the added rule', listed);
+      const blocked = await tcpOutcomeFrom(client, url);
+      ctx.check(
+        `a TCP connection from ${client.name} to port ${servicePort} gets no answer after the deny rule is added (dropped, not refused)`,
+        blocked.kind === 'no-answer',
+        JSON.stringify(blocked),
+      );
+      // the same backend still serves: from a source the rule does not name, in the same step
+      const local = await tcpOutcomeFrom(worker, url);
+      ctx.check(
+        `the backend on port ${servicePort} still answers a source the rule does not name (${worker.name} itself)`,
+        local.kind === 'answered' && local.body === body,
+        JSON.stringify(local),
+      );
+      const otherPortOutcome = await tcpOutcomeFrom(client, otherUrl);
+      ctx.check(
+        `a TCP connection from ${client.name} to port ${otherPort}, which the rule does not name, still passes`,
+        otherPortOutcome.kind === 'answered' && otherPortOutcome.body === otherBody,
+        JSON.stringify(otherPortOutcome),
+      );
+      await ctx.artifact('prismnet-dataplane-with-rule.json', await net.dataplane());
+    },
+  );
 
   await ctx.step('prismnet: removing the ACL rule lets the same traffic flow again', async () => {
     await net.removeRule(sg, ruleId);

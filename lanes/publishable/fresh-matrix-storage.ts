@@ -59,8 +59,8 @@ export async function proveLightningstor(ctx: LaneContext<Cluster>, tag: string)
 
 /**
  * CoronaFS with LightningStor: a volume created, attached to a worker, written as that worker (and refused to
- * the other), read back from the attached node, then snapshotted and exported into an object version whose content
- * matches the volume.
+ * the other), read back from the attached node, snapshotted (the snapshot read back and unchanged by a later write),
+ * then exported into an object version whose content matches the volume.
  */
 export async function proveCoronafs(ctx: LaneContext<Cluster>, cleanup: Cleanup, tag: string, bucket: string) {
   const [attached, other] = ctx.target.withRole('worker').map((n) => n.name) as [string, string];
@@ -84,8 +84,40 @@ export async function proveCoronafs(ctx: LaneContext<Cluster>, cleanup: Cleanup,
     ctx.check('the refused write left the volume untouched', head === '0'.repeat(16), `first bytes ${head}`);
   });
 
-  await ctx.step('coronafs + lightningstor: a volume snapshot exported into an object version matches', async () => {
-    await fs.snapshot(volume, `s-${tag}`);
+  const snapshot = `s-${tag}`;
+  const later = `coronafs ${tag} rewritten by ${attached} after the snapshot`;
+  await ctx.step(
+    'coronafs: a snapshot holds the volume as it was when taken; later writes do not change it',
+    async () => {
+      const size = (await fs.volume(volume)).sizeBytes;
+      const atSnapshot = sha256(await fs.read(volume, 0, size));
+      const made = await fs.snapshot(volume, snapshot);
+      ctx.check('the volume lists the snapshot', made.snapshots.includes(snapshot), JSON.stringify(made));
+      const snapAtFirst = sha256(await fs.read(volume, 0, size, snapshot));
+      ctx.check(
+        'the snapshot read back holds the whole volume as it was when taken',
+        snapAtFirst === atSnapshot,
+        `snapshot ${snapAtFirst}, volume at snapshot time ${atSnapshot}`,
+      );
+      await fs.write(volume, attached, 4096, later);
+      const live = (await fs.read(volume, 4096, later.length)).toString();
+      ctx.check(`the volume reads the write ${attached} made after the snapshot`, live === later, `read "${live}"`);
+      const snapRegion = (await fs.read(volume, 4096, data.length, snapshot)).toString();
+      ctx.check(
+        'a write to the volume after the snapshot does not change the snapshot',
+        snapRegion === data,
+        `snapshot reads "${snapRegion}" where "${data}" was when it was taken`,
+      );
+      const snapAfter = sha256(await fs.read(volume, 0, size, snapshot));
+      ctx.check(
+        'the whole snapshot is unchanged by the later write',
+        snapAfter === atSnapshot,
+        `snapshot ${snapAfter}, volume at snapshot time ${atSnapshot}`,
+      );
+    },
+  );
+
+  await ctx.step('coronafs + lightningstor: a volume exported into an object version matches', async () => {
     const exported = await fs.export(volume);
     ctx.check('the export carries the sha256 of its image', sha256(exported.image) === exported.sha256);
     const store = ctx.target.ports.lightningstor;
@@ -97,13 +129,12 @@ export async function proveCoronafs(ctx: LaneContext<Cluster>, cleanup: Cleanup,
       `stored ${back ? sha256(back.body) : 'nothing'}, exported ${exported.sha256}`,
     );
     ctx.check(
-      'the object version holds the bytes the attached node wrote',
-      back?.body.subarray(4096, 4096 + data.length).toString() === data,
+      'the object version holds the bytes the attached node wrote last',
+      back?.body.subarray(4096, 4096 + later.length).toString() === later,
     );
     await ctx.artifact('coronafs-volume.json', await fs.volume(volume));
   });
 }
-
 /** The KVM-only PlasmaVMC worker contract: every worker registration advertises exactly HYPERVISOR_TYPE_KVM. */
 export async function provePlasmavmcContract(ctx: LaneContext<Cluster>): Promise<void> {
   await ctx.step('plasmavmc: worker registrations advertise exactly HYPERVISOR_TYPE_KVM', async () => {

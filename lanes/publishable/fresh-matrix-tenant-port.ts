@@ -41,6 +41,30 @@ export async function httpFrom(client: NodeHandle, url: string, seconds = 4): Pr
   return r.exitCode === 0 ? r.stdout.trim() : null;
 }
 
+/** How one TCP connection attempt ended: answered, refused (RST / ICMP unreachable), or no answer at all. */
+export type TcpOutcome =
+  | { kind: 'answered'; body: string }
+  | { kind: 'refused'; detail: string }
+  | { kind: 'no-answer'; detail: string }
+  | { kind: 'failed'; detail: string };
+
+/**
+ * One HTTP GET from `client` over a fresh TCP connection, classified by how it ended: a silently dropped SYN
+ * gives no answer within `seconds`, a rejected one is refused at once.
+ */
+export async function tcpOutcomeFrom(client: NodeHandle, url: string, seconds = 4): Promise<TcpOutcome> {
+  const r = await client.exec(`timeout ${seconds} busybox wget -q -O - ${url} 2>&1; rc=$?; echo; echo "exit=$rc"`, {
+    timeoutMs: (seconds + 15) * 1000,
+  });
+  const lines = r.stdout.trimEnd().split('\n');
+  const code = Number(/^exit=(\d+)$/.exec(lines.pop() ?? '')?.[1] ?? Number.NaN);
+  const out = lines.join('\n').trim();
+  if (code === 0) return { kind: 'answered', body: out };
+  if (code === 124) return { kind: 'no-answer', detail: `no answer within ${seconds}s` };
+  if (/refused|unreachable/i.test(out)) return { kind: 'refused', detail: out };
+  return { kind: 'failed', detail: `exit ${code}: ${out} (ssh exit ${r.exitCode}, stderr ${r.stderr.trim()})` };
+}
+
 /** One HTTP POST of `data` over a fresh TCP connection from `client`: the body, or null when it failed. */
 export async function httpPostFrom(
   client: NodeHandle,

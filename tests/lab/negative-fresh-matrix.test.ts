@@ -44,7 +44,7 @@ describe('fresh-matrix catches a broken provider bundle (a faulted lab of its ow
     const result = await runLaneWithFaults(freshMatrix, { faults: ['fiberlb:wrong-certificate'], services });
     expectViolation(
       result,
-      'fiberlb: Https and TerminatedHttps listeners present the uploaded certificate on real TLS handshakes',
+      'fiberlb: Https and TerminatedHttps listeners terminate TLS with the uploaded certificate; only Https rewrites the request at L7',
       /^https listener presents a certificate whose subject is lb\.m[0-9a-f]{6}\.fresh-matrix\.lab$/,
     );
   });
@@ -64,14 +64,38 @@ const runtimeFaults: Array<[service: ServiceName, fault: string, step: string, p
   [
     'prismnet',
     'acl-add-noop',
-    'prismnet: an added security-group ACL rule blocks a real TCP connection',
-    /^a TCP connection from node05 to the port is blocked after the ACL rule is added$/,
+    "prismnet: an added ACL deny rule drops the client's TCP connection; what the rule does not name still passes",
+    /^a TCP connection from node05 to port 8080 gets no answer after the deny rule is added \(dropped, not refused\)$/,
+  ],
+  [
+    'prismnet',
+    'acl-deny-rejects',
+    "prismnet: an added ACL deny rule drops the client's TCP connection; what the rule does not name still passes",
+    /^a TCP connection from node05 to port 8080 gets no answer after the deny rule is added \(dropped, not refused\)$/,
+  ],
+  [
+    'prismnet',
+    'acl-rule-ignores-match',
+    "prismnet: an added ACL deny rule drops the client's TCP connection; what the rule does not name still passes",
+    /^the backend on port 8080 still answers a source the rule does not name \(node04 itself\)$/,
   ],
   [
     'fiberlb',
     'drain-ignored',
     'fiberlb: a drained backend gets no new connections; restored, traffic re-converges',
     /^after the drain only m-[0-9a-f]{6}-b answers$/,
+  ],
+  [
+    'fiberlb',
+    'terminated-https-as-https',
+    'fiberlb: Https and TerminatedHttps listeners terminate TLS with the uploaded certificate; only Https rewrites the request at L7',
+    /^the terminated-https listener relays the decrypted request unaltered: its backend receives no X-Forwarded-\* header$/,
+  ],
+  [
+    'coronafs',
+    'snapshot-follows-volume',
+    'coronafs: a snapshot holds the volume as it was when taken; later writes do not change it',
+    /^a write to the volume after the snapshot does not change the snapshot$/,
   ],
   [
     'flashdns',
@@ -102,6 +126,12 @@ const runtimeFaults: Array<[service: ServiceName, fault: string, step: string, p
     'double-spend',
     'creditservice: quota, wallet and reservation flows keep balances right',
     /^a repeated commit is idempotent: charged once$/,
+  ],
+  [
+    'apigateway',
+    'restart-noop',
+    'apigateway: the creditservice calls through the gateway with an API key; no key, refused',
+    /^apigateway on node06 runs in a new process after its restart$/,
   ],
   [
     'apigateway',

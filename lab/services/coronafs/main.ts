@@ -65,7 +65,8 @@ await startHttpService({
       const offset = num(req, 'offset', 0);
       const length = num(req, 'length', volumes.get(name).sizeBytes);
       const snapshot = req.query.get('snapshot') ?? undefined;
-      const data = volumes.read(name, offset, length, snapshot);
+      if (snapshot !== undefined) volumes.read(name, 0, 0, snapshot); // the snapshot must exist, fault or not
+      const data = volumes.read(name, offset, length, faults.on('snapshot-follows-volume') ? undefined : snapshot);
       return reply({ body: snapshot === undefined ? withUnflushed(name, offset, data) : data });
     });
     app.post('/v1/volumes/:name/snapshots', (req) => {

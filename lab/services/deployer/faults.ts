@@ -13,4 +13,8 @@ export const deployerFaults = {
   'non-idempotent-preregister': {
     breaks: 'replaying the same admin pre-register request yields the same node, no duplicate',
   },
+  'restart-noop': {
+    breaks:
+      "a restart request restarts the service: a new process (another pid or start time) answers afterwards (the lab's node supervisor honours this switch)",
+  },
 } satisfies FaultCatalogue;

@@ -7,6 +7,10 @@ export const fiberlbFaults = {
   'drain-ignored': {
     breaks: 'a drained backend receives no new connections until it is restored',
   },
+  'terminated-https-as-https': {
+    breaks:
+      'a TerminatedHttps listener hands the backend the decrypted request as the client sent it (no L7 rewriting: no X-Forwarded-* headers added)',
+  },
   'health-check-blind': {
     breaks: 'a backend failing its health check (TCP reachability or HTTP status) leaves the rotation',
   },

@@ -5,7 +5,12 @@ export interface RenderOptions {
   statsSocket: string;
   /** the certificate a TLS listener presents when its own is swapped out (fault wrong-certificate) */
   wrongCertificate: Certificate;
-  faults: { wrongCertificate: boolean; drainIgnored: boolean; healthCheckBlind: boolean };
+  faults: {
+    wrongCertificate: boolean;
+    drainIgnored: boolean;
+    healthCheckBlind: boolean;
+    terminatedHttpsAsHttps: boolean;
+  };
 }
 
 /** Render haproxy.cfg: one frontend per listener, one backend per listener's pool. */
@@ -28,7 +33,9 @@ export function renderHaproxyConfig(state: LbState, o: RenderOptions): string {
   return `${lines.join('\n')}\n`;
 }
 
-function layer(l: Listener): 'tcp' | 'http' {
+/** Https is terminated and proxied at L7 (headers added); TerminatedHttps is terminated and relayed as a byte stream. */
+function layer(l: Listener, o: RenderOptions): 'tcp' | 'http' {
+  if (l.protocol === 'terminated-https' && o.faults.terminatedHttpsAsHttps) return 'http';
   return l.protocol === 'http' || l.protocol === 'https' ? 'http' : 'tcp';
 }
 
@@ -37,9 +44,9 @@ function frontend(l: Listener, state: LbState, o: RenderOptions): string[] {
   const tls = l.protocol === 'https' || l.protocol === 'terminated-https';
   return [
     `frontend lst-${l.name}`,
-    `  mode ${layer(l)}`,
+    `  mode ${layer(l, o)}`,
     `  bind ${o.bindHost}:${l.port}${tls && cert ? ` ssl crt ${cert.pemPath}` : ''}`,
-    ...(layer(l) === 'http'
+    ...(layer(l, o) === 'http'
       ? ['  option forwardfor', `  http-request set-header X-Forwarded-Proto ${tls ? 'https' : 'http'}`]
       : []),
     `  default_backend pool-${l.name}`,
@@ -49,7 +56,7 @@ function frontend(l: Listener, state: LbState, o: RenderOptions): string[] {
 function backend(l: Listener, pool: Pool, o: RenderOptions): string[] {
   const hc = pool.healthCheck;
   const checks = !o.faults.healthCheckBlind;
-  const out = [`backend pool-${l.name}`, `  mode ${layer(l)}`, '  balance roundrobin'];
+  const out = [`backend pool-${l.name}`, `  mode ${layer(l, o)}`, '  balance roundrobin'];
   if (checks && hc.kind === 'http')
     out.push(`  option httpchk GET ${hc.path}`, `  http-check expect status ${hc.expectStatus}`);
   for (const b of pool.backends) out.push(`  ${server(b, checks ? hc.intervalMs : 0, o.faults.drainIgnored)}`);

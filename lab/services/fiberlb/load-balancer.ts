@@ -11,6 +11,7 @@ export interface ActiveFaults {
   wrongCertificate: boolean;
   drainIgnored: boolean;
   healthCheckBlind: boolean;
+  terminatedHttpsAsHttps: boolean;
 }
 
 /**

@@ -30,6 +30,7 @@ await startHttpService({
       wrongCertificate: faults.on('wrong-certificate'),
       drainIgnored: faults.on('drain-ignored'),
       healthCheckBlind: faults.on('health-check-blind'),
+      terminatedHttpsAsHttps: faults.on('terminated-https-as-https'),
     });
     await balancer.start(active());
     // a fault switch changes the rendered config: apply it at once, not at the next API call

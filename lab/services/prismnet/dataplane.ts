@@ -20,6 +20,12 @@ async function cmd(file: string, args: string[]): Promise<string> {
  * FORWARD jump to, replaced atomically with iptables-restore.
  */
 export class Dataplane {
+  /** fault switches read at each programming: deny as REJECT (acl-deny-rejects), rules matching all (acl-rule-ignores-match) */
+  private readonly faults: () => { denyRejects: boolean; ignoresMatch: boolean };
+  constructor(faults = () => ({ denyRejects: false, ignoresMatch: false })) {
+    this.faults = faults;
+  }
+
   private queue: Promise<unknown> = Promise.resolve();
 
   async ensureBridge(bridge: string, gateway: string, prefix: number): Promise<void> {
@@ -46,7 +52,7 @@ export class Dataplane {
     const lines = ['*filter', `:${chain} - [0:0]`];
     for (const port of Object.values(state.ports)) {
       for (const sgId of port.securityGroups) {
-        for (const rule of state.securityGroups[sgId]?.rules ?? []) lines.push(ruleLine(port.ip, rule));
+        for (const rule of state.securityGroups[sgId]?.rules ?? []) lines.push(ruleLine(port.ip, rule, this.faults()));
       }
     }
     lines.push('COMMIT', '');
@@ -67,11 +73,17 @@ export class Dataplane {
   }
 }
 
-function ruleLine(ip: string, r: AclRule): string {
-  const parts = [`-A ${chain}`, `-d ${ip}/32`, `-s ${r.remoteCidr}`];
-  if (r.protocol !== 'any') parts.push(`-p ${r.protocol}`);
-  if (r.portMin !== undefined) parts.push(`--dport ${r.portMin}${r.portMax !== undefined ? `:${r.portMax}` : ''}`);
-  parts.push('-m comment', `--comment "rule ${r.id}"`, `-j ${r.action === 'deny' ? 'DROP' : 'ACCEPT'}`);
+function ruleLine(ip: string, r: AclRule, f: { denyRejects: boolean; ignoresMatch: boolean }): string {
+  const parts = [`-A ${chain}`, `-d ${ip}/32`];
+  if (!f.ignoresMatch) {
+    parts.push(`-s ${r.remoteCidr}`);
+    if (r.protocol !== 'any') parts.push(`-p ${r.protocol}`);
+    if (r.portMin !== undefined) parts.push(`--dport ${r.portMin}${r.portMax !== undefined ? `:${r.portMax}` : ''}`);
+  }
+  const deny = f.denyRejects
+    ? `REJECT${r.protocol === 'tcp' && !f.ignoresMatch ? ' --reject-with tcp-reset' : ''}`
+    : 'DROP';
+  parts.push('-m comment', `--comment "rule ${r.id}"`, `-j ${r.action === 'deny' ? deny : 'ACCEPT'}`);
   return parts.join(' ');
 }
 

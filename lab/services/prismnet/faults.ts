@@ -7,4 +7,11 @@ export const prismnetFaults = {
   'acl-remove-noop': {
     breaks: 'a removed security-group ACL rule stops affecting real traffic to the ports in the group',
   },
+  'acl-deny-rejects': {
+    breaks: 'a deny rule drops the matching packets silently (iptables DROP: the client sees no answer, not a refusal)',
+  },
+  'acl-rule-ignores-match': {
+    breaks:
+      'an ACL rule affects only the traffic it names (its protocol, port range and remote CIDR), nothing else to the port',
+  },
 } satisfies FaultCatalogue;
