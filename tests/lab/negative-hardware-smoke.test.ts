@@ -3,6 +3,7 @@ import { readFile, rm } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { defineLane } from '../../harness/define.ts';
 import { runLane } from '../../harness/run-lane.ts';
 import { workTempDir } from '../../helpers/proof-root.ts';
 import { registerSecret } from '../../helpers/redact.ts';
@@ -11,6 +12,7 @@ import { type RedfishEmulator, startRedfishEmulator } from '../../lab/redfish/em
 import { qemuMachineBooter } from '../../lab/redfish/qemu-booter.ts';
 import type { RedfishSwitch } from '../../lab/redfish/quirks.ts';
 import { hardwareSmokeLane } from '../../lanes/baremetal/hardware-smoke.ts';
+import { ejectInstaller } from '../../lanes/baremetal/hardware-smoke-bmc.ts';
 import { readHardwareSmokeInputs } from '../../lanes/baremetal/hardware-smoke-inputs.ts';
 
 /**
@@ -89,5 +91,35 @@ describe('hardware-smoke negative: the lab BMC accepts InsertMedia but mounts no
     expect(await client.getVirtualMedia()).toMatchObject({ Inserted: true, Image: imageUrl });
     await client.ejectMedia();
     expect(await client.getVirtualMedia()).toMatchObject({ Inserted: false, Image: null });
+  });
+
+  it('a BMC that accepts EjectMedia but keeps the image fails the eject step naming Inserted', async () => {
+    const emulator = await bmc(['eject-media-noop']);
+    await using client = await RedfishClient.connect({ url: emulator.url, ...credentials });
+    await client.insertMedia(imageUrl);
+    // the lane's own eject step, run as a lane against the faulted BMC
+    const ejectOnly = defineLane<undefined>({
+      name: 'hardware-smoke-eject',
+      group: 'baremetal',
+      summary: "hardware-smoke's eject step alone",
+      run: (ctx) => ejectInstaller(ctx, client),
+    });
+    const result = await runLane(ejectOnly, {
+      target: undefined,
+      targetName: 'lab-bmc',
+      runId: 'eject-noop',
+      workRoot: work,
+      log: () => {},
+    });
+    expect(result.status).toBe('failed');
+    expect(result.failure).toMatchObject({
+      kind: 'property',
+      stepPath: ['hardware-smoke-eject', 'eject the installer image (VirtualMedia.EjectMedia)'],
+      property: 'virtual CD reads back Inserted false after EjectMedia',
+    });
+    expect(result.failure?.message).toContain('"Inserted":true');
+    expect(emulator.machine.media.inserted).toBe(true);
+    await emulator.setSwitches([]);
+    await client.ejectMedia();
   });
 });
