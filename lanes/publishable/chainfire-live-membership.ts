@@ -3,6 +3,7 @@ import type { ChainfirePort } from '../../contracts/ports/chainfire.ts';
 import type { Cluster } from '../../contracts/target.ts';
 import { defineLane } from '../../harness/define.ts';
 import type { LaneContextWithWaits } from '../../harness/run-lane.ts';
+import { linearizableDuring } from './chainfire-history.ts';
 
 const canonicalVoters = ['node01', 'node02', 'node03'];
 const temporary = 'node04';
@@ -11,7 +12,8 @@ const temporary = 'node04';
  * The seed's chainfire-live-membership-proof: from the canonical three-voter control plane, a temporary learner
  * on node04 catches up, is promoted, takes part in a live leader transfer, restarts and rejoins; the current leader
  * is removed and re-added; the cluster scales back in to the canonical shape. A local serializable read proves the
- * data at every transition.
+ * data at every transition, and concurrent clients record a history across every membership change that must be
+ * linearizable.
  */
 export const chainfireLiveMembership = defineLane<Cluster>({
   name: 'chainfire-live-membership-proof',
@@ -68,14 +70,16 @@ export const chainfireLiveMembership = defineLane<Cluster>({
     });
 
     await ctx.step(`add a temporary learner on ${temporary}`, async () => {
-      await cf.addLearner(temporary);
-      // a new member has no name until it first talks to the cluster: find it by its peer address
-      const address = ctx.target.node(temporary).address;
-      await ctx.eventually(`${temporary} is listed as a learner`, async () => {
-        const learner = (await cf.members()).find(
-          (m) => m.name === temporary || m.peerUrls.some((u) => new URL(u).hostname === address),
-        );
-        if (learner?.isLearner !== true) throw new Error(`member entry: ${JSON.stringify(learner ?? null)}`);
+      await linearizableDuring(ctx, `the learner add of ${temporary}`, canonicalVoters, async () => {
+        await cf.addLearner(temporary);
+        // a new member has no name until it first talks to the cluster: find it by its peer address
+        const address = ctx.target.node(temporary).address;
+        await ctx.eventually(`${temporary} is listed as a learner`, async () => {
+          const learner = (await cf.members()).find(
+            (m) => m.name === temporary || m.peerUrls.some((u) => new URL(u).hostname === address),
+          );
+          if (learner?.isLearner !== true) throw new Error(`member entry: ${JSON.stringify(learner ?? null)}`);
+        });
       });
     });
 
@@ -85,9 +89,11 @@ export const chainfireLiveMembership = defineLane<Cluster>({
     });
 
     await ctx.step(`promote ${temporary} to voter`, async () => {
-      await ctx.eventually(`${temporary} can be promoted once in sync`, () => cf.promote(temporary), {
-        timeoutMs: 30_000,
-      });
+      await linearizableDuring(ctx, `the promotion of ${temporary}`, canonicalVoters, () =>
+        ctx.eventually(`${temporary} can be promoted once in sync`, () => cf.promote(temporary), {
+          timeoutMs: 30_000,
+        }),
+      );
       const v = await voters();
       ctx.check(`${temporary} is a voter`, v.includes(temporary), `voters: ${v.join(', ')}`);
       await cf.put(key, 'v3-promoted');
@@ -97,19 +103,23 @@ export const chainfireLiveMembership = defineLane<Cluster>({
     await ctx.step('transfer leadership live to another voter', async () => {
       const before = await leaderSeenBy('node01');
       const to = [temporary, ...canonicalVoters].find((n) => n !== before) as string;
-      await cf.transferLeader(to);
-      await ctx.eventually(`leadership moved from ${before} to ${to}`, async () => {
-        const now = await leaderSeenBy(to);
-        if (now !== to) throw new Error(`leader is still ${now}`);
+      await linearizableDuring(ctx, `the leader transfer to ${to}`, [...canonicalVoters, temporary], async () => {
+        await cf.transferLeader(to);
+        await ctx.eventually(`leadership moved from ${before} to ${to}`, async () => {
+          const now = await leaderSeenBy(to);
+          if (now !== to) throw new Error(`leader is still ${now}`);
+        });
       });
       await cf.put(key, 'v4-transferred');
       await proveLocalReads('leader transfer', [...canonicalVoters, temporary], 'v4-transferred');
     });
 
     await ctx.step(`restart the temporary voter ${temporary}; it rejoins`, async () => {
-      await ctx.target.node(temporary).power.restart();
-      await ctx.eventually(`${temporary} rejoined and follows a leader`, () => leaderSeenBy(temporary), {
-        timeoutMs: 60_000,
+      await linearizableDuring(ctx, `the restart of ${temporary}`, canonicalVoters, async () => {
+        await ctx.target.node(temporary).power.restart();
+        await ctx.eventually(`${temporary} rejoined and follows a leader`, () => leaderSeenBy(temporary), {
+          timeoutMs: 60_000,
+        });
       });
       await cf.at('node01').put(key, 'v5-rejoined');
       await proveLocalReads('temporary voter rejoin', [...canonicalVoters, temporary], 'v5-rejoined');
@@ -119,15 +129,18 @@ export const chainfireLiveMembership = defineLane<Cluster>({
     await ctx.step('remove the current leader', async () => {
       removed = await leaderSeenBy('node01');
       const survivor = [...canonicalVoters, temporary].find((n) => n !== removed) as string;
-      await cf.at(survivor).removeMember(removed);
-      await ctx.eventually(`${removed} is no longer a member`, async () => {
-        const names = (await cf.at(survivor).members()).map((m) => m.name);
-        if (names.includes(removed)) throw new Error(`members: ${names.join(', ')}`);
-      });
-      const newLeader = await ctx.eventually('the remaining voters elect a new leader', async () => {
-        const l = await leaderSeenBy(survivor);
-        if (l === removed) throw new Error(`leader is still ${l}`);
-        return l;
+      const survivors = [...canonicalVoters, temporary].filter((n) => n !== removed);
+      const newLeader = await linearizableDuring(ctx, `the removal of the leader ${removed}`, survivors, async () => {
+        await cf.at(survivor).removeMember(removed);
+        await ctx.eventually(`${removed} is no longer a member`, async () => {
+          const names = (await cf.at(survivor).members()).map((m) => m.name);
+          if (names.includes(removed)) throw new Error(`members: ${names.join(', ')}`);
+        });
+        return await ctx.eventually('the remaining voters elect a new leader', async () => {
+          const l = await leaderSeenBy(survivor);
+          if (l === removed) throw new Error(`leader is still ${l}`);
+          return l;
+        });
       });
       ctx.log(`new leader: ${newLeader}`);
       await cf.at(survivor).put(key, 'v6-leader-removed');
@@ -136,23 +149,28 @@ export const chainfireLiveMembership = defineLane<Cluster>({
     });
 
     await ctx.step('re-add the removed leader', async () => {
-      const via = cf.at([...canonicalVoters, temporary].find((n) => n !== removed) as string);
+      const survivors = [...canonicalVoters, temporary].filter((n) => n !== removed);
+      const via = cf.at(survivors[0] as string);
       await ctx.eventually(`${removed} stands by after its removal`, async () => {
         if ((await cf.at(removed).status()).member) throw new Error(`${removed} still reports membership`);
       });
-      await via.addLearner(removed);
-      await proveLocalReads('removed leader re-added as learner', [removed], 'v6-leader-removed');
-      await ctx.eventually(`${removed} can be promoted again`, () => via.promote(removed), { timeoutMs: 30_000 });
+      await linearizableDuring(ctx, `the re-add and promotion of ${removed}`, survivors, async () => {
+        await via.addLearner(removed);
+        await proveLocalReads('removed leader re-added as learner', [removed], 'v6-leader-removed');
+        await ctx.eventually(`${removed} can be promoted again`, () => via.promote(removed), { timeoutMs: 30_000 });
+      });
       const v = await voters(via);
       ctx.check(`${removed} is a voter again`, v.includes(removed), `voters: ${v.join(', ')}`);
     });
 
     await ctx.step('scale back in to the canonical three-node shape', async () => {
-      await moveLeadershipOff(ctx, cf, temporary);
-      await cf.at('node01').removeMember(temporary);
-      await ctx.eventually('exactly the canonical voters remain', async () => {
-        const v = await voters(cf.at('node01'));
-        if (!sameList(v, canonicalVoters)) throw new Error(`voters: ${v.join(', ')}`);
+      await linearizableDuring(ctx, `the scale-in removing ${temporary}`, canonicalVoters, async () => {
+        await moveLeadershipOff(ctx, cf, temporary);
+        await cf.at('node01').removeMember(temporary);
+        await ctx.eventually('exactly the canonical voters remain', async () => {
+          const v = await voters(cf.at('node01'));
+          if (!sameList(v, canonicalVoters)) throw new Error(`voters: ${v.join(', ')}`);
+        });
       });
       await cf.at('node01').put(key, 'v7-canonical-again');
       await proveLocalReads('scale-in', canonicalVoters, 'v7-canonical-again');

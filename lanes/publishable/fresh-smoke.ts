@@ -3,6 +3,8 @@ import type { Placement } from '../../contracts/ports/fleet-scheduler.ts';
 import type { Cluster } from '../../contracts/target.ts';
 import { defineLane, type LaneContext } from '../../harness/define.ts';
 import { iamAdmin } from '../../harness/operator-credentials.ts';
+import { retryTransient } from '../../helpers/chainfire-workload.ts';
+import { linearizableDuring } from './chainfire-history.ts';
 import { checkNodesAnswer, checkServicesHealthy } from './cluster-checks.ts';
 
 const workers = ['node04', 'node05'];
@@ -57,11 +59,24 @@ export const freshSmoke = defineLane<Cluster>({
 
     await ctx.step('chainfire: a write on one voter is read linearizably on every other', async () => {
       const key = `proof/fresh-smoke/${tag}`;
-      await ports.chainfire.at('node01').put(key, 'smoke');
-      for (const node of ['node02', 'node03']) {
-        const read = await ports.chainfire.at(node).get(key, 'linearizable');
-        ctx.check(`chainfire on ${node} reads the write`, read.value === 'smoke', JSON.stringify(read));
+      // each write is read at once on the other voters: a read served from a lagging replica answers an older revision
+      for (const round of ['smoke-1', 'smoke-2', 'smoke-3']) {
+        const written = await ports.chainfire.at('node01').put(key, round);
+        for (const node of ['node02', 'node03']) {
+          const read = await ports.chainfire.at(node).get(key, 'linearizable');
+          ctx.check(
+            `chainfire on ${node} reads the write ${round} at its revision`,
+            read.value === round && read.modRevision === written.revision,
+            `wrote at revision ${written.revision}; read ${JSON.stringify(read)}`,
+          );
+        }
       }
+      await linearizableDuring(
+        ctx,
+        'steady operation of the three voters',
+        ['node01', 'node02', 'node03'],
+        () => new Promise((resolve) => setTimeout(resolve, 2_000)),
+      );
     });
 
     await ctx.step('flaredb: an additive migration, rows written, and the rows read back', async () => {
@@ -96,22 +111,45 @@ export const freshSmoke = defineLane<Cluster>({
 
     await ctx.step('fault injection: losing a control-plane node keeps chainfire serving', async () => {
       const key = `proof/fresh-smoke/${tag}/fault`;
-      await ctx.target.node('node03').power.kill();
+      const retried: string[] = [];
       try {
-        await ctx.eventually('chainfire accepts writes with one voter down', () =>
-          ports.chainfire.at('node01').put(key, 'quorum'),
+        await linearizableDuring(ctx, 'the loss of node03', ['node01', 'node02'], async () => {
+          await ctx.target.node('node03').power.kill();
+          await ctx.eventually('chainfire accepts writes with one voter down', () =>
+            ports.chainfire.at('node01').put(key, 'quorum'),
+          );
+          // the loss may cost an election: a read that meets it is retried, as a client does, within a bound
+          const read = await retryTransient(() => ports.chainfire.at('node02').get(key, 'linearizable'), {
+            attempts: 6,
+            onRetry: (reason) => retried.push(reason),
+          });
+          ctx.check(
+            'the surviving quorum serves the write',
+            read.value === 'quorum',
+            `read ${JSON.stringify(read.value)}; transient errors retried: ${retried.join(', ') || 'none'}`,
+          );
+        });
+        await ctx.step(
+          'a member cut off from quorum refuses linearizable reads and still serves serializable ones',
+          () => cutOffFromQuorum(ctx, key, 'quorum'),
         );
-        const read = await ports.chainfire.at('node02').get(key, 'linearizable');
-        ctx.check('the surviving quorum serves the write', read.value === 'quorum');
       } finally {
         await ctx.target.node('node03').power.start();
+        await ctx.target.node('node02').power.start();
+      }
+      for (const node of ['node02', 'node03']) {
+        await ctx.eventually(
+          `${node} rejoins and serves the write from its local replica`,
+          async () => {
+            const read = await ports.chainfire.at(node).get(key, 'serializable');
+            if (read.value !== 'quorum') throw new Error(`${node} answered ${JSON.stringify(read.value)}`);
+          },
+          { timeoutMs: 60_000 },
+        );
       }
       await ctx.eventually(
-        'node03 rejoins and serves the write from its local replica',
-        async () => {
-          const read = await ports.chainfire.at('node03').get(key, 'serializable');
-          if (read.value !== 'quorum') throw new Error(`node03 answered ${JSON.stringify(read.value)}`);
-        },
+        'chainfire serves linearizable reads again with its quorum back',
+        () => ports.chainfire.at('node01').get(key, 'linearizable'),
         { timeoutMs: 60_000 },
       );
     });
@@ -152,6 +190,33 @@ export const freshSmoke = defineLane<Cluster>({
     });
   },
 });
+
+/**
+ * With node03 down, node02 goes too: node01 alone has no quorum. It must refuse a linearizable read (it cannot
+ * confirm it is up to date) and still answer a serializable one from its replica. node02 is powered on by the caller.
+ */
+async function cutOffFromQuorum(ctx: LaneContext<Cluster>, key: string, value: string): Promise<void> {
+  const node01 = ctx.target.ports.chainfire.at('node01');
+  await ctx.target.node('node02').power.kill();
+  // the kill takes effect within moments; from then on every linearizable read must be refused
+  const refusal = await ctx.until(
+    'node01 without a quorum refuses a linearizable read',
+    () =>
+      node01.get(key, 'linearizable').then(
+        (r) => `answered ${JSON.stringify(r.value)}`,
+        (err: Error) => `refused: ${err.message}`,
+      ),
+    (outcome) => outcome.startsWith('refused'),
+    { timeoutMs: 20_000 },
+  );
+  ctx.log(`node01 without a quorum: linearizable read ${refusal}`);
+  const serializable = await node01.get(key, 'serializable');
+  ctx.check(
+    'node01 without a quorum serves a serializable read from its replica',
+    serializable.value === value,
+    JSON.stringify(serializable),
+  );
+}
 
 /** fleet-scheduler maintenance: active → draining → active, fail-stop worker loss, replica restoration. */
 async function fleetMaintenance(ctx: LaneContext<Cluster>, tag: string): Promise<void> {

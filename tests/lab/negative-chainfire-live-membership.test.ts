@@ -28,4 +28,20 @@ describe('chainfire-live-membership-proof catches a broken ChainFire', () => {
     expect(result.failure?.stepPath.at(-1), result.failure?.message).toBe('transfer leadership live to another voter');
     expect(result.failure?.property, result.failure?.message).toMatch(/^leadership moved from node0\d to node0\d$/);
   });
+
+  it('fails at the first history when linearizable reads are served from a lagging snapshot', {
+    timeout: 240_000,
+  }, async () => {
+    const result = await runLaneWithFaults(chainfireLiveMembership, {
+      faults: ['chainfire:stale-linearizable-read@node02'],
+      services: ['chainfire'],
+    });
+    expect(result.status, JSON.stringify(result.failure)).toBe('failed');
+    expect(result.failure?.kind, result.failure?.message).toBe('property');
+    expect(result.failure?.stepPath.at(-1), result.failure?.message).toBe('add a temporary learner on node04');
+    expect(result.failure?.property, result.failure?.message).toMatch(
+      /^the history of \d+ concurrent operations during the learner add of node04 is linearizable$/,
+    );
+    expect(result.failure?.message, result.failure?.message).toMatch(/none of these can come next: .*get → /);
+  });
 });

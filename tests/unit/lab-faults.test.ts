@@ -28,7 +28,7 @@ describe('ULTRACLOUD_LAB_FAULTS', () => {
 
   it('names an unknown fault with the faults the service knows', async () => {
     await expect(validateFaults([{ service: 'chainfire', fault: 'split-brain' }], nodes)).rejects.toThrow(
-      'unknown fault "split-brain" for service "chainfire"; known: learner-never-catches-up, stale-serializable-read, leader-transfer-noop',
+      'unknown fault "split-brain" for service "chainfire"; known: learner-never-catches-up, stale-serializable-read, stale-linearizable-read, leader-transfer-noop',
     );
   });
 
@@ -49,6 +49,7 @@ describe('ULTRACLOUD_LAB_FAULTS', () => {
     expect(Object.keys(catalogue)).toEqual([
       'learner-never-catches-up',
       'stale-serializable-read',
+      'stale-linearizable-read',
       'leader-transfer-noop',
     ]);
     for (const f of Object.values(catalogue)) expect(f.breaks.length).toBeGreaterThan(20);

@@ -7,6 +7,9 @@ export const chainfireFaults = {
   'stale-serializable-read': {
     breaks: 'a serializable read on a caught-up member answers the latest committed value',
   },
+  'stale-linearizable-read': {
+    breaks: 'a linearizable read answers the latest value written before it began (not one up to a second old)',
+  },
   'leader-transfer-noop': {
     breaks: 'a reported leader transfer moves leadership to the named member',
   },

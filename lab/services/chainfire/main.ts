@@ -39,6 +39,7 @@ await startHttpService({
       clusterToken: `chainfire-${process.env.UCP_LAB_ID ?? 'lab'}`,
     });
     let learner = false;
+    const lagging = new Map<string, { at: number; answer: object }>();
     let frozen: EtcdStatus | null = null;
     const gateway = (n: LabClusterNode) => new EtcdGateway(clientUrl(n.address));
     const others = () => nodes.filter((n) => n.name !== env.node).map(gateway);
@@ -105,18 +106,18 @@ await startHttpService({
         throw new HttpError(400, `consistency must be linearizable or serializable, got "${consistency}"`);
       }
       const serializable = consistency === 'serializable';
+      // stale-linearizable-read: a linearizable read answered from a snapshot of the key up to a second old
+      const cached = lagging.get(key);
+      if (!serializable && faults.on('stale-linearizable-read') && cached && Date.now() - cached.at < 1_000) {
+        return { ...cached.answer, consistency };
+      }
       let { kv, revision } = await local.range(key, { serializable });
       if (serializable && kv && kv.modRevision > kv.createRevision && faults.on('stale-serializable-read')) {
         kv = (await local.range(key, { serializable, revision: kv.modRevision - 1 })).kv;
       }
-      return {
-        key,
-        found: kv !== null,
-        value: kv?.value ?? null,
-        modRevision: kv?.modRevision ?? 0,
-        revision,
-        consistency,
-      };
+      const answer = { key, found: kv !== null, value: kv?.value ?? null, modRevision: kv?.modRevision ?? 0, revision };
+      if (!serializable && faults.on('stale-linearizable-read')) lagging.set(key, { at: Date.now(), answer });
+      return { ...answer, consistency };
     });
     app.get('/members', async () => ({ members: await anyMembers() }));
     app.post('/members/learner', async (req) => {
