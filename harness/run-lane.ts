@@ -332,10 +332,14 @@ function describeValue(value: unknown): string {
   }
 }
 
-/** The innermost step still running, or stopped while it ran (abort listeners run outside the step's context). */
+/**
+ * The innermost step still running, or stopped while it ran (abort listeners run outside the step's context), else
+ * the last one that failed.
+ */
 function runningPath(lane: string, steps: StepRecord[]): string[] {
   const running = steps.filter((s) => s.status === 'running' || s.status === 'interrupted').at(-1);
-  return running ? [lane, ...running.path] : [lane];
+  // no step running any more: the process went away between a step's failure and the lane's verdict
+  return running ? [lane, ...running.path] : currentPathFromSteps(lane, steps);
 }
 
 function currentPathFromSteps(lane: string, steps: StepRecord[]): string[] {
