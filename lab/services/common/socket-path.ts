@@ -2,8 +2,11 @@ import { createHash } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-/** The longest unix socket path every platform binds (sun_path is 108 bytes on Linux, 104 on others). */
-const maxSocketPath = 100;
+/**
+ * The longest unix socket path used beside the state: sun_path is 108 bytes on Linux and 104 on others, and
+ * HAProxy refuses more than 97 for its own sockets.
+ */
+const maxSocketPath = 90;
 
 /**
  * A unix socket for a service's own use, beside its state when that path is short enough, otherwise in the
