@@ -95,12 +95,13 @@ describe('waitForMarkers on a growing file', () => {
   it('fails on a failure marker a writer appends, without waiting for the timeout', async () => {
     const file = join(dir, 'console.log');
     writeFileSync(file, '');
-    const wait = waitForMarkers(file, ['desired-system-active.*'], {
+    // the wait settles as soon as the marker lands, possibly before the writer has exited: take its outcome now
+    const outcome = waitForMarkers(file, ['desired-system-active.*'], {
       timeoutMs: 60_000,
       failure: ['desired-system-rolled-back.*'],
-    });
+    }).catch((e: unknown) => e);
     await appendLater(file, 0.1, ['\\033[31mULTRACLOUD_MARKER desired-system-rolled-back.node01\\033[0m']);
-    const err = await wait.catch((e: unknown) => e);
+    const err = await outcome;
     expect(err).toBeInstanceOf(MarkerFailureError);
     expect((err as MarkerFailureError).marker).toBe('desired-system-rolled-back.node01');
   });
