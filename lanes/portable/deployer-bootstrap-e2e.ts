@@ -16,12 +16,13 @@ const workerPlan: InstallPlan = {
 /**
  * deployer-bootstrap-e2e: an operator pre-registers a node; the node phones home with the bootstrap token and
  * gets its class's install plan and flake bundle; the pre-registered node survives a deployer restart, and
- * replaying the preserved pre-register request is idempotent.
+ * replaying the preserved pre-register request is idempotent; once revoked, the bootstrap token phones home no more.
  */
 export const deployerBootstrapE2e = defineLane<Cluster>({
   name: 'deployer-bootstrap-e2e',
   group: 'portable',
-  summary: 'pre-register, token phone-home, install plan, deployer restart survival, idempotent replay',
+  summary:
+    'pre-register, token phone-home, install plan, deployer restart survival, idempotent replay, token revocation',
   requires: [
     'deployer.classes',
     'deployer.downloadBundle',
@@ -94,7 +95,7 @@ export const deployerBootstrapE2e = defineLane<Cluster>({
         );
       });
 
-      await ctx.step('restart the deployer', async () => {
+      await ctx.step('a deployer restart brings up a new process that answers', async () => {
         await restartService(ctx, deployerNode, 'deployer', () => deployer.classes());
       });
 
@@ -127,6 +128,16 @@ export const deployerBootstrapE2e = defineLane<Cluster>({
           'replaying the pre-register request creates no duplicate',
           copies === 1,
           `${copies} entries for ${serial}`,
+        );
+      });
+
+      await ctx.step('a revoked bootstrap token is refused at phone-home', async () => {
+        await deployer.revokeBootstrapToken(token.id);
+        const revoked = await rejection(() => deployer.phoneHome(phoneHome, token.token));
+        ctx.check(
+          'phone-home with the revoked bootstrap token is refused',
+          revoked !== null && /\b40[13]\b/.test(revoked),
+          revoked ?? 'accepted',
         );
       });
     } finally {

@@ -4,18 +4,21 @@ import { defineLane } from '../../harness/define.ts';
 import type { LaneContextWithWaits } from '../../harness/run-lane.ts';
 import { timeouts } from '../../harness/timeouts.ts';
 import { nodesRunning } from './portable-cluster.ts';
-import { expectSpread } from './replica-spread.ts';
+import { expectSpread, formatSpread, spreadOf } from './replica-spread.ts';
 
 /**
  * fleet-scheduler-e2e: native service placement on the two workers, heartbeats, fail-stop loss of one worker
- * (its replicas move to the live worker) and replica restoration after it returns.
+ * (its replicas move to the live worker), replica restoration after it returns, and no new placement on a
+ * draining worker.
  */
 export const fleetSchedulerE2e = defineLane<Cluster>({
   name: 'fleet-scheduler-e2e',
   group: 'portable',
-  summary: 'placement, heartbeats, fail-stop worker loss and replica restoration',
+  summary: 'placement, heartbeats, fail-stop worker loss, replica restoration, no placement on a draining worker',
   requires: [
+    'fleet-scheduler.activate',
     'fleet-scheduler.deleteService',
+    'fleet-scheduler.drain',
     'fleet-scheduler.events',
     'fleet-scheduler.nodes',
     'fleet-scheduler.placements',
@@ -100,6 +103,33 @@ export const fleetSchedulerE2e = defineLane<Cluster>({
 
     await ctx.step(`replicas are restored onto ${victim}`, async () => {
       await expectSpread(ctx, 'replicas are restored after the node returns', service, {
+        [survivor]: 1,
+        [victim]: 1,
+      });
+    });
+
+    const late = `${service}-late`;
+    ctx.defer(`delete ${late}`, () => fleet.deleteService(late));
+    await ctx.step(`a draining ${victim} gets no new placement`, async () => {
+      await fleet.drain(victim);
+      ctx.defer(`activate ${victim}`, async () => {
+        await fleet.activate(victim);
+      });
+      await expectSpread(ctx, `draining moves the replicas off ${victim}`, service, { [survivor]: 2 });
+      await fleet.putService(late, { replicas: 2 });
+      const placed = await ctx.until(
+        `fleet-scheduler places both replicas of ${late}`,
+        async () => (await fleet.placements()).instances.filter((p) => p.service === late),
+        (p) => p.length === 2,
+      );
+      const onDrained = placed.filter((p) => p.node === victim).map((p) => p.id);
+      ctx.check(
+        `no replica placed while ${victim} drains lands on ${victim}`,
+        onDrained.length === 0,
+        `placed ${formatSpread(spreadOf(placed, late))}`,
+      );
+      await fleet.activate(victim);
+      await expectSpread(ctx, `replicas return to ${victim} once it is active again`, late, {
         [survivor]: 1,
         [victim]: 1,
       });

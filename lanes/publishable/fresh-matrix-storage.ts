@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import type { ObjectVersion } from '../../contracts/ports/lightningstor.ts';
 import type { Cluster } from '../../contracts/target.ts';
 import type { LaneContext } from '../../harness/define.ts';
 import { HttpCallError } from '../../helpers/http.ts';
@@ -6,7 +7,10 @@ import type { Cleanup } from './fresh-matrix-cleanup.ts';
 
 const sha256 = (b: Buffer | string) => createHash('sha256').update(b).digest('hex');
 
-/** LightningStor: bucket metadata read back and updated, and an object put twice kept as two readable versions. */
+/**
+ * LightningStor: bucket metadata read back and updated, an object put twice kept as two readable versions, and a
+ * deleted object neither listed nor served while its older version stays readable by version id.
+ */
 export async function proveLightningstor(ctx: LaneContext<Cluster>, tag: string): Promise<string> {
   const store = ctx.target.ports.lightningstor;
   const bucket = `fresh-matrix-${tag}`;
@@ -54,7 +58,48 @@ export async function proveLightningstor(ctx: LaneContext<Cluster>, tag: string)
     const current = await store.getObject(bucket, key);
     ctx.check('a read without a version id answers the latest', current?.versionId === v2.versionId);
   });
+
+  await ctx.step(
+    'lightningstor: a deleted object is not listed and not served; its older version stays readable by version id',
+    async () => {
+      const key = 'matrix/deleted.txt';
+      const kept = await store.putObject(bucket, key, `kept ${tag}`);
+      const marker = await store.deleteObject(bucket, key);
+      const versions = await store.listObjectVersions(bucket);
+      await ctx.artifact('lightningstor-after-delete.json', versions);
+      const listed = currentObjects(versions);
+      ctx.check(
+        "the deleted object is not listed among the bucket's current objects",
+        !listed.includes(key),
+        `current objects: ${listed.join(', ') || '(none)'}; versions of ${key}: ${JSON.stringify(versions.filter((v) => v.key === key))}`,
+      );
+      ctx.check(
+        'an object that was not deleted is still listed',
+        listed.includes('matrix/state.txt'),
+        `current objects: ${listed.join(', ') || '(none)'}`,
+      );
+      const latest = await store.getObject(bucket, key);
+      ctx.check(
+        'a read of the deleted object without a version id is not served (404)',
+        latest === null,
+        latest
+          ? `served "${latest.body.toString()}" as ${latest.versionId} after delete marker ${marker.versionId}`
+          : '',
+      );
+      const old = await store.getObject(bucket, key, kept.versionId);
+      ctx.check(
+        'the version from before the delete stays readable by its version id',
+        old?.body.toString() === `kept ${tag}`,
+        old ? `read "${old.body.toString()}"` : 'not found',
+      );
+    },
+  );
   return bucket;
+}
+
+/** the keys a bucket listing shows: those whose latest version is not a delete marker */
+function currentObjects(versions: ObjectVersion[]): string[] {
+  return [...new Set(versions.filter((v) => v.isLatest && !v.deleteMarker).map((v) => v.key))].sort();
 }
 
 /**

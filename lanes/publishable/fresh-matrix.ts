@@ -14,7 +14,7 @@ import { proveCoronafs, proveLightningstor, provePlasmavmcContract } from './fre
  * The seed's fresh-matrix: the composition proof for the provider bundles prismnet + flashdns + fiberlb and
  * plasmavmc + coronafs + lightningstor — PrismNet security-group ACL add and remove on real traffic, FiberLB Tcp
  * plus TLS-terminated Https / TerminatedHttps listeners with drain and re-convergence, authoritative FlashDNS
- * answers for the load balancer, LightningStor bucket metadata and object versions, the k8shost pod watch, the
+ * answers for the load balancer, LightningStor bucket metadata, object versions and deletes, the k8shost pod watch, the
  * KVM-only PlasmaVMC worker contract, and the creditservice quota, wallet, reservation and API-gateway flows.
  * Everything it creates carries a per-run tag and is removed at the end.
  */
@@ -63,6 +63,7 @@ export const freshMatrix = defineLane<Cluster>({
     'k8shost.setPodLabels',
     'k8shost.watch',
     'lightningstor.createBucket',
+    'lightningstor.deleteObject',
     'lightningstor.getObject',
     'lightningstor.headBucket',
     'lightningstor.listBuckets',

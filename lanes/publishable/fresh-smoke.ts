@@ -4,6 +4,8 @@ import type { Cluster } from '../../contracts/target.ts';
 import { defineLane, type LaneContext } from '../../harness/define.ts';
 import { iamAdmin } from '../../harness/operator-credentials.ts';
 import { retryTransient } from '../../helpers/chainfire-workload.ts';
+import { HttpCallError } from '../../helpers/http.ts';
+import { registerSecret } from '../../helpers/redact.ts';
 import { linearizableDuring } from './chainfire-history.ts';
 import { checkNodesAnswer, checkServicesHealthy } from './cluster-checks.ts';
 
@@ -34,16 +36,19 @@ export const freshSmoke = defineLane<Cluster>({
     'iam.bootstrap',
     'iam.createPrincipal',
     'iam.issueToken',
+    'iam.rotateCredential',
     'iam.verifyToken',
     'k8shost.createPod',
     'k8shost.createService',
     'k8shost.deletePod',
     'k8shost.endpoints',
+    'k8shost.listPods',
     'plasmavmc.workers',
   ],
   async run(ctx) {
     const { ports } = ctx.target;
     const tag = randomBytes(3).toString('hex');
+    let tenantPrincipal: { id: string; secret: string; token: string; adminPrincipal: string } | undefined;
 
     await ctx.step('every node of the six-node harness is up and answers SSH', async () => {
       const names = ctx.target.nodes.map((n) => n.name).sort();
@@ -107,7 +112,33 @@ export const freshSmoke = defineLane<Cluster>({
       ctx.check('iam verifies the token it issued', verified.valid && verified.principal === principal.id);
       const forged = await iam.verifyToken(`${token.token.slice(0, -4)}AAAA`);
       ctx.check('iam rejects a tampered token', !forged.valid);
+      tenantPrincipal = { ...principal, token: token.token, adminPrincipal: admin.principal };
     });
+
+    await ctx.step(
+      'iam: a secret that is almost right is refused; a tenant token performs no admin action',
+      async () => {
+        const iam = ports.iam.at('node01');
+        const { id, secret, token, adminPrincipal } = tenantPrincipal as NonNullable<typeof tenantPrincipal>;
+        const last = secret.at(-1) === 'A' ? 'B' : 'A';
+        const almost: Array<[string, string]> = [
+          ['the secret with its last character changed', `${secret.slice(0, -1)}${last}`],
+          ['the secret without its last character', secret.slice(0, -1)],
+          ['the secret with a character appended', `${secret}A`],
+        ];
+        for (const [what, variant] of almost) {
+          registerSecret(variant);
+          const outcome = await refusal(iam.issueToken(id, variant));
+          ctx.check(`iam refuses a token for ${what} (401)`, outcome === 'refused 401', outcome);
+        }
+        const created = await refusal(iam.createPrincipal(token, `smoke-${tag}-escalated`, ['admin']));
+        ctx.check('a tenant token cannot create a principal (403)', created === 'refused 403', created);
+        const rotated = await refusal(iam.rotateCredential(token, adminPrincipal));
+        ctx.check("a tenant token cannot rotate the admin's credential (403)", rotated === 'refused 403', rotated);
+        const exact = await iam.issueToken(id, secret);
+        ctx.check('the exact secret still gets a token', (await iam.verifyToken(exact.token)).valid);
+      },
+    );
 
     await ctx.step('fault injection: losing a control-plane node keeps chainfire serving', async () => {
       const key = `proof/fresh-smoke/${tag}/fault`;
@@ -185,11 +216,27 @@ export const freshSmoke = defineLane<Cluster>({
         const e = await endpoints();
         if (e !== 'web-1') throw new Error(`endpoints: ${e}`);
       });
+      const pods = (await k8s.listPods(ns)).items.map((p) => p.name).sort();
+      ctx.check('k8shost lists the tenant pods of the namespace', pods.join(',') === 'db-1,web-1', pods.join(','));
       const hostServices = (await ports.fleetScheduler.services()).map((s) => s.name);
-      ctx.check('tenant pods are not fleet-scheduler host services', !hostServices.some((s) => s.startsWith('web-')));
+      const placed = new Set((await ports.fleetScheduler.placements()).instances.map((p) => p.service));
+      const leaked = ['web-1', 'web-2', 'db-1'].filter((pod) => hostServices.includes(pod) || placed.has(pod));
+      ctx.check(
+        'tenant pods are not fleet-scheduler host services: no host service or placement is named after a pod',
+        leaked.length === 0,
+        `host services named after pods: ${leaked.join(', ') || 'none'}; host services: ${hostServices.join(', ') || '(none)'}`,
+      );
     });
   },
 });
+
+/** how a call that should be refused ended: `refused <status>`, `accepted`, or `failed: <error>` */
+function refusal(call: Promise<unknown>): Promise<string> {
+  return call.then(
+    () => 'accepted',
+    (err: unknown) => (err instanceof HttpCallError ? `refused ${err.status}` : `failed: ${String(err)}`),
+  );
+}
 
 /**
  * With node03 down, node02 goes too: node01 alone has no quorum. It must refuse a linearizable read (it cannot
@@ -230,6 +277,23 @@ async function fleetMaintenance(ctx: LaneContext<Cluster>, tag: string): Promise
     return p;
   };
   const stateOf = async (node: string) => (await fleet.nodes()).find((n) => n.name === node)?.state;
+
+  await ctx.step("fleet-scheduler receives both workers' heartbeats: their timestamps advance", async () => {
+    const heartbeatOf = async (node: string) => {
+      const at = (await fleet.nodes()).find((n) => n.name === node)?.lastHeartbeatAt ?? null;
+      return at === null ? null : Date.parse(at);
+    };
+    for (const w of workers) {
+      const first = await heartbeatOf(w);
+      ctx.check(`fleet-scheduler has a heartbeat time for ${w}`, first !== null && !Number.isNaN(first), String(first));
+      await ctx.until(
+        `fleet-scheduler records a later heartbeat from ${w}`,
+        () => heartbeatOf(w),
+        (t) => t !== null && t > (first as number),
+        { timeoutMs: 10_000 },
+      );
+    }
+  });
 
   await ctx.step('fleet-scheduler places replicas on both workers', async () => {
     await fleet.putService(service, { replicas: 4 });

@@ -128,6 +128,42 @@ const runtimeFaults: Array<[service: ServiceName, fault: string, step: string, p
     /^a repeated commit is idempotent: charged once$/,
   ],
   [
+    'lightningstor',
+    'deleted-still-listed',
+    'lightningstor: a deleted object is not listed and not served; its older version stays readable by version id',
+    /^the deleted object is not listed among the bucket's current objects$/,
+  ],
+  [
+    'lightningstor',
+    'deleted-still-served',
+    'lightningstor: a deleted object is not listed and not served; its older version stays readable by version id',
+    /^a read of the deleted object without a version id is not served \(404\)$/,
+  ],
+  [
+    'creditservice',
+    'idempotency-replay-doubles',
+    "creditservice: a replayed reservation does not hold its amount twice, and another tenant's same key is not a replay",
+    /^the replay does not hold the amount again: balance and held unchanged$/,
+  ],
+  [
+    'creditservice',
+    'idempotency-key-global',
+    "creditservice: a replayed reservation does not hold its amount twice, and another tenant's same key is not a replay",
+    /^the same key from another tenant is not a replay of the first tenant's reservation$/,
+  ],
+  [
+    'creditservice',
+    'quota-admits-one-over',
+    'creditservice: a reservation exactly at the quota limit is accepted; one unit over is not',
+    /^a reservation one unit over the limit \(5 of 4\) is rejected with 429$/,
+  ],
+  [
+    'creditservice',
+    'quota-rejects-at-limit',
+    'creditservice: a reservation exactly at the quota limit is accepted; one unit over is not',
+    /^a reservation that brings usage exactly to the limit \(4 of 4\) is accepted$/,
+  ],
+  [
     'apigateway',
     'restart-noop',
     'apigateway: the creditservice calls through the gateway with an API key; no key, refused',

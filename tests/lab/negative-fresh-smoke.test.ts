@@ -1,26 +1,113 @@
-import { describe, expect, it } from 'vitest';
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runLane } from '../../harness/run-lane.ts';
+import { workTempDir } from '../../helpers/proof-root.ts';
 import { freshSmoke } from '../../lanes/publishable/fresh-smoke.ts';
+import type { ServiceName } from '../../profiles/descriptor-schema.ts';
+import type { LaneResult } from '../../profiles/result-schema.ts';
+import { type StartedLab, startLab } from './support/lab.ts';
 import { runLaneWithFaults } from './support/negative-lane.ts';
+
+function expectViolation(result: LaneResult, step: string, property: string | RegExp): void {
+  const why = JSON.stringify(result.failure);
+  expect(result.status, why).toBe('failed');
+  expect(result.failure?.kind, why).toBe('property');
+  expect(result.failure?.stepPath.at(-1), why).toBe(step);
+  if (typeof property === 'string') expect(result.failure?.property, why).toBe(property);
+  else expect(result.failure?.property, why).toMatch(property);
+}
 
 describe('fresh-smoke catches a broken worker contract and broken maintenance', () => {
   it('fails when a worker advertises a hypervisor beyond KVM', { timeout: 300_000 }, async () => {
     const result = await runLaneWithFaults(freshSmoke, { faults: ['plasmavmc:advertise-extra-hypervisor@node05'] });
-    expect(result.status, JSON.stringify(result.failure)).toBe('failed');
-    expect(result.failure?.kind, result.failure?.message).toBe('property');
-    expect(result.failure?.stepPath.at(-1), result.failure?.message).toBe(
+    expectViolation(
+      result,
       'both worker registrations advertise HYPERVISOR_TYPE_KVM and nothing broader',
+      'node05 advertises exactly HYPERVISOR_TYPE_KVM',
     );
-    expect(result.failure?.property, result.failure?.message).toBe('node05 advertises exactly HYPERVISOR_TYPE_KVM');
   });
 
   it('fails when replicas are never restored after maintenance', { timeout: 300_000 }, async () => {
     const result = await runLaneWithFaults(freshSmoke, { faults: ['fleet-scheduler:drain-never-restores'] });
-    expect(result.status, JSON.stringify(result.failure)).toBe('failed');
-    expect(result.failure?.stepPath.at(-1), result.failure?.message).toBe(
+    expectViolation(
+      result,
       'maintenance: node05 goes active → draining → active',
-    );
-    expect(result.failure?.property, result.failure?.message).toBe(
       'replicas are restored onto node05 after maintenance',
     );
   });
+});
+
+/** Faults switched on at run time in one lab; each run fails at the named step and the lab is reused. */
+const runtimeFaults: Array<
+  [service: ServiceName, fault: string, node: string | undefined, step: string, property: string | RegExp]
+> = [
+  [
+    'chainfire',
+    'stale-linearizable-read',
+    undefined,
+    'chainfire: a write on one voter is read linearizably on every other',
+    /^chainfire on node0[23] reads the write smoke-\d at its revision$/,
+  ],
+  [
+    'iam',
+    'secret-prefix-match',
+    undefined,
+    'iam: a secret that is almost right is refused; a tenant token performs no admin action',
+    'iam refuses a token for the secret with its last character changed (401)',
+  ],
+  [
+    'iam',
+    'non-admin-admitted',
+    undefined,
+    'iam: a secret that is almost right is refused; a tenant token performs no admin action',
+    'a tenant token cannot create a principal (403)',
+  ],
+  [
+    'node-agent',
+    'heartbeat-stall',
+    'node05',
+    "fleet-scheduler receives both workers' heartbeats: their timestamps advance",
+    'fleet-scheduler records a later heartbeat from node05',
+  ],
+  [
+    'k8shost',
+    'pods-as-host-services',
+    undefined,
+    'k8shost: tenant pods and services, separate from host services',
+    'tenant pods are not fleet-scheduler host services: no host service or placement is named after a pod',
+  ],
+];
+
+describe('fresh-smoke names the step and property each fault breaks (one lab, faults switched at run time)', () => {
+  let lab: StartedLab | undefined;
+  let root = '';
+  beforeAll(async () => {
+    root = await workTempDir('ucp-negative-fresh-smoke-');
+    lab = await startLab({ workRoot: join(root, 'lab') });
+  }, 300_000);
+  afterAll(async () => {
+    await lab?.dispose();
+    await rm(root, { recursive: true, force: true });
+  }, 120_000);
+
+  for (const [service, fault, node, step, property] of runtimeFaults) {
+    const name = `${service}:${fault}${node ? `@${node}` : ''}`;
+    it(`${name} fails "${step}"`, { timeout: 600_000 }, async () => {
+      const cluster = (lab as StartedLab).cluster;
+      await cluster.faults.set(service, fault, node);
+      try {
+        const result = await runLane(freshSmoke, {
+          target: cluster,
+          targetName: `reference lab with ${name}`,
+          runId: `${service}-${fault}`,
+          workRoot: root,
+          log: () => {},
+        });
+        expectViolation(result, step, property);
+      } finally {
+        await cluster.faults.clear(service, fault, node);
+      }
+    });
+  }
 });

@@ -41,4 +41,34 @@ describe('deployer-bootstrap-e2e catches its faults', () => {
     expect(result.failure?.stepPath).toEqual([lane, 'the pre-registered node survives the deployer restart']);
     expect(result.failure?.property).toBe('the pre-registered node survives a deployer restart');
   });
+
+  it('deployer restart-noop fails the lane at the restart step', async () => {
+    const result = await runUnderFault(deployerBootstrapE2e, cluster, cluster, {
+      service: 'deployer',
+      fault: 'restart-noop',
+    });
+    expect(result.status).toBe('failed');
+    expect(result.failure?.stepPath).toEqual([lane, 'a deployer restart brings up a new process that answers']);
+    expect(result.failure?.property).toMatch(/^deployer on node0\d runs in a new process after its restart$/);
+  });
+
+  it('deployer non-idempotent-preregister fails the lane at the replay step', async () => {
+    const result = await runUnderFault(deployerBootstrapE2e, cluster, cluster, {
+      service: 'deployer',
+      fault: 'non-idempotent-preregister',
+    });
+    expect(result.status).toBe('failed');
+    expect(result.failure?.stepPath).toEqual([lane, 'replaying the same pre-register request is idempotent']);
+    expect(result.failure?.property).toBe('the replay answers the existing node');
+  });
+
+  it('deployer revoked-token-accepted fails the lane at the revocation step', async () => {
+    const result = await runUnderFault(deployerBootstrapE2e, cluster, cluster, {
+      service: 'deployer',
+      fault: 'revoked-token-accepted',
+    });
+    expect(result.status).toBe('failed');
+    expect(result.failure?.stepPath).toEqual([lane, 'a revoked bootstrap token is refused at phone-home']);
+    expect(result.failure?.property).toBe('phone-home with the revoked bootstrap token is refused');
+  });
 });

@@ -39,4 +39,13 @@ describe('fleet-scheduler-e2e catches its faults', () => {
     ]);
     expect(result.failure?.property).toBe(`${victim()} heartbeats and is active`);
   });
+
+  it('fleet-scheduler draining-gets-new-placements fails the lane at the drain step', async () => {
+    const result = await runUnderFault(fleetSchedulerE2e, cluster, cluster, {
+      service: 'fleet-scheduler',
+      fault: 'draining-gets-new-placements',
+    });
+    expect(result.failure?.stepPath).toEqual(['fleet-scheduler-e2e', `a draining ${victim()} gets no new placement`]);
+    expect(result.failure?.property).toBe(`no replica placed while ${victim()} drains lands on ${victim()}`);
+  });
 });

@@ -62,4 +62,41 @@ describe('creditservice lab service', () => {
     expect((await credit.wallet('dbl')).balance).toBe(30);
     await svc.setFaults({});
   });
+
+  it('a replay holds nothing more and is scoped to its tenant; faults break each', async () => {
+    for (const t of ['idem-a', 'idem-b']) await credit.createWallet(t, 100);
+    const req = { tenant: 'idem-a', amount: 10, resource: 'vcpu', units: 1, idempotencyKey: 'k1' };
+    const first = await credit.reserve(req);
+    const replay = await credit.reserve(req);
+    expect(first.accepted && replay.accepted && replay.reservation.id === first.reservation.id).toBe(true);
+    expect((await credit.wallet('idem-a')).held).toBe(10);
+    const other = await credit.reserve({ ...req, tenant: 'idem-b' });
+    expect(other.accepted && first.accepted && other.reservation.id !== first.reservation.id).toBe(true);
+    await svc.setFaults({ 'idempotency-replay-doubles': true });
+    await credit.reserve(req);
+    expect((await credit.wallet('idem-a')).held).toBe(20);
+    await svc.setFaults({ 'idempotency-key-global': true });
+    await credit.createWallet('idem-c', 100);
+    const stolen = await credit.reserve({ ...req, tenant: 'idem-c', idempotencyKey: 'k1' });
+    expect(stolen.accepted && stolen.reservation.tenant).toBe('idem-a');
+    await svc.setFaults({});
+  });
+
+  it('the quota holds exactly at its limit; faults move the boundary by one unit either way', async () => {
+    await credit.createWallet('edge', 1000);
+    await credit.setQuota('edge', 'vcpu', 3);
+    await held('edge', 1);
+    await svc.setFaults({ 'quota-rejects-at-limit': true });
+    expect(await credit.reserve({ tenant: 'edge', amount: 1, resource: 'vcpu', units: 1 })).toMatchObject({
+      accepted: false,
+      status: 429,
+    });
+    await svc.setFaults({});
+    expect((await credit.reserve({ tenant: 'edge', amount: 1, resource: 'vcpu', units: 1 })).accepted).toBe(true);
+    expect((await credit.reserve({ tenant: 'edge', amount: 1, resource: 'vcpu', units: 1 })).accepted).toBe(false);
+    await svc.setFaults({ 'quota-admits-one-over': true });
+    expect((await credit.reserve({ tenant: 'edge', amount: 1, resource: 'vcpu', units: 1 })).accepted).toBe(true);
+    expect((await credit.reserve({ tenant: 'edge', amount: 1, resource: 'vcpu', units: 1 })).accepted).toBe(false);
+    await svc.setFaults({});
+  });
 });

@@ -82,4 +82,17 @@ describe('fleet-scheduler lab service (with node-agents on node04 and node05)', 
     await lab.agents.node05.launch();
     await waitForSpread(lab.fleet, 'web', { node04: 1, node05: 1 });
   });
+
+  it('a service put while a node drains is placed on active nodes only; fault draining-gets-new-placements breaks it', async () => {
+    await lab.fleet.drain('node04');
+    await lab.fleet.putService('late', { replicas: 2 });
+    await waitForSpread(lab.fleet, 'late', { node05: 2 });
+    await lab.fleet.deleteService('late');
+    await lab.scheduler.setFaults({ 'draining-gets-new-placements': true });
+    await lab.fleet.putService('later', { replicas: 2 });
+    await waitForSpread(lab.fleet, 'later', { node04: 1, node05: 1 });
+    await lab.scheduler.setFaults({});
+    await lab.fleet.deleteService('later');
+    await lab.fleet.activate('node04');
+  });
 });

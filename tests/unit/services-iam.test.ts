@@ -109,4 +109,27 @@ describe('iam lab service', () => {
     expect((await iam.bootstrap('admin2')).principal).toBe('admin2');
     await svc.setFaults({});
   });
+
+  it('refuses an almost-right secret; fault secret-prefix-match accepts one that starts right', async () => {
+    const changed = (secret: string) => `${secret.slice(0, -1)}${secret.endsWith('_') ? '-' : '_'}`;
+    const plain = await iam.createPrincipal(adminToken, 'exact', ['tenant']);
+    for (const variant of [changed(plain.secret), plain.secret.slice(0, -1), `${plain.secret}x`]) {
+      await expect(iam.issueToken(plain.id, variant)).rejects.toThrow(/401/);
+    }
+    await svc.setFaults({ 'secret-prefix-match': true });
+    const weak = await iam.createPrincipal(adminToken, 'prefixed', ['tenant']);
+    expect((await iam.issueToken(weak.id, changed(weak.secret))).token).toBeTruthy();
+    await expect(iam.issueToken(plain.id, `${plain.secret}x`)).rejects.toThrow(/401/);
+    await svc.setFaults({});
+    await expect(iam.issueToken(weak.id, changed(weak.secret))).rejects.toThrow(/401/);
+  });
+
+  it('an admin route refuses a tenant token with 403; fault non-admin-admitted lets it through', async () => {
+    const tenant = await iam.createPrincipal(adminToken, 'plain-tenant', ['tenant']);
+    const token = (await iam.issueToken(tenant.id, tenant.secret)).token;
+    await expect(iam.createPrincipal(token, 'escalated', ['admin'])).rejects.toThrow(/403/);
+    await svc.setFaults({ 'non-admin-admitted': true });
+    expect((await iam.createPrincipal(token, 'escalated', ['admin'])).id).toBe('escalated');
+    await svc.setFaults({});
+  });
 });

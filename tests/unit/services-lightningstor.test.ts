@@ -59,4 +59,20 @@ describe('lightningstor lab service', () => {
     expect((await port.headBucket('logs'))?.metadata).toEqual({ owner: 'a' });
     await svc.setFaults({});
   });
+
+  it('faults deleted-still-listed and deleted-still-served expose a deleted object; off, it is hidden', async () => {
+    const kept = await port.putObject('images', 'del.txt', 'kept');
+    await port.deleteObject('images', 'del.txt');
+    await svc.setFaults({ 'deleted-still-listed': true });
+    expect((await port.listObjectVersions('images', 'del.txt')).at(-1)).toMatchObject({
+      versionId: kept.versionId,
+      isLatest: true,
+    });
+    expect(await port.getObject('images', 'del.txt')).toBeNull();
+    await svc.setFaults({ 'deleted-still-served': true });
+    expect((await port.getObject('images', 'del.txt'))?.versionId).toBe(kept.versionId);
+    await svc.setFaults({});
+    expect(await port.getObject('images', 'del.txt')).toBeNull();
+    expect((await port.listObjectVersions('images', 'del.txt')).at(-1)).toMatchObject({ deleteMarker: true });
+  });
 });

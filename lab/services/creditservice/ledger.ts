@@ -23,6 +23,18 @@ export interface ReserveRequest {
   idempotencyKey?: string;
 }
 
+/** Planted faults the reservation path honours (each off unless its switch is on). */
+export interface ReserveFaults {
+  /** a replay returns the earlier reservation but holds its amount again */
+  replayHoldsAgain?: boolean;
+  /** an idempotency key matches another tenant's reservation */
+  keyGlobal?: boolean;
+  /** usage one unit over the limit is admitted */
+  oneOver?: boolean;
+  /** usage exactly at the limit is refused */
+  limitExclusive?: boolean;
+}
+
 /** Wallets, per-tenant quotas and reservations (hold, commit, release) in one durable document. */
 export class Ledger {
   private readonly store: JsonStore<State>;
@@ -68,11 +80,17 @@ export class Ledger {
     return r;
   }
 
-  reserve(req: ReserveRequest, enforceQuota: boolean): Reservation {
+  reserve(req: ReserveRequest, enforceQuota: boolean, faults: ReserveFaults = {}): Reservation {
     const earlier = Object.values(this.store.get().reservations).find(
-      (r) => req.idempotencyKey && r.tenant === req.tenant && r.idempotencyKey === req.idempotencyKey,
+      (r) =>
+        req.idempotencyKey && (r.tenant === req.tenant || faults.keyGlobal) && r.idempotencyKey === req.idempotencyKey,
     );
-    if (earlier) return earlier;
+    if (earlier) {
+      if (!faults.replayHoldsAgain) return earlier;
+      return this.store.update((s) => {
+        (s.wallets[earlier.tenant] as Wallet).held += earlier.amount;
+      }).reservations[earlier.id] as Reservation;
+    }
     const wallet = this.wallet(req.tenant);
     if (wallet.balance - wallet.held < req.amount) {
       throw new HttpError(
@@ -82,7 +100,9 @@ export class Ledger {
     }
     const limit = this.store.get().quotas[req.tenant]?.[req.resource];
     const used = this.quota(req.tenant).used[req.resource] ?? 0;
-    if (enforceQuota && limit !== undefined && used + req.units > limit) {
+    const over = (units: number) =>
+      faults.limitExclusive ? units >= (limit as number) : units > (limit as number) + (faults.oneOver ? 1 : 0);
+    if (enforceQuota && limit !== undefined && over(used + req.units)) {
       throw new HttpError(
         429,
         `quota for ${req.resource} of "${req.tenant}" is ${limit}, ${used} used, asked ${req.units}`,

@@ -46,7 +46,12 @@ await startHttpService({
     });
     app.get('/v1/quotas/:tenant', (req) => ledger.quota(req.params.tenant ?? ''));
     app.post('/v1/reservations', (req) =>
-      ledger.reserve(parse(ReserveBody, req.body), !faults.on('quota-not-enforced')),
+      ledger.reserve(parse(ReserveBody, req.body), !faults.on('quota-not-enforced'), {
+        replayHoldsAgain: faults.on('idempotency-replay-doubles'),
+        keyGlobal: faults.on('idempotency-key-global'),
+        oneOver: faults.on('quota-admits-one-over'),
+        limitExclusive: faults.on('quota-rejects-at-limit'),
+      }),
     );
     app.get('/v1/reservations/:id', (req) => ledger.reservation(req.params.id ?? ''));
     app.post('/v1/reservations/:id/commit', (req) => ledger.commit(req.params.id ?? '', faults.on('double-spend')));

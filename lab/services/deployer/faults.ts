@@ -13,6 +13,9 @@ export const deployerFaults = {
   'non-idempotent-preregister': {
     breaks: 'replaying the same admin pre-register request yields the same node, no duplicate',
   },
+  'revoked-token-accepted': {
+    breaks: 'a revoked bootstrap token is refused at phone-home like a token never issued',
+  },
   'restart-noop': {
     breaks:
       "a restart request restarts the service: a new process (another pid or start time) answers afterwards (the lab's node supervisor honours this switch)",

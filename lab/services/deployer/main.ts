@@ -94,9 +94,11 @@ await startHttpService({
     app.delete('/api/v1/admin/bootstrap-tokens/:id', (req) => {
       const id = req.params.id ?? '';
       if (!(store.get().tokens ?? []).some((t) => t.id === id)) throw new HttpError(404, `no bootstrap token "${id}"`);
-      store.update((s) => {
-        s.tokens = s.tokens.filter((t) => t.id !== id);
-      });
+      if (!faults.on('revoked-token-accepted')) {
+        store.update((s) => {
+          s.tokens = s.tokens.filter((t) => t.id !== id);
+        });
+      }
       return { revoked: id };
     });
 

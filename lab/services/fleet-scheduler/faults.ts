@@ -10,4 +10,7 @@ export const fleetSchedulerFaults = {
   'drain-keeps-replicas': {
     breaks: 'draining a node for maintenance moves its replicas off it',
   },
+  'draining-gets-new-placements': {
+    breaks: 'a draining node gets no new replica: a service put while it drains is placed on active nodes only',
+  },
 } satisfies FaultCatalogue;

@@ -21,6 +21,8 @@ export interface Assignment {
   service: string;
   node: string;
   since: string;
+  /** placed on a draining node (fault draining-gets-new-placements); such a replica is not evicted */
+  ontoDraining?: boolean;
 }
 
 export interface FleetEvent {

@@ -46,6 +46,7 @@ await startHttpService({
       place(draft, {
         keepOnDraining: faults.on('drain-keeps-replicas'),
         skipRebalance: faults.on('drain-never-restores'),
+        placeOnDraining: faults.on('draining-gets-new-placements'),
       });
       if (JSON.stringify(draft) !== JSON.stringify(store.get())) store.update((s) => Object.assign(s, draft));
       return store.get();

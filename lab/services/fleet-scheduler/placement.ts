@@ -5,6 +5,8 @@ export interface PlacementOptions {
   keepOnDraining: boolean;
   /** no rebalancing onto nodes that returned (fault drain-never-restores) */
   skipRebalance: boolean;
+  /** a new service's first replicas may land on draining nodes too (fault draining-gets-new-placements) */
+  placeOnDraining?: boolean;
 }
 
 /**
@@ -20,8 +22,15 @@ export function place(state: FleetState, options: PlacementOptions): boolean {
     .sort();
   const keeps = (a: Assignment) => {
     const node = state.nodes[a.node];
-    return node?.state === 'active' || (node?.state === 'draining' && options.keepOnDraining);
+    return (
+      node?.state === 'active' ||
+      (node?.state === 'draining' && (options.keepOnDraining || (a.ontoDraining === true && options.placeOnDraining)))
+    );
   };
+  const withDraining = Object.values(state.nodes)
+    .filter((n) => n.state === 'active' || n.state === 'draining')
+    .map((n) => n.name)
+    .sort();
   for (const a of Object.values(state.assignments)) {
     if (!state.services[a.service]) {
       delete state.assignments[a.id];
@@ -38,11 +47,16 @@ export function place(state: FleetState, options: PlacementOptions): boolean {
     const mine = () => Object.values(state.assignments).filter((a) => a.service === svc.name);
     const load = (node: string) => mine().filter((a) => a.node === node).length;
     const total = (node: string) => Object.values(state.assignments).filter((a) => a.node === node).length;
-    const byLoad = () => [...active].sort((x, y) => load(x) - load(y) || total(x) - total(y) || x.localeCompare(y));
-    while (mine().length < svc.replicas && active.length > 0) {
-      const node = byLoad()[0] as string;
+    const sortByLoad = (nodes: string[]) =>
+      [...nodes].sort((x, y) => load(x) - load(y) || total(x) - total(y) || x.localeCompare(y));
+    const byLoad = () => sortByLoad(active);
+    // the fault places a service that has no replica yet as if draining nodes were active
+    const candidates = options.placeOnDraining && mine().length === 0 ? withDraining : active;
+    while (mine().length < svc.replicas && candidates.length > 0) {
+      const node = sortByLoad(candidates)[0] as string;
       const id = `${svc.name}-${state.nextInstance++}`;
       state.assignments[id] = { id, service: svc.name, node, since: new Date().toISOString() };
+      if (state.nodes[node]?.state === 'draining') (state.assignments[id] as Assignment).ontoDraining = true;
       recordEvent(state, 'placed', `${id} of ${svc.name} on ${node}`);
     }
     while (mine().length > svc.replicas) {

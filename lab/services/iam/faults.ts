@@ -13,4 +13,11 @@ export const iamFaults = {
   'mtls-drops-previous-ca': {
     breaks: 'mTLS CA rotation overlaps: client certificates from the previous CA are accepted until it is retired',
   },
+  'secret-prefix-match': {
+    breaks:
+      "a principal's secret is accepted only when it matches in full: one character changed, a truncated secret or an appended suffix is refused",
+  },
+  'non-admin-admitted': {
+    breaks: 'an admin route refuses a valid token of a principal without the admin role (403)',
+  },
 } satisfies FaultCatalogue;

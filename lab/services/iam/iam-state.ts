@@ -13,6 +13,8 @@ export interface SigningKey {
 export interface Credential {
   salt: string;
   hash: string;
+  /** only while fault secret-prefix-match is on: the hash of the secret's first PREFIX_LENGTH characters */
+  prefixHash?: string;
   state: Overlap;
   createdAt: string;
 }

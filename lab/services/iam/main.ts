@@ -70,7 +70,7 @@ await startHttpService({
       if (!token) throw new HttpError(401, 'admin route: Authorization: Bearer <token> is required');
       const v = await verify(token);
       if (!v.valid) throw new HttpError(401, `admin route: token rejected (${v.error})`);
-      if (!v.roles.includes('admin'))
+      if (!v.roles.includes('admin') && !faults.on('non-admin-admitted'))
         throw new HttpError(403, `admin route: principal "${v.principal}" is not an admin`);
     };
     const principal = (id: string) => {
@@ -83,7 +83,7 @@ await startHttpService({
       const done = state.get().bootstrappedAt;
       if (done && !faults.on('bootstrap-twice')) throw new HttpError(409, `bootstrap already done at ${done}`);
       const id = String((req.body as { principal?: unknown })?.principal ?? 'admin');
-      const { secret, credential } = newCredential();
+      const { secret, credential } = newCredential(faults.on('secret-prefix-match'));
       state.update((s) => {
         s.bootstrappedAt = new Date().toISOString();
         s.principals[id] = { id, roles: ['admin'], credentials: [credential] };
@@ -98,7 +98,7 @@ await startHttpService({
       }
       if (state.get().principals[body.id]) throw new HttpError(409, `principal "${body.id}" exists`);
       const roles = Array.isArray(body.roles) ? body.roles.map(String) : [];
-      const { secret, credential } = newCredential();
+      const { secret, credential } = newCredential(faults.on('secret-prefix-match'));
       const id = body.id;
       state.update((s) => {
         s.principals[id] = { id, roles, credentials: [credential] };
@@ -108,7 +108,7 @@ await startHttpService({
     app.post('/api/v1/principals/:id/credentials/rotate', async (req) => {
       await requireAdmin(req);
       const id = principal(req.params.id ?? '').id;
-      const { secret, credential } = newCredential();
+      const { secret, credential } = newCredential(faults.on('secret-prefix-match'));
       state.update((s) => {
         const p = s.principals[id];
         if (!p) return;
@@ -130,7 +130,11 @@ await startHttpService({
     app.post('/api/v1/tokens', async (req) => {
       const body = req.body as { principal?: unknown; secret?: unknown; ttlSeconds?: unknown };
       const p = state.get().principals[String(body?.principal ?? '')];
-      if (!p || typeof body.secret !== 'string' || !secretMatches(p.credentials, body.secret)) {
+      if (
+        !p ||
+        typeof body.secret !== 'string' ||
+        !secretMatches(p.credentials, body.secret, faults.on('secret-prefix-match'))
+      ) {
         throw new HttpError(401, 'invalid principal or secret');
       }
       const ttl = body.ttlSeconds === undefined ? 900 : Number(body.ttlSeconds);

@@ -7,4 +7,7 @@ export const k8shostFaults = {
   'service-endpoints-stale': {
     breaks: "a service's endpoints follow the pods its selector matches as pods come, go and change labels",
   },
+  'pods-as-host-services': {
+    breaks: 'tenant pods stay k8shost API objects: a pod is never registered as a fleet-scheduler host service',
+  },
 } satisfies FaultCatalogue;

@@ -1,5 +1,7 @@
 import { z } from 'zod';
+import { requestJson } from '../../../helpers/http.ts';
 import { HttpError, startHttpService } from '../common/http-service.ts';
+import type { ServiceEnvironment } from '../common/service-env.ts';
 import { ApiObjects, type Kind } from './api-objects.ts';
 import { k8shostFaults } from './faults.ts';
 
@@ -58,7 +60,7 @@ await startHttpService({
 
     app.get('/v1/namespaces/:ns/pods', (req) => listing('pods', req.params.ns ?? ''));
     app.get('/v1/namespaces/:ns/pods/:name', (req) => api.get('pods', req.params.ns ?? '', req.params.name ?? ''));
-    app.post('/v1/namespaces/:ns/pods', (req) => {
+    app.post('/v1/namespaces/:ns/pods', async (req) => {
       const body = parse(PodBody, req.body);
       const nodeName = workers.length ? workers[placed++ % workers.length] : env.node;
       const ns = req.params.ns ?? '';
@@ -67,6 +69,7 @@ await startHttpService({
         true,
       );
       reconcileEndpoints(ns);
+      if (faults.on('pods-as-host-services')) await registerAsHostService(env, body.name);
       return pod;
     });
     app.put('/v1/namespaces/:ns/pods/:name', (req) => {
@@ -138,3 +141,14 @@ await startHttpService({
     });
   },
 });
+
+/** fault pods-as-host-services: the pod is also put to fleet-scheduler as a (zero-replica) host service */
+async function registerAsHostService(env: ServiceEnvironment, name: string): Promise<void> {
+  for (const node of env.cluster.nodes) {
+    const ep = node.services?.['fleet-scheduler'];
+    if (!ep) continue;
+    const url = `${ep.scheme === 'https' ? 'https' : 'http'}://${ep.host}:${ep.port}`;
+    await requestJson('PUT', `${url}/api/v1/services/${encodeURIComponent(name)}`, { body: { replicas: 0 } });
+    return;
+  }
+}

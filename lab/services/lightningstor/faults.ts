@@ -7,4 +7,10 @@ export const lightningstorFaults = {
   'metadata-not-persisted': {
     breaks: 'an acknowledged bucket metadata update survives a service restart',
   },
+  'deleted-still-listed': {
+    breaks: "a deleted object's delete marker is its latest version, so the bucket no longer lists the object",
+  },
+  'deleted-still-served': {
+    breaks: 'a read of a deleted object without a version id answers 404, not an older version',
+  },
 } satisfies FaultCatalogue;

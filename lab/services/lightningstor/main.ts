@@ -39,7 +39,11 @@ await startHttpService({
       return store.setMetadata(name, metadata);
     });
     app.get('/v1/buckets/:bucket/versions', (req) => ({
-      versions: withLatest(visible(store.versions(req.params.bucket ?? '', req.query.get('key') ?? undefined))),
+      versions: withLatest(
+        visible(store.versions(req.params.bucket ?? '', req.query.get('key') ?? undefined)).filter(
+          (v) => !(v.deleteMarker && faults.on('deleted-still-listed')),
+        ),
+      ),
     }));
     app.put('/v1/buckets/:bucket/objects/:key*', (req) =>
       store.put(req.params.bucket ?? '', req.params.key ?? '', req.raw),
@@ -52,7 +56,8 @@ await startHttpService({
       const key = req.params.key ?? '';
       const wanted = req.query.get('versionId');
       const versions = visible(store.versions(bucket, key));
-      const version = wanted ? versions.find((v) => v.versionId === wanted) : versions.at(-1);
+      const latest = faults.on('deleted-still-served') ? versions.filter((v) => !v.deleteMarker) : versions;
+      const version = wanted ? versions.find((v) => v.versionId === wanted) : latest.at(-1);
       if (!version)
         throw new HttpError(404, `no ${wanted ? `version "${wanted}" of ` : ''}object "${key}" in "${bucket}"`);
       if (version.deleteMarker)
