@@ -3,6 +3,7 @@ import type { TargetIdentity } from '../profiles/result-schema.ts';
 import type { BaremetalTarget } from './baremetal-target.ts';
 import type { NodeHandle } from './node-handle.ts';
 import type { OperationName, ServicePorts } from './ports/index.ts';
+import type { QuickstartTarget } from './quickstart-target.ts';
 
 /** Switch a target's named faults (the reference lab's services have them). Unbound elsewhere: blocked. */
 export interface FaultControl {
@@ -67,6 +68,8 @@ export interface TargetDriver {
   connect(info: ClusterInfo): Promise<ConnectedTarget> | ConnectedTarget;
   /** what the bare-metal lanes boot on this target */
   baremetal?(descriptor: TargetDescriptor | null): Promise<BaremetalTarget> | BaremetalTarget;
+  /** what the quickstart lanes boot on this target: its single-node VM runner */
+  quickstart?(descriptor: TargetDescriptor | null): Promise<QuickstartTarget> | QuickstartTarget;
 }
 
 /**

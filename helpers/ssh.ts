@@ -1,3 +1,4 @@
+import { type AddressInfo, createServer, type Socket } from 'node:net';
 import ssh2 from 'ssh2';
 import { HarnessError, WaitTimeoutError } from '../contracts/errors.ts';
 import type { SshTarget } from '../contracts/guest.ts';
@@ -97,4 +98,63 @@ export async function sshExec(target: SshTarget, command: string, options: SshEx
   } finally {
     client.end();
   }
+}
+
+/** A loopback listener on this host whose connections the SSH server opens, inside the node, to one address. */
+export interface SshTunnel {
+  /** where to connect on this host (127.0.0.1 and a free port) */
+  readonly host: string;
+  readonly port: number;
+  close(): Promise<void>;
+}
+
+/**
+ * Forward a loopback port of this host to `remoteHost:remotePort` as seen from inside the node (SSH direct-tcpip):
+ * the connection to the service starts in the node itself, so `127.0.0.1` means the node's own loopback. One SSH
+ * session carries every connection; it is opened on first use and again after it drops.
+ */
+export async function sshTunnel(target: SshTarget, remoteHost: string, remotePort: number): Promise<SshTunnel> {
+  let client: Promise<ssh2.Client> | undefined;
+  const session = () => {
+    client ??= sshConnect(target).then((c) => {
+      c.on('close', () => {
+        client = undefined;
+      });
+      return c;
+    });
+    client.catch(() => {
+      client = undefined;
+    });
+    return client;
+  };
+  const sockets = new Set<Socket>();
+  const server = createServer((socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+    socket.on('error', () => socket.destroy());
+    session().then(
+      (c) =>
+        c.forwardOut('127.0.0.1', 0, remoteHost, remotePort, (err, stream) => {
+          if (err) return socket.destroy();
+          stream.on('error', () => socket.destroy());
+          socket.pipe(stream).pipe(socket);
+        }),
+      () => socket.destroy(),
+    );
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  return {
+    host: '127.0.0.1',
+    port,
+    close: async () => {
+      for (const s of sockets) s.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      const c = await client?.catch(() => undefined);
+      c?.end();
+    },
+  };
 }

@@ -56,7 +56,12 @@ let
         name = "nixos-system-${description.hostname}";
         files = {
           "node.json" = builtins.toJSON description + "\n";
-          "etc/ultracloud/product-surface.json" = builtins.toJSON { inherit (description) services; } + "\n";
+          # the machine-readable product surface the system ships: its profile, services and every component
+          "etc/ultracloud/product-surface.json" = builtins.toJSON {
+            schema = "ultracloud/product-surface@1";
+            inherit (description) profile services;
+            components = description.services ++ description.components;
+          } + "\n";
           "nixos-version" = "ultracloud-lab\n";
         };
       };
@@ -66,7 +71,7 @@ let
         networking.hostName = description.hostname;
         ultracloud = description;
         system.build.toplevel = toplevel;
-        system.build.vm = mkVm description.hostname toplevel;
+        system.build.vm = mkVm description.hostname { memoryMiB = node.memoryMiB or 384; cpus = node.cpus or 1; } toplevel;
       };
     };
 
@@ -78,7 +83,7 @@ let
   # initramfs come from the harness: ULTRACLOUD_LAB_GUEST_KERNEL and ULTRACLOUD_LAB_GUEST_INITRD (the harness's
   # node image, which boots as the host named by `ultracloud.hostname=`).
   mkVm =
-    hostname: toplevel:
+    hostname: { memoryMiB, cpus }: toplevel:
     mkTree {
       name = "nixos-vm-${hostname}";
       files."bin/run-${hostname}-vm" = ''
@@ -98,7 +103,7 @@ let
         net="user,id=user.0"
         if [ -n "''${QEMU_NET_OPTS:-}" ]; then net="$net,$QEMU_NET_OPTS"; fi
         # shellcheck disable=SC2086
-        exec qemu-system-x86_64 -name ${hostname} -machine q35 $accel -m 384 -smp 1 \
+        exec qemu-system-x86_64 -name ${hostname} -machine q35 $accel -m ${toString memoryMiB} -smp ${toString cpus} \
           -nodefaults -no-user-config -vga none \
           -netdev "$net" -device virtio-net-pci,netdev=user.0 \
           -drive "file=$disk,if=none,id=state,format=qcow2" -device virtio-blk-pci,drive=state,serial=nixos-state \

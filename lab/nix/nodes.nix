@@ -8,7 +8,8 @@ let
 in
 {
   # single-node dev profile
-  single-node-quickstart = { role = "control-plane"; profile = "single-node"; services = singleNodeCore; };
+  # its VM runs the five services itself, so it gets the memory they need
+  single-node-quickstart = { role = "control-plane"; profile = "single-node"; services = singleNodeCore; memoryMiB = 1536; cpus = 2; };
   netboot-all-in-one = { role = "control-plane"; profile = "single-node"; services = singleNodeCore; };
 
   # 3-node HA control plane (deployer and fleet-scheduler on the bootstrap node)

@@ -12,6 +12,7 @@ import { bootLab, waitForNodesReady } from '../cluster/start-lab.ts';
 import { allowLabDestinations, assertLabAddress } from '../net/address-guard.ts';
 import { createServicePorts, descriptorBinding } from './bindings/index.ts';
 import { LabNodeHandle } from './lab-node-handle.ts';
+import { labQuickstartTarget } from './quickstart/lab-quickstart-target.ts';
 
 /** What the lab driver keeps in ClusterInfo.state: plain data a worker rebuilds its handles from. */
 export interface LabDriverState {
@@ -118,4 +119,5 @@ export const driver: TargetDriver = {
     };
   },
   baremetal: () => labBaremetalTarget(),
+  quickstart: () => labQuickstartTarget(),
 };

@@ -1,9 +1,9 @@
 import { BlockedError } from '../../contracts/errors.ts';
 import type { ClusterInfo, TargetDriver } from '../../contracts/target.ts';
+import { type VmRunnerNode, VmRunnerNodeHandle } from '../../helpers/vm-runner/node.ts';
 import type { TargetDescriptor } from '../../profiles/descriptor-schema.ts';
 import { monorepoBaremetalTarget } from './baremetal-iso.ts';
 import { bootVmNodes } from './vm-cluster.ts';
-import { type VmRunnerNode, VmRunnerNodeHandle } from './vm-runner-node.ts';
 
 function vmNodesOf(info: ClusterInfo): VmRunnerNode[] {
   const nodes = (info.state as { vmNodes?: VmRunnerNode[] }).vmNodes;

@@ -13,11 +13,11 @@ import { type AcceleratorProbe, probeAccelerator } from '../../helpers/qemu-acce
 import { assertPortFree } from '../../helpers/qemu-hostfwd.ts';
 import { eventually } from '../../helpers/retry.ts';
 import { sshExec } from '../../helpers/ssh.ts';
+import { buildVmRunners } from '../../helpers/vm-runner/build.ts';
+import { type VmRunnerNode, VmRunnerNodeHandle } from '../../helpers/vm-runner/node.ts';
+import { quitVmRunner } from '../../helpers/vm-runner/process.ts';
 import { ultracloudMonorepoDescriptor } from '../../profiles/descriptors/ultracloud-monorepo.ts';
-import { buildVmRunners } from './vm-runner-build.ts';
-import { type VmRunnerNode, VmRunnerNodeHandle } from './vm-runner-node.ts';
 import { nodeForwards, qemuNetOpts, shiftHostPorts } from './vm-runner-ports.ts';
-import { quitVmRunner } from './vm-runner-process.ts';
 
 export interface BootVmNodesOptions {
   /** which nodes of the harness topology to boot (default: all six) */

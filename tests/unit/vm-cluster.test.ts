@@ -4,12 +4,12 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { connectCluster } from '../../harness/cluster.ts';
 import { workTempDir } from '../../helpers/proof-root.ts';
+import type { VmRunnerNode } from '../../helpers/vm-runner/node.ts';
+import { vmRunnerPid } from '../../helpers/vm-runner/process.ts';
 import { referenceFlake } from '../../lab/cluster/flake-topology.ts';
 import { labVmGuest } from '../../lab/target/vm-runner-guest.ts';
 import { monorepoServicePort, monorepoSshPort } from '../../profiles/descriptors/ultracloud-monorepo.ts';
 import { bootVmNodes, type VmCluster, waitForVmBoot } from '../../targets/monorepo/vm-cluster.ts';
-import type { VmRunnerNode } from '../../targets/monorepo/vm-runner-node.ts';
-import { vmRunnerPid } from '../../targets/monorepo/vm-runner-process.ts';
 
 // Two of the six harness nodes from the reference flake's `nix/test-cluster#…config.system.build.vm` runners,
 // under real QEMU (TCG where KVM does not work), on host ports moved by a random offset.

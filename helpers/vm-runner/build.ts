@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { HarnessError } from '../../contracts/errors.ts';
-import { offlineNixFlags } from '../../helpers/nix-flags.ts';
+import { offlineNixFlags } from '../nix-flags.ts';
 
 /**
  * Build each node's `…config.system.build.vm` installable in one offline `nix build` and return the path of its

@@ -3,9 +3,9 @@ import { closeSync, openSync } from 'node:fs';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { HarnessError, WaitTimeoutError } from '../../contracts/errors.ts';
-import { QmpClient } from '../../helpers/qemu-qmp.ts';
-import { sleep } from '../../helpers/retry.ts';
-import type { VmRunnerNode } from './vm-runner-node.ts';
+import { QmpClient } from '../qemu-qmp.ts';
+import { sleep } from '../retry.ts';
+import type { VmRunnerNode } from './node.ts';
 
 /**
  * Process control of one NixOS VM runner (`bin/run-<host>-vm`) from plain data only, so the launcher and any

@@ -9,9 +9,9 @@ import {
   type ServiceInstance,
   succeedOn,
 } from '../../contracts/node-handle.ts';
-import { type SshTarget, sshExec } from '../../helpers/ssh.ts';
 import type { Endpoint, NodeRole, NodeSpec, ServiceName } from '../../profiles/descriptor-schema.ts';
-import { killVmRunner, qmp, quitVmRunner, startVmRunner, vmRunnerPid, waitForVmExit } from './vm-runner-process.ts';
+import { type SshTarget, sshExec } from '../ssh.ts';
+import { killVmRunner, qmp, quitVmRunner, startVmRunner, vmRunnerPid, waitForVmExit } from './process.ts';
 
 /**
  * One node launched from a NixOS VM runner, as plain data: the global setup hands it to workers inside
