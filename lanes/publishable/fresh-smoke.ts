@@ -25,7 +25,9 @@ export const freshSmoke = defineLane<Cluster>({
     'chainfire.put',
     'flaredb.execute',
     'flaredb.migrate',
+    'flaredb.migrations',
     'flaredb.query',
+    'flaredb.tables',
     'fleet-scheduler.activate',
     'fleet-scheduler.deleteService',
     'fleet-scheduler.drain',
@@ -101,6 +103,37 @@ export const freshSmoke = defineLane<Cluster>({
       );
       ctx.check('flaredb refuses destructive DDL', refused);
     });
+
+    await ctx.step(
+      'flaredb: a migration id replayed with other statements is refused and changes nothing',
+      async () => {
+        const db = ports.flaredb.at('node01');
+        const id = `fresh-smoke-${tag}`;
+        const original = `CREATE TABLE smoke_${tag} (id INTEGER PRIMARY KEY, name TEXT NOT NULL)`;
+        // the same length as the original, so only a comparison of the statements themselves tells them apart
+        const other = `CREATE TABLE other_${tag} (id INTEGER PRIMARY KEY, name TEXT NOT NULL)`;
+        const replay = await db.migrate(id, [original]);
+        ctx.check('the identical replay is a no-op (not applied again)', !replay.applied, JSON.stringify(replay));
+        const conflicting = await refusal(db.migrate(id, [other]));
+        ctx.check(
+          'the same migration id with different statements is refused (409)',
+          conflicting === 'refused 409',
+          conflicting,
+        );
+        const ledger = (await db.migrations()).filter((m) => m.id === id);
+        ctx.check(
+          'the ledger keeps the migration with its original statements',
+          ledger.length === 1 && JSON.stringify(ledger[0]?.statements) === JSON.stringify([original]),
+          JSON.stringify(ledger),
+        );
+        const tables = (await db.tables()).map((t) => t.name);
+        ctx.check(
+          `the refused statements created no table other_${tag}`,
+          !tables.includes(`other_${tag}`) && tables.includes(`smoke_${tag}`),
+          tables.join(', '),
+        );
+      },
+    );
 
     await ctx.step('iam: a principal gets a signed token that verifies', async () => {
       const iam = ports.iam.at('node01');
