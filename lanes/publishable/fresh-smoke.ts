@@ -38,7 +38,11 @@ export const freshSmoke = defineLane<Cluster>({
     'iam.bootstrap',
     'iam.createPrincipal',
     'iam.issueToken',
+    'iam.jwks',
+    'iam.keys',
+    'iam.retireSigningKey',
     'iam.rotateCredential',
+    'iam.rotateSigningKey',
     'iam.verifyToken',
     'k8shost.createPod',
     'k8shost.createService',
@@ -172,6 +176,43 @@ export const freshSmoke = defineLane<Cluster>({
         ctx.check('the exact secret still gets a token', (await iam.verifyToken(exact.token)).valid);
       },
     );
+
+    await ctx.step('iam: a token signed by a retired key no longer verifies; the current key still signs', async () => {
+      const iam = ports.iam.at('node01');
+      const { id, secret } = tenantPrincipal as NonNullable<typeof tenantPrincipal>;
+      const admin = await iamAdmin(ctx.target, 'node01');
+      const before = await iam.issueToken(id, secret);
+      const rotated = await iam.rotateSigningKey((await iam.issueToken(admin.principal, admin.secret)).token);
+      ctx.check(
+        'the rotation makes a new current key and keeps the old one as previous',
+        rotated.current !== before.kid && rotated.previous.includes(before.kid),
+        JSON.stringify(rotated),
+      );
+      const overlap = await iam.verifyToken(before.token);
+      ctx.check(
+        'a token of the previous key still verifies before it is retired',
+        overlap.valid,
+        JSON.stringify(overlap),
+      );
+      await iam.retireSigningKey((await iam.issueToken(admin.principal, admin.secret)).token, before.kid);
+      const state = (await iam.keys()).find((k) => k.kid === before.kid)?.state;
+      ctx.check(`key ${before.kid} is retired`, state === 'retired', String(state));
+      const published = (await iam.jwks()).keys.map((k) => k.kid ?? '');
+      ctx.check(
+        'the JWKS no longer publishes the retired key and publishes the current one',
+        !published.includes(before.kid) && published.includes(rotated.current),
+        published.join(', '),
+      );
+      const retired = await iam.verifyToken(before.token);
+      ctx.check('a token signed by the retired key is rejected', !retired.valid, JSON.stringify(retired));
+      const after = await iam.issueToken(id, secret);
+      const current = await iam.verifyToken(after.token);
+      ctx.check(
+        'a token issued after the retirement is signed by the current key and verifies',
+        after.kid === rotated.current && current.valid && current.principal === id,
+        JSON.stringify({ kid: after.kid, current }),
+      );
+    });
 
     await ctx.step('fault injection: losing a control-plane node keeps chainfire serving', async () => {
       const key = `proof/fresh-smoke/${tag}/fault`;
