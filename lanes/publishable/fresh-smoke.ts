@@ -292,9 +292,24 @@ export const freshSmoke = defineLane<Cluster>({
       });
       const pods = (await k8s.listPods(ns)).items.map((p) => p.name).sort();
       ctx.check('k8shost lists the tenant pods of the namespace', pods.join(',') === 'db-1,web-1', pods.join(','));
+      await k8s.createPod(ns, { name: 'web-canary', labels: { app: 'web', track: 'canary' } });
+      await k8s.createPod(ns, { name: 'db-canary', labels: { app: 'db', track: 'canary' } });
+      await k8s.createService(ns, { name: 'web-canary', selector: { app: 'web', track: 'canary' }, port: 8080 });
+      const canary = (await k8s.endpoints(ns, 'web-canary')).sort().join(',');
+      ctx.check(
+        'a service with two selector labels selects only the pod carrying both (not web-1 nor db-canary)',
+        canary === 'web-canary',
+        canary,
+      );
+      await ctx.eventually('the one-label service also selects the canary pod carrying its label', async () => {
+        const e = await endpoints();
+        if (e !== 'web-1,web-canary') throw new Error(`endpoints: ${e}`);
+      });
       const hostServices = (await ports.fleetScheduler.services()).map((s) => s.name);
       const placed = new Set((await ports.fleetScheduler.placements()).instances.map((p) => p.service));
-      const leaked = ['web-1', 'web-2', 'db-1'].filter((pod) => hostServices.includes(pod) || placed.has(pod));
+      const leaked = ['web-1', 'web-2', 'db-1', 'web-canary', 'db-canary'].filter(
+        (pod) => hostServices.includes(pod) || placed.has(pod),
+      );
       ctx.check(
         'tenant pods are not fleet-scheduler host services: no host service or placement is named after a pod',
         leaked.length === 0,
