@@ -176,6 +176,14 @@ async function checkOverSsh(ctx: Ctx, s: BaremetalSession, node: BaremetalNode, 
     installedFrom === `UC_INSTALLED_FROM=${node.diskById}` && node.diskById.endsWith(serial ?? '?'),
     `${installedFrom}; disk serial ${serial}`,
   );
+  // node.env holds the bootstrap token: root reads it (above), nobody else may
+  const access = (await handle.succeed('stat -c "%a %u" /etc/ultracloud/node.env', { timeoutMs: 30_000 })).trim();
+  const [mode, owner] = access.split(' ');
+  ctx.check(
+    `${node.name}'s /etc/ultracloud/node.env, which holds the bootstrap token, is owned by root and not readable by group or others`,
+    owner === '0' && mode !== undefined && /^[0-7]+$/.test(mode) && (Number.parseInt(mode, 8) & 0o077) === 0,
+    `mode ${mode}, owner uid ${owner}`,
+  );
 }
 
 async function saveState(ctx: Ctx, s: BaremetalSession | undefined, mode: string) {

@@ -131,6 +131,30 @@ export const deployerBootstrapE2e = defineLane<Cluster>({
         );
       });
 
+      await ctx.step(
+        'a replayed pre-register request with another hostname is refused (409) and the node keeps its record',
+        async () => {
+          const before = (await deployer.nodes()).find((n) => n.node_id === serial);
+          const conflicting = await rejection(() =>
+            deployer.preregister({ ...request, hostname: `${request.hostname}-other` }),
+          );
+          ctx.check(
+            'the pre-register replay with another hostname is refused with 409',
+            conflicting !== null && /\b409\b/.test(conflicting),
+            conflicting ?? 'accepted',
+          );
+          const after = (await deployer.nodes()).filter((n) => n.node_id === serial);
+          ctx.check(
+            'the node keeps its hostname, class and registration time, and has no second entry',
+            after.length === 1 &&
+              after[0]?.hostname === request.hostname &&
+              after[0]?.node_class === workerClass &&
+              after[0]?.registered_at === before?.registered_at,
+            JSON.stringify(after),
+          );
+        },
+      );
+
       await ctx.step('a revoked bootstrap token is refused at phone-home', async () => {
         await deployer.revokeBootstrapToken(token.id);
         const revoked = await rejection(() => deployer.phoneHome(phoneHome, token.token));

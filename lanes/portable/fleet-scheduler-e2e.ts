@@ -23,6 +23,7 @@ export const fleetSchedulerE2e = defineLane<Cluster>({
     'fleet-scheduler.nodes',
     'fleet-scheduler.placements',
     'fleet-scheduler.putService',
+    'node-agent.instances',
     'node-agent.status',
   ],
   async run(ctx: LaneContextWithWaits<Cluster>) {
@@ -133,6 +134,28 @@ export const fleetSchedulerE2e = defineLane<Cluster>({
         [survivor]: 1,
         [victim]: 1,
       });
+    });
+
+    await ctx.step(`scaled down from two replicas to one, ${late} runs exactly one replica`, async () => {
+      await fleet.putService(late, { replicas: 1 });
+      const kept = await ctx.until(
+        `fleet-scheduler keeps exactly one placement of ${late}, and it runs`,
+        async () => (await fleet.placements()).instances.filter((p) => p.service === late),
+        (p) => p.length === 1 && p.every((x) => x.running),
+      );
+      const agents = await ctx.until(
+        `the workers' node-agents run only the kept replica of ${late}; the surplus one is stopped`,
+        async () => {
+          const out: string[] = [];
+          for (const worker of [survivor, victim]) {
+            const { instances } = await cluster.ports.nodeAgent.at(worker).instances();
+            for (const i of instances) if (i.service === late && i.running) out.push(`${worker}:${i.id}`);
+          }
+          return out.sort();
+        },
+        (running) => running.length === 1 && running[0] === `${kept[0]?.node}:${kept[0]?.id}`,
+      );
+      ctx.log(`after the scale-down: ${agents.join(', ')}`);
       await ctx.artifact('events.json', await fleet.events());
     });
   },

@@ -25,7 +25,9 @@ export const freshSmoke = defineLane<Cluster>({
     'chainfire.put',
     'flaredb.execute',
     'flaredb.migrate',
+    'flaredb.migrations',
     'flaredb.query',
+    'flaredb.tables',
     'fleet-scheduler.activate',
     'fleet-scheduler.deleteService',
     'fleet-scheduler.drain',
@@ -36,7 +38,11 @@ export const freshSmoke = defineLane<Cluster>({
     'iam.bootstrap',
     'iam.createPrincipal',
     'iam.issueToken',
+    'iam.jwks',
+    'iam.keys',
+    'iam.retireSigningKey',
     'iam.rotateCredential',
+    'iam.rotateSigningKey',
     'iam.verifyToken',
     'k8shost.createPod',
     'k8shost.createService',
@@ -102,6 +108,37 @@ export const freshSmoke = defineLane<Cluster>({
       ctx.check('flaredb refuses destructive DDL', refused);
     });
 
+    await ctx.step(
+      'flaredb: a migration id replayed with other statements is refused and changes nothing',
+      async () => {
+        const db = ports.flaredb.at('node01');
+        const id = `fresh-smoke-${tag}`;
+        const original = `CREATE TABLE smoke_${tag} (id INTEGER PRIMARY KEY, name TEXT NOT NULL)`;
+        // the same length as the original, so only a comparison of the statements themselves tells them apart
+        const other = `CREATE TABLE other_${tag} (id INTEGER PRIMARY KEY, name TEXT NOT NULL)`;
+        const replay = await db.migrate(id, [original]);
+        ctx.check('the identical replay is a no-op (not applied again)', !replay.applied, JSON.stringify(replay));
+        const conflicting = await refusal(db.migrate(id, [other]));
+        ctx.check(
+          'the same migration id with different statements is refused (409)',
+          conflicting === 'refused 409',
+          conflicting,
+        );
+        const ledger = (await db.migrations()).filter((m) => m.id === id);
+        ctx.check(
+          'the ledger keeps the migration with its original statements',
+          ledger.length === 1 && JSON.stringify(ledger[0]?.statements) === JSON.stringify([original]),
+          JSON.stringify(ledger),
+        );
+        const tables = (await db.tables()).map((t) => t.name);
+        ctx.check(
+          `the refused statements created no table other_${tag}`,
+          !tables.includes(`other_${tag}`) && tables.includes(`smoke_${tag}`),
+          tables.join(', '),
+        );
+      },
+    );
+
     await ctx.step('iam: a principal gets a signed token that verifies', async () => {
       const iam = ports.iam.at('node01');
       const admin = await iamAdmin(ctx.target, 'node01');
@@ -139,6 +176,43 @@ export const freshSmoke = defineLane<Cluster>({
         ctx.check('the exact secret still gets a token', (await iam.verifyToken(exact.token)).valid);
       },
     );
+
+    await ctx.step('iam: a token signed by a retired key no longer verifies; the current key still signs', async () => {
+      const iam = ports.iam.at('node01');
+      const { id, secret } = tenantPrincipal as NonNullable<typeof tenantPrincipal>;
+      const admin = await iamAdmin(ctx.target, 'node01');
+      const before = await iam.issueToken(id, secret);
+      const rotated = await iam.rotateSigningKey((await iam.issueToken(admin.principal, admin.secret)).token);
+      ctx.check(
+        'the rotation makes a new current key and keeps the old one as previous',
+        rotated.current !== before.kid && rotated.previous.includes(before.kid),
+        JSON.stringify(rotated),
+      );
+      const overlap = await iam.verifyToken(before.token);
+      ctx.check(
+        'a token of the previous key still verifies before it is retired',
+        overlap.valid,
+        JSON.stringify(overlap),
+      );
+      await iam.retireSigningKey((await iam.issueToken(admin.principal, admin.secret)).token, before.kid);
+      const state = (await iam.keys()).find((k) => k.kid === before.kid)?.state;
+      ctx.check(`key ${before.kid} is retired`, state === 'retired', String(state));
+      const published = (await iam.jwks()).keys.map((k) => k.kid ?? '');
+      ctx.check(
+        'the JWKS no longer publishes the retired key and publishes the current one',
+        !published.includes(before.kid) && published.includes(rotated.current),
+        published.join(', '),
+      );
+      const retired = await iam.verifyToken(before.token);
+      ctx.check('a token signed by the retired key is rejected', !retired.valid, JSON.stringify(retired));
+      const after = await iam.issueToken(id, secret);
+      const current = await iam.verifyToken(after.token);
+      ctx.check(
+        'a token issued after the retirement is signed by the current key and verifies',
+        after.kid === rotated.current && current.valid && current.principal === id,
+        JSON.stringify({ kid: after.kid, current }),
+      );
+    });
 
     await ctx.step('fault injection: losing a control-plane node keeps chainfire serving', async () => {
       const key = `proof/fresh-smoke/${tag}/fault`;
@@ -218,9 +292,24 @@ export const freshSmoke = defineLane<Cluster>({
       });
       const pods = (await k8s.listPods(ns)).items.map((p) => p.name).sort();
       ctx.check('k8shost lists the tenant pods of the namespace', pods.join(',') === 'db-1,web-1', pods.join(','));
+      await k8s.createPod(ns, { name: 'web-canary', labels: { app: 'web', track: 'canary' } });
+      await k8s.createPod(ns, { name: 'db-canary', labels: { app: 'db', track: 'canary' } });
+      await k8s.createService(ns, { name: 'web-canary', selector: { app: 'web', track: 'canary' }, port: 8080 });
+      const canary = (await k8s.endpoints(ns, 'web-canary')).sort().join(',');
+      ctx.check(
+        'a service with two selector labels selects only the pod carrying both (not web-1 nor db-canary)',
+        canary === 'web-canary',
+        canary,
+      );
+      await ctx.eventually('the one-label service also selects the canary pod carrying its label', async () => {
+        const e = await endpoints();
+        if (e !== 'web-1,web-canary') throw new Error(`endpoints: ${e}`);
+      });
       const hostServices = (await ports.fleetScheduler.services()).map((s) => s.name);
       const placed = new Set((await ports.fleetScheduler.placements()).instances.map((p) => p.service));
-      const leaked = ['web-1', 'web-2', 'db-1'].filter((pod) => hostServices.includes(pod) || placed.has(pod));
+      const leaked = ['web-1', 'web-2', 'db-1', 'web-canary', 'db-canary'].filter(
+        (pod) => hostServices.includes(pod) || placed.has(pod),
+      );
       ctx.check(
         'tenant pods are not fleet-scheduler host services: no host service or placement is named after a pod',
         leaked.length === 0,
