@@ -5,7 +5,8 @@ import type { LaneContext } from '../../harness/define.ts';
 export const show = (w: Wallet) => `balance ${w.balance}, held ${w.held}, available ${w.available}`;
 
 /**
- * CreditService: a tenant's wallet and quota; an over-quota reservation is rejected; reserve → commit charges the
+ * CreditService: a tenant's wallet and quota; an over-quota reservation is rejected, and so is one beyond what the
+ * wallet has available (balance minus holds) even when the balance alone would cover it; reserve → commit charges the
  * wallet once however often the commit is retried; reserve → release gives the hold back. Then what it must not
  * do: hold a replayed reservation twice, take another tenant's idempotency key for a replay, or move the quota
  * boundary by one unit either way.
@@ -37,7 +38,19 @@ export async function proveCreditservice(ctx: LaneContext<Cluster>, tag: string)
     ctx.check('the over-quota rejection is 429', !over.accepted && over.status === 429, JSON.stringify(over));
     const broke = await credit.reserve({ tenant, amount: 500, resource: 'vcpu', units: 1 });
     ctx.check('a reservation beyond the balance is rejected with 402', !broke.accepted && broke.status === 402);
+    const unavailable = await credit.reserve({ tenant, amount: 71, resource: 'vcpu', units: 1 });
+    ctx.check(
+      'a reservation within the balance (71 of 100) but beyond the available 70 (30 held) is rejected with 402',
+      !unavailable.accepted && unavailable.status === 402,
+      JSON.stringify(unavailable),
+    );
     await wallet({ balance: 100, held: 30 }, 'rejected reservations hold nothing');
+    const afterRejections = await credit.quota(tenant);
+    ctx.check(
+      'rejected reservations count nothing against the quota: vcpu used 3',
+      afterRejections.used.vcpu === 3,
+      JSON.stringify(afterRejections),
+    );
 
     await credit.commit(r1.id);
     await wallet({ balance: 70, held: 0 }, 'a committed reservation');
