@@ -7,7 +7,8 @@ export const show = (w: Wallet) => `balance ${w.balance}, held ${w.held}, availa
 /**
  * CreditService: a tenant's wallet and quota; an over-quota reservation is rejected, and so is one beyond what the
  * wallet has available (balance minus holds) even when the balance alone would cover it; reserve → commit charges the
- * wallet once however often the commit is retried; reserve → release gives the hold back. Then what it must not
+ * wallet once however often the commit is retried, and a replay of its idempotency key after the commit answers
+ * the committed reservation without holding again; reserve → release gives the hold back. Then what it must not
  * do: hold a replayed reservation twice, take another tenant's idempotency key for a replay, or move the quota
  * boundary by one unit either way.
  */
@@ -28,7 +29,8 @@ export async function proveCreditservice(ctx: LaneContext<Cluster>, tag: string)
     };
     await wallet({ balance: 100, held: 0 }, 'a new wallet');
 
-    const first = await credit.reserve({ tenant, amount: 30, resource: 'vcpu', units: 3, idempotencyKey: `r1-${tag}` });
+    const r1Request = { tenant, amount: 30, resource: 'vcpu', units: 3, idempotencyKey: `r1-${tag}` };
+    const first = await credit.reserve(r1Request);
     ctx.check('a reservation within quota and balance is accepted', first.accepted, JSON.stringify(first));
     const r1 = (first as { reservation: Reservation }).reservation;
     await wallet({ balance: 100, held: 30 }, 'a held reservation');
@@ -57,6 +59,22 @@ export async function proveCreditservice(ctx: LaneContext<Cluster>, tag: string)
     const again = await credit.commit(r1.id);
     ctx.check('a repeated commit is idempotent: charged once', again.charges === 1, JSON.stringify(again));
     await wallet({ balance: 70, held: 0 }, 'after the repeated commit');
+    const replayed = await credit.reserve(r1Request);
+    ctx.check(
+      'a replay of the committed reservation by its idempotency key answers that reservation, committed and charged once',
+      replayed.accepted &&
+        replayed.reservation.id === r1.id &&
+        replayed.reservation.status === 'committed' &&
+        replayed.reservation.charges === 1,
+      JSON.stringify(replayed),
+    );
+    await wallet({ balance: 70, held: 0 }, 'the replay after the commit holds and charges nothing');
+    const afterReplay = await credit.quota(tenant);
+    ctx.check(
+      'the replay after the commit is not counted as a second reservation: vcpu used 3',
+      afterReplay.used.vcpu === 3,
+      JSON.stringify(afterReplay),
+    );
 
     const second = await credit.reserve({ tenant, amount: 20, resource: 'vcpu', units: 1 });
     ctx.check('a second reservation is accepted', second.accepted, JSON.stringify(second));
