@@ -7,10 +7,9 @@ export const show = (w: Wallet) => `balance ${w.balance}, held ${w.held}, availa
 /**
  * CreditService: a tenant's wallet and quota; an over-quota reservation is rejected, and so is one beyond what the
  * wallet has available (balance minus holds) even when the balance alone would cover it; reserve → commit charges the
- * wallet once however often the commit is retried, and a replay of its idempotency key after the commit answers
- * the committed reservation without holding again; reserve → release gives the hold back. Then what it must not
- * do: hold a replayed reservation twice, take another tenant's idempotency key for a replay, or move the quota
- * boundary by one unit either way.
+ * wallet once however often the commit is retried; reserve → release gives the hold back. Then what it must not
+ * do: hold a replayed reservation twice (before or after its commit), take another tenant's idempotency key for a
+ * replay, or move the quota boundary by one unit either way.
  */
 export async function proveCreditservice(ctx: LaneContext<Cluster>, tag: string): Promise<string> {
   const credit = ctx.target.ports.creditservice;
@@ -29,8 +28,7 @@ export async function proveCreditservice(ctx: LaneContext<Cluster>, tag: string)
     };
     await wallet({ balance: 100, held: 0 }, 'a new wallet');
 
-    const r1Request = { tenant, amount: 30, resource: 'vcpu', units: 3, idempotencyKey: `r1-${tag}` };
-    const first = await credit.reserve(r1Request);
+    const first = await credit.reserve({ tenant, amount: 30, resource: 'vcpu', units: 3, idempotencyKey: `r1-${tag}` });
     ctx.check('a reservation within quota and balance is accepted', first.accepted, JSON.stringify(first));
     const r1 = (first as { reservation: Reservation }).reservation;
     await wallet({ balance: 100, held: 30 }, 'a held reservation');
@@ -59,22 +57,6 @@ export async function proveCreditservice(ctx: LaneContext<Cluster>, tag: string)
     const again = await credit.commit(r1.id);
     ctx.check('a repeated commit is idempotent: charged once', again.charges === 1, JSON.stringify(again));
     await wallet({ balance: 70, held: 0 }, 'after the repeated commit');
-    const replayed = await credit.reserve(r1Request);
-    ctx.check(
-      'a replay of the committed reservation by its idempotency key answers that reservation, committed and charged once',
-      replayed.accepted &&
-        replayed.reservation.id === r1.id &&
-        replayed.reservation.status === 'committed' &&
-        replayed.reservation.charges === 1,
-      JSON.stringify(replayed),
-    );
-    await wallet({ balance: 70, held: 0 }, 'the replay after the commit holds and charges nothing');
-    const afterReplay = await credit.quota(tenant);
-    ctx.check(
-      'the replay after the commit is not counted as a second reservation: vcpu used 3',
-      afterReplay.used.vcpu === 3,
-      JSON.stringify(afterReplay),
-    );
 
     const second = await credit.reserve({ tenant, amount: 20, resource: 'vcpu', units: 1 });
     ctx.check('a second reservation is accepted', second.accepted, JSON.stringify(second));
@@ -100,7 +82,10 @@ export async function proveCreditservice(ctx: LaneContext<Cluster>, tag: string)
 type Outcome = Awaited<ReturnType<CreditservicePort['reserve']>>;
 const idOf = (o: Outcome) => (o.accepted ? o.reservation.id : `refused ${o.status}`);
 
-/** A reservation replayed with its idempotency key holds nothing more; the same key of another tenant is its own. */
+/**
+ * A reservation replayed with its idempotency key holds nothing more, before or after its commit; the same key of
+ * another tenant is its own.
+ */
 async function proveReplayNotCountedTwice(ctx: LaneContext<Cluster>, tag: string): Promise<void> {
   const credit = ctx.target.ports.creditservice;
   const [a, b] = [`matrix-${tag}-replay-a`, `matrix-${tag}-replay-b`];
@@ -150,7 +135,33 @@ async function proveReplayNotCountedTwice(ctx: LaneContext<Cluster>, tag: string
         walletA.held === before.wallet.held,
         show(walletA),
       );
-      await ctx.artifact('creditservice-replay.json', { first, replay, other, walletA, walletB });
+      const held = (first as { reservation: Reservation }).reservation;
+      await credit.commit(held.id);
+      const committed = { wallet: await credit.wallet(a), quota: await credit.quota(a) };
+      const afterCommit = await credit.reserve(request);
+      ctx.check(
+        'a replay after the commit answers the committed reservation, charged once',
+        afterCommit.accepted &&
+          afterCommit.reservation.id === held.id &&
+          afterCommit.reservation.status === 'committed' &&
+          afterCommit.reservation.charges === 1,
+        `first ${idOf(first)}; replay after the commit ${JSON.stringify(afterCommit)}`,
+      );
+      const replayedAfterCommit = { wallet: await credit.wallet(a), quota: await credit.quota(a) };
+      ctx.check(
+        'the replay after the commit holds and charges nothing: balance and held unchanged',
+        replayedAfterCommit.wallet.balance === committed.wallet.balance &&
+          replayedAfterCommit.wallet.held === committed.wallet.held &&
+          committed.wallet.balance === 75 &&
+          committed.wallet.held === 0,
+        `after the commit ${show(committed.wallet)}; after the replay ${show(replayedAfterCommit.wallet)}`,
+      );
+      ctx.check(
+        'the replay after the commit is not counted as a second reservation: vcpu used stays 2',
+        replayedAfterCommit.quota.used.vcpu === 2,
+        `vcpu used after the commit ${committed.quota.used.vcpu}, after the replay ${replayedAfterCommit.quota.used.vcpu}`,
+      );
+      await ctx.artifact('creditservice-replay.json', { first, replay, other, walletA, walletB, afterCommit });
     },
   );
 }
