@@ -5,10 +5,11 @@ import type { LaneContext } from '../../harness/define.ts';
 export const show = (w: Wallet) => `balance ${w.balance}, held ${w.held}, available ${w.available}`;
 
 /**
- * CreditService: a tenant's wallet and quota; an over-quota reservation is rejected; reserve → commit charges the
+ * CreditService: a tenant's wallet and quota; an over-quota reservation is rejected, and so is one beyond what the
+ * wallet has available (balance minus holds) even when the balance alone would cover it; reserve → commit charges the
  * wallet once however often the commit is retried; reserve → release gives the hold back. Then what it must not
- * do: hold a replayed reservation twice, take another tenant's idempotency key for a replay, or move the quota
- * boundary by one unit either way.
+ * do: hold a replayed reservation twice (before or after its commit), take another tenant's idempotency key for a
+ * replay, or move the quota boundary by one unit either way.
  */
 export async function proveCreditservice(ctx: LaneContext<Cluster>, tag: string): Promise<string> {
   const credit = ctx.target.ports.creditservice;
@@ -37,7 +38,19 @@ export async function proveCreditservice(ctx: LaneContext<Cluster>, tag: string)
     ctx.check('the over-quota rejection is 429', !over.accepted && over.status === 429, JSON.stringify(over));
     const broke = await credit.reserve({ tenant, amount: 500, resource: 'vcpu', units: 1 });
     ctx.check('a reservation beyond the balance is rejected with 402', !broke.accepted && broke.status === 402);
+    const unavailable = await credit.reserve({ tenant, amount: 71, resource: 'vcpu', units: 1 });
+    ctx.check(
+      'a reservation within the balance (71 of 100) but beyond the available 70 (30 held) is rejected with 402',
+      !unavailable.accepted && unavailable.status === 402,
+      JSON.stringify(unavailable),
+    );
     await wallet({ balance: 100, held: 30 }, 'rejected reservations hold nothing');
+    const afterRejections = await credit.quota(tenant);
+    ctx.check(
+      'rejected reservations count nothing against the quota: vcpu used 3',
+      afterRejections.used.vcpu === 3,
+      JSON.stringify(afterRejections),
+    );
 
     await credit.commit(r1.id);
     await wallet({ balance: 70, held: 0 }, 'a committed reservation');
@@ -69,7 +82,10 @@ export async function proveCreditservice(ctx: LaneContext<Cluster>, tag: string)
 type Outcome = Awaited<ReturnType<CreditservicePort['reserve']>>;
 const idOf = (o: Outcome) => (o.accepted ? o.reservation.id : `refused ${o.status}`);
 
-/** A reservation replayed with its idempotency key holds nothing more; the same key of another tenant is its own. */
+/**
+ * A reservation replayed with its idempotency key holds nothing more, before or after its commit; the same key of
+ * another tenant is its own.
+ */
 async function proveReplayNotCountedTwice(ctx: LaneContext<Cluster>, tag: string): Promise<void> {
   const credit = ctx.target.ports.creditservice;
   const [a, b] = [`matrix-${tag}-replay-a`, `matrix-${tag}-replay-b`];
@@ -119,7 +135,33 @@ async function proveReplayNotCountedTwice(ctx: LaneContext<Cluster>, tag: string
         walletA.held === before.wallet.held,
         show(walletA),
       );
-      await ctx.artifact('creditservice-replay.json', { first, replay, other, walletA, walletB });
+      const held = (first as { reservation: Reservation }).reservation;
+      await credit.commit(held.id);
+      const committed = { wallet: await credit.wallet(a), quota: await credit.quota(a) };
+      const afterCommit = await credit.reserve(request);
+      ctx.check(
+        'a replay after the commit answers the committed reservation, charged once',
+        afterCommit.accepted &&
+          afterCommit.reservation.id === held.id &&
+          afterCommit.reservation.status === 'committed' &&
+          afterCommit.reservation.charges === 1,
+        `first ${idOf(first)}; replay after the commit ${JSON.stringify(afterCommit)}`,
+      );
+      const replayedAfterCommit = { wallet: await credit.wallet(a), quota: await credit.quota(a) };
+      ctx.check(
+        'the replay after the commit holds and charges nothing: balance and held unchanged',
+        replayedAfterCommit.wallet.balance === committed.wallet.balance &&
+          replayedAfterCommit.wallet.held === committed.wallet.held &&
+          committed.wallet.balance === 75 &&
+          committed.wallet.held === 0,
+        `after the commit ${show(committed.wallet)}; after the replay ${show(replayedAfterCommit.wallet)}`,
+      );
+      ctx.check(
+        'the replay after the commit is not counted as a second reservation: vcpu used stays 2',
+        replayedAfterCommit.quota.used.vcpu === 2,
+        `vcpu used after the commit ${committed.quota.used.vcpu}, after the replay ${replayedAfterCommit.quota.used.vcpu}`,
+      );
+      await ctx.artifact('creditservice-replay.json', { first, replay, other, walletA, walletB, afterCommit });
     },
   );
 }

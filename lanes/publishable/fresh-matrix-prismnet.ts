@@ -14,7 +14,9 @@ export function tenantCidr(): string {
 /**
  * PrismNet security-group ACL lifecycle on real traffic: a tenant port on one worker serves HTTP to a client on
  * the other worker; an added deny rule (one port, one source) drops that client's TCP connection silently while a
- * port and a source it does not name still pass; removing the rule lets it flow again.
+ * port and a source it does not name still pass; removing the rule lets it flow again. Rules apply in rule order: an
+ * allow rule wins over a later deny rule that names the same traffic, and the deny still drops what the allow rule
+ * does not name.
  */
 export async function provePrismnetAcl(ctx: LaneContext<Cluster>, cleanup: Cleanup, tag: string): Promise<void> {
   const [worker, client] = ctx.target.withRole('worker') as [NodeHandle, NodeHandle];
@@ -101,4 +103,40 @@ export async function provePrismnetAcl(ctx: LaneContext<Cluster>, cleanup: Clean
     );
     await ctx.artifact('prismnet-dataplane-after-removal.json', await net.dataplane());
   });
+
+  await ctx.step(
+    `prismnet: security-group rules apply in rule order: an allow rule for port ${otherPort} wins over a later deny of ports ${servicePort}-${otherPort}`,
+    async () => {
+      const source = `${client.address}/32`;
+      const allow = await net.addRule(sg, { action: 'allow', protocol: 'tcp', portMin: otherPort, remoteCidr: source });
+      cleanup.add(`ACL rule ${allow.id}`, () => net.removeRule(sg, allow.id).catch(() => undefined));
+      const deny = await net.addRule(sg, {
+        action: 'deny',
+        protocol: 'tcp',
+        portMin: servicePort,
+        portMax: otherPort,
+        remoteCidr: source,
+      });
+      cleanup.add(`ACL rule ${deny.id}`, () => net.removeRule(sg, deny.id).catch(() => undefined));
+      const order = (await net.securityGroup(sg)).rules.map((r) => r.id);
+      ctx.check(
+        'the security group lists the allow rule before the deny rule, in the order they were added',
+        order.join(',') === [allow.id, deny.id].join(','),
+        `rules ${order.join(', ')}; allow ${allow.id}, deny ${deny.id}`,
+      );
+      const allowed = await tcpOutcomeFrom(client, otherUrl);
+      ctx.check(
+        `a TCP connection from ${client.name} to port ${otherPort} is answered: the allow rule, first to match, wins`,
+        allowed.kind === 'answered' && allowed.body === otherBody,
+        JSON.stringify(allowed),
+      );
+      const denied = await tcpOutcomeFrom(client, url);
+      ctx.check(
+        `a TCP connection from ${client.name} to port ${servicePort}, which only the later deny rule names, gets no answer`,
+        denied.kind === 'no-answer',
+        JSON.stringify(denied),
+      );
+      await ctx.artifact('prismnet-dataplane-rule-order.json', await net.dataplane());
+    },
+  );
 }

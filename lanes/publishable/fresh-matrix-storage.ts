@@ -104,7 +104,7 @@ function currentObjects(versions: ObjectVersion[]): string[] {
 
 /**
  * CoronaFS with LightningStor: a volume created, attached to a worker, written as that worker (and refused to
- * the other), read back from the attached node, snapshotted (the snapshot read back and unchanged by a later write),
+ * the other), read back from the attached node, written up to its end (and refused past it), snapshotted (the snapshot read back and unchanged by a later write),
  * then exported into an object version whose content matches the volume.
  */
 export async function proveCoronafs(ctx: LaneContext<Cluster>, cleanup: Cleanup, tag: string, bucket: string) {
@@ -128,6 +128,30 @@ export async function proveCoronafs(ctx: LaneContext<Cluster>, cleanup: Cleanup,
     const head = (await fs.read(volume, 0, 8)).toString('hex');
     ctx.check('the refused write left the volume untouched', head === '0'.repeat(16), `first bytes ${head}`);
   });
+
+  await ctx.step(
+    "coronafs: a write that ends at the volume's end is accepted; a write past the end is refused and changes nothing",
+    async () => {
+      const size = (await fs.volume(volume)).sizeBytes;
+      const tail = 'tail-end';
+      await fs.write(volume, attached, size - tail.length, tail);
+      const atEnd = (await fs.read(volume, size - tail.length, tail.length)).toString();
+      ctx.check(`a write of the volume's last ${tail.length} bytes reads back`, atEnd === tail, `read "${atEnd}"`);
+      const past = await fs.write(volume, attached, size - 4, 'pastend!').then(
+        () => 'accepted',
+        (err: unknown) => (err instanceof HttpCallError ? `refused ${err.status}` : `failed: ${String(err)}`),
+      );
+      ctx.check(
+        `a write of 8 bytes at offset ${size - 4} (4 past the end of ${size}) is refused`,
+        past.startsWith('refused 4'),
+        past,
+      );
+      const after = (await fs.read(volume, size - tail.length, tail.length)).toString();
+      ctx.check('the refused write left the end of the volume untouched', after === tail, `read "${after}"`);
+      const resized = (await fs.volume(volume)).sizeBytes;
+      ctx.check(`the volume is still ${size} bytes`, resized === size, `${resized} bytes`);
+    },
+  );
 
   const snapshot = `s-${tag}`;
   const later = `coronafs ${tag} rewritten by ${attached} after the snapshot`;

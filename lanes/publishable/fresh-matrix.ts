@@ -7,6 +7,7 @@ import { proveCreditservice } from './fresh-matrix-credit.ts';
 import { proveFiberlb } from './fresh-matrix-fiberlb.ts';
 import { lbName, proveFlashdns } from './fresh-matrix-flashdns.ts';
 import { proveK8shostWatch } from './fresh-matrix-k8shost.ts';
+import { proveNightlightRange } from './fresh-matrix-nightlight.ts';
 import { provePrismnetAcl } from './fresh-matrix-prismnet.ts';
 import { proveCoronafs, proveLightningstor, provePlasmavmcContract } from './fresh-matrix-storage.ts';
 
@@ -15,8 +16,9 @@ import { proveCoronafs, proveLightningstor, provePlasmavmcContract } from './fre
  * plasmavmc + coronafs + lightningstor — PrismNet security-group ACL add and remove on real traffic, FiberLB Tcp
  * plus TLS-terminated Https / TerminatedHttps listeners with drain and re-convergence, authoritative FlashDNS
  * answers for the load balancer, LightningStor bucket metadata, object versions and deletes, the k8shost pod watch, the
- * KVM-only PlasmaVMC worker contract, and the creditservice quota, wallet, reservation and API-gateway flows.
- * Everything it creates carries a per-run tag and is removed at the end.
+ * KVM-only PlasmaVMC worker contract, NightLight range queries, and the creditservice quota, wallet, reservation and
+ * API-gateway flows. Everything it creates carries a per-run tag and is removed at the end, except the NightLight
+ * samples, which the port has no way to delete.
  */
 export const freshMatrix = defineLane<Cluster>({
   name: 'fresh-matrix',
@@ -70,6 +72,8 @@ export const freshMatrix = defineLane<Cluster>({
     'lightningstor.listObjectVersions',
     'lightningstor.putObject',
     'lightningstor.updateBucketMetadata',
+    'nightlight.ingest',
+    'nightlight.query',
     'plasmavmc.workers',
     'prismnet.addRule',
     'prismnet.createNetwork',
@@ -92,8 +96,10 @@ export const freshMatrix = defineLane<Cluster>({
       await provePlasmavmcContract(ctx);
       const bucket = await proveLightningstor(ctx, tag);
       await proveCoronafs(ctx, cleanup, tag, bucket);
-      // add-on surface: k8shost, creditservice, apigateway (its restart-based rollout restarts the gateway node)
+      // add-on surface: k8shost, nightlight, creditservice, apigateway (its restart-based rollout restarts the
+      // gateway node)
       await proveK8shostWatch(ctx, cleanup, tag);
+      await proveNightlightRange(ctx, tag);
       const tenant = await proveCreditservice(ctx, tag);
       await proveApigateway(ctx, cleanup, tenant);
     });

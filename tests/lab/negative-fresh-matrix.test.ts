@@ -18,6 +18,7 @@ const services: ServiceName[] = [
   'lightningstor',
   'coronafs',
   'k8shost',
+  'nightlight',
   'creditservice',
   'apigateway',
 ];
