@@ -14,6 +14,8 @@ import { harnessFailurePrefix, retriesLane } from '../../harness/proof-lane.ts';
 import { MarkerFailureError } from '../../helpers/marker-errors.ts';
 import { workTempDir } from '../../helpers/proof-root.ts';
 import { registerSecret } from '../../helpers/redact.ts';
+import { LabNodeHandle } from '../../lab/target/lab-node-handle.ts';
+import type { NodeSpec } from '../../profiles/descriptor-schema.ts';
 import { LaneResult } from '../../profiles/result-schema.ts';
 import { formatJUnit, type JUnitCase } from '../../reporters/junit.ts';
 
@@ -149,6 +151,33 @@ describe('the failure bundle', () => {
     expect(index).toMatch(/node02\/console\.log <- .*missing\.log \(unreadable: ENOENT\)/);
     expect(index).not.toContain('escape');
     expect(await readFile(join(root, 'failure', 'failure.txt'), 'utf8')).toContain('failure_class=harness');
+  });
+});
+
+describe("a lab node's log files", () => {
+  it("are each service's log and the supervisor's, from the node folder beside its console", async () => {
+    const nodeDir = await workTempDir('lab-node-logs-');
+    try {
+      await mkdir(join(nodeDir, 'logs'), { recursive: true });
+      for (const f of ['logs/chainfire.log', 'logs/sshd.log', 'logs/notes.txt', 'supervisor.log', 'key'])
+        await writeFile(join(nodeDir, f), 'x\n');
+      const spec = {
+        name: 'node01',
+        role: 'control-plane',
+        address: '10.210.0.1',
+        console: { kind: 'file', path: join(nodeDir, 'console.log') },
+        ssh: { host: '10.210.0.1', port: 22, user: 'root' },
+        services: {},
+      } as unknown as NodeSpec;
+      const node = new LabNodeHandle(spec, 'http://127.0.0.1:1', join(nodeDir, 'key'));
+      expect(node.logFiles()).toEqual([
+        { name: 'chainfire.log', path: join(nodeDir, 'logs', 'chainfire.log') },
+        { name: 'sshd.log', path: join(nodeDir, 'logs', 'sshd.log') },
+        { name: 'supervisor.log', path: join(nodeDir, 'supervisor.log') },
+      ]);
+    } finally {
+      await rm(nodeDir, { recursive: true, force: true });
+    }
   });
 });
 
