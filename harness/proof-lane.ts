@@ -40,7 +40,9 @@ export function clusterOf(target: unknown): Seam | null {
  * Register a lane as one Vitest test named after it, so `vitest run -t <lane>` selects it. The lane's steps are
  * printed as they happen and recorded in its proof root; a failure message reads "lane › step: property ...".
  * A target that does not bind what the lane declares it needs ends the lane blocked before its first step,
- * listing every missing `service.operation`; an undeclared unbound operation blocks it when first called.
+ * listing every missing `service.operation`; an undeclared unbound operation blocks it when first called. A target
+ * that cannot be set up fails the lane as a broken harness. A lane whose harness broke runs once more (its first
+ * attempt kept under attempts/1/, `flaky` when the rerun passes); a failed or interrupted lane leaves failure/.
  */
 export function proofLane<C>(
   def: LaneDefinition<C> & { run(ctx: LaneContextWithWaits<C>): Promise<void> },
