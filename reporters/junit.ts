@@ -10,7 +10,10 @@ export interface JUnitCase {
   outcome: 'passed' | 'flaky' | 'skipped' | 'property' | 'harness' | 'infrastructure' | 'timeout' | 'interrupted';
   message?: string;
   detail?: string;
-  /** for a flaky case, each earlier attempt's failure (Surefire's <flakyFailure>/<flakyError>) */
+  /**
+   * each earlier attempt's failure: for a flaky case Surefire's <flakyFailure>/<flakyError>, for a failed one its
+   * <rerunFailure>/<rerunError>
+   */
   earlier?: Array<{ failureClass: 'property' | 'harness'; type: string; message: string }>;
 }
 
@@ -87,6 +90,11 @@ export function formatJUnit(
     else if (c.outcome === 'property')
       lines.push(`      <failure type="property" message="${message}">${body}</failure>`);
     else lines.push(`      <error type="${c.outcome}" message="${message}">${body}</error>`);
+    if (c.outcome !== 'skipped')
+      for (const e of c.earlier ?? []) {
+        const tag = e.failureClass === 'property' ? 'rerunFailure' : 'rerunError';
+        lines.push(`      <${tag} type="${escapeXml(e.type)}" message="${escapeXml(e.message)}"/>`);
+      }
     lines.push('    </testcase>');
   }
   lines.push('  </testsuite>', '</testsuites>', '');

@@ -180,6 +180,7 @@ describe('proof reporters in a real vitest run', () => {
     expect(history.match(/"event":"verdict"/g)).toHaveLength(1);
     const junit = await readFile(join(run.workRoot, 'fixture-suite', run.runId, 'junit.xml'), 'utf8');
     expect(junit).toMatch(/<error type="harness" message="[^"]*ECONNREFUSED/);
+    expect(junit).toMatch(/<rerunError type="harness" message="[^"]*ECONNREFUSED/);
     expect(junit).not.toMatch(/<failure /);
     expect(junit).toMatch(/<testsuite [^>]*failures="0" errors="1"/);
   });
