@@ -1,6 +1,7 @@
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { suiteSummary } from '../../cli/commands/proof.ts';
 import {
   BindingRequiredError,
   BlockedError,
@@ -177,6 +178,65 @@ describe("a lab node's log files", () => {
       ]);
     } finally {
       await rm(nodeDir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('ucproof proof summary', () => {
+  it('names each failed lane with its failure class and rerun file, and each flaky and blocked lane', async () => {
+    const root = await workTempDir('proof-summary-');
+    try {
+      const lane = (name: string, status: string, failureClass: string | null) => ({
+        schema: 'ultracloud-proof/result@1',
+        lane: name,
+        group: 'publishable',
+        runId: 'r',
+        target: 't',
+        success: status === 'flaky',
+        status,
+        startedAt: at(),
+        finishedAt: at(),
+        durationMs: 1,
+        steps: [],
+        failure: null,
+        failureClass,
+        failureBundle: status === 'failed' ? 'failure' : null,
+        artifacts: [],
+        environment: {},
+      });
+      const lanes = [
+        ['prop-lane', 'failed', 'property'],
+        ['harness-lane', 'failed', 'harness'],
+        ['flaky-lane', 'flaky', null],
+        ['ok-lane', 'passed', null],
+      ] as const;
+      for (const [name, status, cls] of lanes) {
+        await mkdir(join(root, name), { recursive: true });
+        await writeFile(join(root, name, 'result.json'), JSON.stringify(lane(name, status, cls)));
+      }
+      const suite = {
+        schema: 'ultracloud-proof/suite-result@1',
+        suite: 's',
+        runId: 'r',
+        success: false,
+        status: 'failed',
+        startedAt: at(),
+        finishedAt: at(),
+        lanes: [
+          ...lanes.map(([name, status]) => ({ lane: name, status, proofRoot: join(root, name) })),
+          { lane: 'kvm-lane', status: 'blocked', proofRoot: null, missing: ['/dev/kvm'] },
+        ],
+        environment: {},
+      };
+      await writeFile(join(root, 'suite.json'), JSON.stringify(suite));
+      expect(suiteSummary(join(root, 'suite.json'))).toEqual([
+        'blocked kvm-lane: missing /dev/kvm',
+        `failed prop-lane (broken property); rerun: ${join(root, 'prop-lane', 'failure', 'rerun.txt')}`,
+        `failed harness-lane (broken harness); rerun: ${join(root, 'harness-lane', 'failure', 'rerun.txt')}`,
+        'flaky flaky-lane: passed on its rerun after a broken harness',
+      ]);
+    } finally {
+      await rm(root, { recursive: true, force: true });
     }
   });
 });
