@@ -1,9 +1,8 @@
 import { spawn } from 'node:child_process';
-import { mkdtemp, readdir, readFile, readlink, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readdir, readFile, readlink, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
-import { projectRoot } from '../../helpers/proof-root.ts';
+import { projectRoot, workTempDir } from '../../helpers/proof-root.ts';
 import { LaneResult, SuiteResult } from '../../profiles/result-schema.ts';
 
 const vitestBin = join(projectRoot, 'node_modules', 'vitest', 'vitest.mjs');
@@ -27,7 +26,7 @@ async function runFixture(
   extraEnv: Record<string, string> = {},
   interrupt: false | NodeJS.Signals = false,
 ): Promise<Run> {
-  const workRoot = await mkdtemp(join(tmpdir(), 'ucp-reporters-'));
+  const workRoot = await workTempDir('reporters-');
   tempRoots.push(workRoot);
   const runId = `run-${mode}`;
   const child = spawn(process.execPath, [vitestBin, 'run', '--config', fixtureConfig], {
