@@ -48,3 +48,27 @@ export class BindingRequiredError extends BlockedError {
     this.operation = operation;
   }
 }
+
+/**
+ * Why `err` ended a step or lane: a broken property (the target is wrong) or a broken harness (anything else that
+ * stopped the run: a node out of reach, ECONNREFUSED or ECONNRESET, a port clash, a transient "leader changed", a
+ * setup error, a wait that ran out outside a check). A missing capability is neither: null.
+ */
+export function failureClassOf(err: unknown): 'property' | 'harness' | null {
+  if (err instanceof BlockedError) return null;
+  if (err instanceof PropertyViolation) return 'property';
+  return 'harness';
+}
+
+/**
+ * What a failed lane's Vitest test throws: its message is the lane's failure, its name says its class, so
+ * Vitest's retry condition (which sees the error serialized) reruns a lane only when its harness broke.
+ */
+export class LaneFailedError extends Error {
+  readonly failureClass: 'property' | 'harness';
+  constructor(message: string, failureClass: 'property' | 'harness') {
+    super(message);
+    this.name = failureClass === 'property' ? 'LanePropertyViolation' : 'LaneHarnessFailure';
+    this.failureClass = failureClass;
+  }
+}

@@ -58,6 +58,11 @@ export interface NodeHandle {
   bootId(): Promise<string>;
   /** where one of this node's services listens; throws when the node runs no such service */
   endpoint(service: ServiceName): Endpoint;
+  /**
+   * the node's logs kept as files on this host beside its console (each service's, the supervisor's), for a failed
+   * lane's bundle; absent when the target keeps none there
+   */
+  logFiles?(): Array<{ name: string; path: string }>;
 }
 
 /** One running instance of a service: which process, started when (clock ticks since the node's boot). */

@@ -1,9 +1,10 @@
 import { test } from 'vitest';
-import { BlockedError } from '../contracts/errors.ts';
+import { BlockedError, LaneFailedError } from '../contracts/errors.ts';
 import type { Cluster } from '../contracts/target.ts';
-import type { TargetIdentity } from '../profiles/result-schema.ts';
+import type { LaneResult, TargetIdentity } from '../profiles/result-schema.ts';
 import { takeRecordedCalls } from './cluster.ts';
 import type { LaneDefinition } from './define.ts';
+import { laneEvidence } from './lane-evidence.ts';
 import { type LaneContextWithWaits, runLane } from './run-lane.ts';
 
 export interface ProofLaneOptions<C> {
@@ -12,7 +13,17 @@ export interface ProofLaneOptions<C> {
   targetName?: string;
   /** the Vitest timeout for the whole lane */
   timeoutMs?: number;
+  /** how often a lane whose harness broke runs again (default 1); a broken property never does */
+  harnessRetries?: number;
 }
+
+/**
+ * Vitest's retry condition for a lane: rerun only what failed as a broken harness, whose failure message starts
+ * "broken harness: ". A RegExp, since Vitest 4.1 drops a function condition of a test before it runs. A Vitest
+ * timeout of the whole lane is not rerun: the timed-out attempt may still be unwinding against the target.
+ */
+export const harnessFailurePrefix = 'broken harness: ';
+export const retriesLane = /^broken harness: /;
 
 type Seam = Pick<Cluster, 'target' | 'unbound'> & Partial<Pick<Cluster, 'facts'>>;
 const isSeam = (x: unknown): x is Seam =>
@@ -29,13 +40,19 @@ export function clusterOf(target: unknown): Seam | null {
  * Register a lane as one Vitest test named after it, so `vitest run -t <lane>` selects it. The lane's steps are
  * printed as they happen and recorded in its proof root; a failure message reads "lane › step: property ...".
  * A target that does not bind what the lane declares it needs ends the lane blocked before its first step,
- * listing every missing `service.operation`; an undeclared unbound operation blocks it when first called.
+ * listing every missing `service.operation`; an undeclared unbound operation blocks it when first called. A target
+ * that cannot be set up fails the lane as a broken harness. A lane whose harness broke runs once more (its first
+ * attempt kept under attempts/1/, `flaky` when the rerun passes); a failed or interrupted lane leaves failure/.
  */
 export function proofLane<C>(
   def: LaneDefinition<C> & { run(ctx: LaneContextWithWaits<C>): Promise<void> },
   options: ProofLaneOptions<C>,
 ): void {
-  test(def.name, { timeout: options.timeoutMs ?? 20 * 60_000 }, async ({ signal, skip, annotate }) => {
+  // the results of this lane's attempts so far in this run (a rerun keeps the earlier ones)
+  const earlier: LaneResult[] = [];
+  const retry = { count: options.harnessRetries ?? 1, condition: retriesLane };
+  test(def.name, { timeout: options.timeoutMs ?? 20 * 60_000, retry }, async ({ signal, skip, annotate, task }) => {
+    if ((task.result?.retryCount ?? 0) === 0) earlier.length = 0;
     let target: C;
     let lane = def;
     const blocked = (missing: string[]) => ({
@@ -45,10 +62,18 @@ export function proofLane<C>(
     try {
       target = await options.target();
     } catch (err) {
-      if (!(err instanceof BlockedError)) throw err;
-      // the target cannot be had on this host: the lane records blocked, naming what is missing
       target = undefined as C;
-      lane = blocked(err.missing);
+      // the target cannot be had on this host: the lane records blocked, naming what is missing; any other
+      // setup error is the lane's broken harness, recorded (and rerun) like one
+      lane =
+        err instanceof BlockedError
+          ? blocked(err.missing)
+          : {
+              ...def,
+              run: async () => {
+                throw err;
+              },
+            };
     }
     const cluster = clusterOf(target);
     const identity: TargetIdentity | null =
@@ -65,7 +90,10 @@ export function proofLane<C>(
       ...(cluster?.facts ? { targetFacts: cluster.facts } : {}),
       usedBindings: takeRecordedCalls,
       signal,
+      earlierAttempts: [...earlier],
+      evidence: laneEvidence(def.name, task.file?.filepath, cluster as Parameters<typeof laneEvidence>[2]),
     });
+    earlier.push(result);
     await annotate(`proof root: work/${def.name}/${result.runId} (${result.status})`, 'proof-root');
     const undeclared = result.bindings?.used.filter((o) => !def.requires?.includes(o)) ?? [];
     if (def.requires && undeclared.length) {
@@ -79,7 +107,12 @@ export function proofLane<C>(
       const f = result.failure;
       const where = f?.stepPath.join(' › ') ?? def.name;
       // a property violation's message already starts with the step path
-      throw new Error(f?.kind === 'property' ? f.message : `${where}: ${f?.message ?? result.status}`);
+      const message =
+        f?.kind === 'property'
+          ? f.message
+          : `${result.failureClass === 'harness' ? harnessFailurePrefix : ''}${where}: ${f?.message ?? result.status}`;
+      if (result.failureClass) throw new LaneFailedError(message, result.failureClass);
+      throw new Error(message);
     }
   });
 }

@@ -1,14 +1,26 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { appendFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { BlockedError, PropertyViolation, WaitTimeoutError } from '../contracts/errors.ts';
+import { BlockedError, failureClassOf, PropertyViolation, WaitTimeoutError } from '../contracts/errors.ts';
 import { writeFileAtomic } from '../helpers/atomic.ts';
 import { captureEnvironment, formatEnvironment } from '../helpers/environment.ts';
-import { currentRunId, openProofRoot, workRoot } from '../helpers/proof-root.ts';
+import { archiveAttempt, currentRunId, openProofRoot, workRoot } from '../helpers/proof-root.ts';
 import { redact, redactValue } from '../helpers/redact.ts';
 import { type EventuallyOptions, eventually } from '../helpers/retry.ts';
-import { LaneResult, type StepRecord, type TargetIdentity } from '../profiles/result-schema.ts';
+import {
+  type FailureClass,
+  type LaneAttempt,
+  LaneResult,
+  type StepRecord,
+  type TargetIdentity,
+} from '../profiles/result-schema.ts';
 import type { Fault, LaneContext, LaneDefinition } from './define.ts';
+import {
+  type FailureEvidence,
+  failureBundleDir,
+  writeFailureBundle,
+  writeFailureBundleSync,
+} from './failure-bundle.ts';
 import { timeouts } from './timeouts.ts';
 
 export interface RunLaneOptions<C> {
@@ -25,6 +37,13 @@ export interface RunLaneOptions<C> {
   signal?: AbortSignal;
   /** progress lines (step start/end); defaults to stderr */
   log?: (line: string) => void;
+  /**
+   * the results of this lane's earlier attempts in this run, oldest first: their files move to attempts/<n>/,
+   * this result lists them, and a pass after them is `flaky`
+   */
+  earlierAttempts?: readonly LaneResult[];
+  /** where a failed or interrupted lane's failure bundle (failure/) comes from; without it none is written */
+  evidence?: FailureEvidence;
 }
 
 /** Every lane context has bounded waits; the name is kept for lanes written against it. */
@@ -44,6 +63,22 @@ export async function runLane<C>(
   const runId = options.runId ?? currentRunId();
   const root = options.workRoot ?? workRoot();
   const proofRoot = await openProofRoot(def.name, runId, root);
+  const earlier = options.earlierAttempts ?? [];
+  const attempts: LaneAttempt[] = [];
+  for (const [i, r] of earlier.entries()) {
+    const n = i + 1;
+    if (i === earlier.length - 1) await archiveAttempt(proofRoot, n);
+    attempts.push({
+      attempt: n,
+      status: r.status,
+      failureClass: r.failureClass,
+      failure: r.failure,
+      startedAt: r.startedAt,
+      finishedAt: r.finishedAt,
+      steps: r.steps,
+      root: `attempts/${n}`,
+    });
+  }
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   const startedAt = new Date();
   const steps: StepRecord[] = [];
@@ -67,15 +102,17 @@ export async function runLane<C>(
   const onOuterAbort = () => controller.abort(options.signal?.reason);
   options.signal?.addEventListener('abort', onOuterAbort, { once: true });
   let finished = false;
+  let failureBundle: string | null = null;
 
   const history = (event: Record<string, unknown>) =>
     appendFileSync(historyPath, `${redact(JSON.stringify({ at: new Date().toISOString(), ...event }))}\n`);
 
   const build = (
-    partial: Pick<LaneResult, 'status' | 'failure'> & { missing?: string[] },
+    partial: Pick<LaneResult, 'status' | 'failure'> & { missing?: string[]; failureClass?: FailureClass | null },
     recorded: StepRecord[] = steps,
   ): LaneResult => {
     const finishedAt = partial.status === 'interrupted' && !finished ? null : new Date();
+    const status = partial.status === 'passed' && attempts.length > 0 ? 'flaky' : partial.status;
     return LaneResult.parse(
       redactValue({
         schema: 'ultracloud-proof/result@1',
@@ -84,13 +121,17 @@ export async function runLane<C>(
         runId,
         target: options.targetName,
         targetIdentity: identity,
-        success: partial.status === 'passed',
-        status: partial.status,
+        success: status === 'passed' || status === 'flaky',
+        status,
         startedAt: startedAt.toISOString(),
         finishedAt: finishedAt?.toISOString() ?? null,
         durationMs: finishedAt ? finishedAt.getTime() - startedAt.getTime() : null,
         steps: recorded,
         failure: partial.failure,
+        failureClass: partial.failureClass ?? null,
+        failureBundle,
+        attempt: attempts.length + 1,
+        attempts,
         missingRequirements: partial.missing ?? [],
         bindings: def.requires || used.length ? { required: [...(def.requires ?? [])], used } : null,
         artifacts: [...artifacts].sort(),
@@ -117,10 +158,19 @@ export async function runLane<C>(
     kind: 'interrupted',
     message: 'the lane has not finished',
   };
-  const checkpoint = (recorded: StepRecord[] = steps) => {
+  const checkpoint = (recorded: StepRecord[] = steps): LaneResult | undefined => {
     if (finished) return;
     const { status, kind, message } = unfinished;
-    writeSync(build({ status, failure: { kind, stepPath: runningPath(def.name, recorded), message } }, recorded));
+    const result = build(
+      {
+        status,
+        failure: { kind, stepPath: runningPath(def.name, recorded), message },
+        failureClass: kind === 'timeout' ? 'harness' : null,
+      },
+      recorded,
+    );
+    writeSync(result);
+    return result;
   };
   checkpoint();
   const onAbort = () => {
@@ -136,8 +186,18 @@ export async function runLane<C>(
   };
   controller.signal.addEventListener('abort', onAbort, { once: true });
   // The process going away mid-lane (SIGINT's exit, a worker torn down): the step in progress was interrupted.
-  const onExit = () =>
-    checkpoint(steps.map((s) => (s.status === 'running' ? { ...s, status: 'interrupted' as const } : s)));
+  const onExit = () => {
+    const recorded = steps.map((s) => (s.status === 'running' ? { ...s, status: 'interrupted' as const } : s));
+    if (options.evidence && !finished) failureBundle = failureBundleDir;
+    const result = checkpoint(recorded);
+    if (result && options.evidence) {
+      try {
+        writeFailureBundleSync(proofRoot, result, options.evidence);
+      } catch (err) {
+        log(`  failure bundle not written: ${(err as Error).message}`);
+      }
+    }
+  };
   process.once('exit', onExit);
 
   const undos: Array<{ title: string; undo: () => Promise<void> }> = [];
@@ -172,6 +232,7 @@ export async function runLane<C>(
             : unfinished.kind === 'interrupted' && controller.signal.aborted
               ? 'interrupted'
               : 'failed';
+        if (record.status === 'failed') record.failureClass = failureClassOf(err) ?? 'harness';
         throw err;
       } finally {
         record.durationMs = Math.round(performance.now() - t0);
@@ -318,6 +379,13 @@ export async function runLane<C>(
   await writeFileAtomic(join(proofRoot, 'environment.txt'), redact(formatEnvironment(env)));
   if (!result.artifacts.includes('environment.txt')) result.artifacts.push('environment.txt');
   result.artifacts.sort();
+  if (options.evidence && (result.status === 'failed' || result.status === 'interrupted')) {
+    try {
+      result.failureBundle = await writeFailureBundle(proofRoot, result, options.evidence);
+    } catch (err) {
+      log(`  failure bundle not written: ${(err as Error).message}`);
+    }
+  }
   await writeFileAtomic(resultPath, `${JSON.stringify(result, null, 2)}\n`);
   history({ event: 'verdict', status: result.status });
   return result;
@@ -353,21 +421,31 @@ function classify(
   err: unknown,
   stepPath: string[],
   signal: AbortSignal,
-): Pick<LaneResult, 'status' | 'failure'> & { missing?: string[] } {
+): Pick<LaneResult, 'status' | 'failure' | 'failureClass'> & { missing?: string[] } {
   const message = redact(err instanceof Error ? err.message : String(err));
   if (err instanceof BlockedError) {
-    return { status: 'blocked', failure: { kind: 'harness', stepPath, message }, missing: err.missing };
+    return {
+      status: 'blocked',
+      failure: { kind: 'harness', stepPath, message },
+      failureClass: null,
+      missing: err.missing,
+    };
   }
   if (err instanceof PropertyViolation) {
-    return { status: 'failed', failure: { kind: 'property', stepPath, property: err.property, message } };
+    return {
+      status: 'failed',
+      failure: { kind: 'property', stepPath, property: err.property, message },
+      failureClass: 'property',
+    };
   }
   if (signal.aborted) {
     const timedOut = /timed? ?out/i.test(message);
     return {
       status: timedOut ? 'failed' : 'interrupted',
       failure: { kind: timedOut ? 'timeout' : 'interrupted', stepPath, message },
+      failureClass: timedOut ? 'harness' : null,
     };
   }
-  if (err instanceof WaitTimeoutError) return { status: 'failed', failure: { kind: 'timeout', stepPath, message } };
-  return { status: 'failed', failure: { kind: 'harness', stepPath, message } };
+  const kind = err instanceof WaitTimeoutError ? 'timeout' : 'harness';
+  return { status: 'failed', failure: { kind, stepPath, message }, failureClass: 'harness' };
 }

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, mkdtemp } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import { workRoot } from '../profiles/paths.ts';
 import { replaceSymlink } from './atomic.ts';
@@ -35,4 +35,18 @@ export async function workTempDir(prefix: string, root = workRoot()): Promise<st
   const parent = join(root, 'tmp');
   await mkdir(parent, { recursive: true });
   return await mkdtemp(join(parent, prefix));
+}
+
+/**
+ * Move what an earlier attempt left in a proof root (result.json, history.jsonl, artifacts, failure/) into
+ * attempts/<n>/, so the next attempt starts in an empty root and both stay readable.
+ */
+export async function archiveAttempt(proofRoot: string, n: number): Promise<string> {
+  const dest = join(proofRoot, 'attempts', String(n));
+  await mkdir(dest, { recursive: true });
+  for (const entry of await readdir(proofRoot)) {
+    if (entry === 'attempts') continue;
+    await rename(join(proofRoot, entry), join(dest, entry));
+  }
+  return dest;
 }

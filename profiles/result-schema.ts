@@ -1,7 +1,16 @@
 import { z } from 'zod';
 
-export const LaneStatus = z.enum(['passed', 'failed', 'blocked', 'interrupted']);
+/** flaky: the lane failed on a broken harness, was run again and passed; both attempts are kept */
+export const LaneStatus = z.enum(['passed', 'flaky', 'failed', 'blocked', 'interrupted']);
 export type LaneStatus = z.infer<typeof LaneStatus>;
+
+/**
+ * Why a lane or step failed. property: the target broke a property the lane checks (a PropertyViolation).
+ * harness: the run could not do its job (a node out of reach, a port clash, a transient error, a setup error, a
+ * timeout outside a check). A blocked or interrupted lane has neither.
+ */
+export const FailureClass = z.enum(['property', 'harness']);
+export type FailureClass = z.infer<typeof FailureClass>;
 
 export const StepRecord = z.object({
   /** path of titles from the lane down, e.g. ["add learner on node04", "wait for catch-up"] */
@@ -12,6 +21,8 @@ export const StepRecord = z.object({
   durationMs: z.number().nonnegative().nullable(),
   /** named checks evaluated inside this step, in order */
   checks: z.array(z.object({ property: z.string(), ok: z.boolean(), detail: z.string().optional() })).default([]),
+  /** for a failed step, why it failed */
+  failureClass: FailureClass.optional(),
 });
 export type StepRecord = z.infer<typeof StepRecord>;
 
@@ -33,6 +44,21 @@ export const LaneFailure = z.object({
   property: z.string().optional(),
   message: z.string(),
 });
+export type LaneFailure = z.infer<typeof LaneFailure>;
+
+/** An earlier attempt of a lane that was run again, its files kept under `root` (attempts/<n>/). */
+export const LaneAttempt = z.object({
+  attempt: z.number().int().positive(),
+  status: LaneStatus,
+  failureClass: FailureClass.nullable(),
+  failure: LaneFailure.nullable(),
+  startedAt: z.string(),
+  finishedAt: z.string().nullable(),
+  steps: z.array(StepRecord),
+  /** relative to the proof root */
+  root: z.string(),
+});
+export type LaneAttempt = z.infer<typeof LaneAttempt>;
 
 export const LaneResult = z.object({
   schema: z.literal('ultracloud-proof/result@1'),
@@ -49,6 +75,14 @@ export const LaneResult = z.object({
   durationMs: z.number().nonnegative().nullable(),
   steps: z.array(StepRecord),
   failure: LaneFailure.nullable(),
+  /** for a failed lane, why it failed (null when it passed, was blocked or interrupted) */
+  failureClass: FailureClass.nullable().default(null),
+  /** which attempt this result is (a lane whose harness broke runs once more) */
+  attempt: z.number().int().positive().default(1),
+  /** the attempts before this one, oldest first */
+  attempts: z.array(LaneAttempt).default([]),
+  /** the failure bundle's folder relative to the proof root (logs, cluster state, rerun.txt), for a failed lane */
+  failureBundle: z.string().nullable().default(null),
   /** requirements that were missing, for status=blocked */
   missingRequirements: z.array(z.string()).default([]),
   /** the port operations the lane declares it needs, and those it called (`service.operation`) */

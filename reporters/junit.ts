@@ -4,11 +4,17 @@ export interface JUnitCase {
   classname: string;
   timeSeconds: number;
   /**
-   * passed, skipped (blocked), a broken property (<failure>), a broken harness or an interrupted run (<error>)
+   * passed, flaky (passed on a rerun), skipped (blocked), a broken property (<failure>), a broken harness or an
+   * interrupted run (<error>)
    */
-  outcome: 'passed' | 'skipped' | 'property' | 'harness' | 'infrastructure' | 'timeout' | 'interrupted';
+  outcome: 'passed' | 'flaky' | 'skipped' | 'property' | 'harness' | 'infrastructure' | 'timeout' | 'interrupted';
   message?: string;
   detail?: string;
+  /**
+   * each earlier attempt's failure: for a flaky case Surefire's <flakyFailure>/<flakyError>, for a failed one its
+   * <rerunFailure>/<rerunError>
+   */
+  earlier?: Array<{ failureClass: 'property' | 'harness'; type: string; message: string }>;
 }
 
 export function escapeXml(s: string): string {
@@ -27,7 +33,8 @@ export function escapeXml(s: string): string {
 /**
  * JUnit XML for the suite. A broken property is a <failure type="property">; a broken harness, infrastructure,
  * a timeout or an interruption is an <error> of that type, so CI tells "the platform is wrong" from "the run is".
- * An interrupted run is marked on the <testsuite> too.
+ * A lane that passed on its rerun is a passing case holding a <flakyError> per failed attempt (as Maven Surefire
+ * writes reruns) and the property flaky. An interrupted run is marked on the <testsuite> too.
  */
 export function formatJUnit(
   suiteName: string,
@@ -50,7 +57,7 @@ export function formatJUnit(
       : given;
   const failures = cases.filter((c) => c.outcome === 'property').length;
   const skipped = cases.filter((c) => c.outcome === 'skipped').length;
-  const errors = cases.filter((c) => !['passed', 'skipped', 'property'].includes(c.outcome)).length;
+  const errors = cases.filter((c) => !['passed', 'flaky', 'skipped', 'property'].includes(c.outcome)).length;
   const time = cases.reduce((t, c) => t + c.timeSeconds, 0).toFixed(3);
   const counts = `tests="${cases.length}" failures="${failures}" errors="${errors}" skipped="${skipped}" time="${time}"`;
   const lines = ['<?xml version="1.0" encoding="UTF-8" ?>', `<testsuites name="${escapeXml(suiteName)}" ${counts}>`];
@@ -68,12 +75,26 @@ export function formatJUnit(
       continue;
     }
     lines.push(`${head}>`);
+    if (c.outcome === 'flaky') {
+      lines.push('      <properties>', '        <property name="status" value="flaky"/>', '      </properties>');
+      for (const e of c.earlier ?? []) {
+        const tag = e.failureClass === 'property' ? 'flakyFailure' : 'flakyError';
+        lines.push(`      <${tag} type="${escapeXml(e.type)}" message="${escapeXml(e.message)}"/>`);
+      }
+      lines.push('    </testcase>');
+      continue;
+    }
     const message = escapeXml(c.message ?? c.outcome);
     const body = escapeXml(c.detail ?? c.message ?? '');
     if (c.outcome === 'skipped') lines.push(`      <skipped message="${message}"/>`);
     else if (c.outcome === 'property')
       lines.push(`      <failure type="property" message="${message}">${body}</failure>`);
     else lines.push(`      <error type="${c.outcome}" message="${message}">${body}</error>`);
+    if (c.outcome !== 'skipped')
+      for (const e of c.earlier ?? []) {
+        const tag = e.failureClass === 'property' ? 'rerunFailure' : 'rerunError';
+        lines.push(`      <${tag} type="${escapeXml(e.type)}" message="${escapeXml(e.message)}"/>`);
+      }
     lines.push('    </testcase>');
   }
   lines.push('  </testsuite>', '</testsuites>', '');

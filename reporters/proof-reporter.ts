@@ -167,12 +167,22 @@ function junitCase(
     message: lane?.failure?.message ?? errors[0]?.message,
     detail,
   };
+  const earlier = (lane?.attempts ?? []).flatMap((a) =>
+    a.failure && a.failureClass
+      ? [{ failureClass: a.failureClass, type: a.failure.kind, message: a.failure.message }]
+      : [],
+  );
   if (status === 'passed') return { ...base, outcome: 'passed' };
+  if (status === 'flaky') {
+    return { ...base, message: undefined, detail: undefined, outcome: 'flaky', earlier };
+  }
   if (status === 'blocked') return { ...base, outcome: 'skipped' };
   if (status === 'interrupted') return { ...base, outcome: 'interrupted' };
+  // a property violation is a <failure>; anything else that failed (no verdict from the lane) is the harness's
+  if (lane?.failureClass === 'property' || lane?.failure?.kind === 'property')
+    return { ...base, outcome: 'property', earlier };
   const kind = lane?.failure?.kind;
-  if (kind === 'property' || kind === undefined) return { ...base, outcome: 'property' };
-  return { ...base, outcome: kind };
+  return { ...base, outcome: kind === 'timeout' ? 'timeout' : 'harness', earlier };
 }
 
 /** The targets that ran, as JUnit properties (target.name, target.kind, target.flake, target.git_revision). */

@@ -247,6 +247,7 @@ export function classifyRun(result: unknown, context: { exitCode: number | null;
   }
   const r = parsed.data;
   if (r.status === 'passed') return { verdict: 'survived', step: null, detail: 'the lane passed' };
+  if (r.status === 'flaky') return { verdict: 'survived', step: null, detail: 'the lane passed on its rerun' };
   if (r.status === 'blocked') {
     return {
       verdict: 'invalid',

@@ -6,7 +6,7 @@ import { projectNode } from '../../helpers/node-version.ts';
 import { currentRunId, projectRoot, workRoot } from '../../helpers/proof-root.ts';
 import { publishablePreflight } from '../../lanes/publishable/preflight.ts';
 import { selectTarget } from '../../profiles/load-descriptor.ts';
-import { SuiteResult } from '../../profiles/result-schema.ts';
+import { LaneResult, SuiteResult } from '../../profiles/result-schema.ts';
 import { forwardInterruptOnce } from '../forward-interrupt.ts';
 import { parseCommandArgs, UsageError } from '../usage.ts';
 
@@ -79,15 +79,18 @@ export async function run(argv: string[]): Promise<number> {
   const resultFile = join(suiteRoot, 'result.json');
   if (existsSync(resultFile)) {
     process.stderr.write(`[proof] suite result: ${resultFile}\n`);
-    for (const line of blockedSummary(resultFile)) process.stderr.write(`[proof] ${line}\n`);
+    for (const line of suiteSummary(resultFile)) process.stderr.write(`[proof] ${line}\n`);
   } else process.stderr.write(`[proof] the suite left no result (${resultFile} is missing)\n`);
   if (signals.interrupted || code === 130) return 130;
   if (code === 3) return 3;
   return code === 0 ? 0 : 1;
 }
 
-/** One line per blocked lane of the suite result, naming what it misses. */
-function blockedSummary(resultFile: string): string[] {
+/**
+ * The target, then one line per lane that did not simply pass: a blocked one naming what it misses, a failed one
+ * saying whether the target broke a property or the harness broke and where its rerun command is, a flaky one.
+ */
+export function suiteSummary(resultFile: string): string[] {
   try {
     const suite = SuiteResult.parse(JSON.parse(readFileSync(resultFile, 'utf8')));
     const target = suite.targets.map((t) => `${t.name} (${t.kind}${t.flake ? `, ${t.flake}` : ''})`).join('; ');
@@ -96,9 +99,26 @@ function blockedSummary(resultFile: string): string[] {
       ...suite.lanes
         .filter((l) => l.status === 'blocked')
         .map((l) => `blocked ${l.lane}: missing ${l.missing.join(', ') || '(not named)'}`),
+      ...suite.lanes.flatMap((l) => {
+        if (l.status !== 'failed' && l.status !== 'flaky' && l.status !== 'interrupted') return [];
+        const lane = l.proofRoot ? readLane(join(l.proofRoot, 'result.json')) : undefined;
+        if (l.status === 'flaky') return [`flaky ${l.lane}: passed on its rerun after a broken harness`];
+        const why = l.status === 'interrupted' ? 'interrupted' : `broken ${lane?.failureClass ?? 'harness'}`;
+        const rerun =
+          lane?.failureBundle && l.proofRoot ? `; rerun: ${join(l.proofRoot, lane.failureBundle, 'rerun.txt')}` : '';
+        return [`${l.status} ${l.lane} (${why})${rerun}`];
+      }),
     ];
   } catch {
     return [];
+  }
+}
+
+function readLane(path: string): LaneResult | undefined {
+  try {
+    return LaneResult.parse(JSON.parse(readFileSync(path, 'utf8')));
+  } catch {
+    return undefined;
   }
 }
 

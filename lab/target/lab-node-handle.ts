@@ -1,4 +1,5 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { HarnessError } from '../../contracts/errors.ts';
 import {
   type ExecOptions,
@@ -12,6 +13,7 @@ import {
 import { callJson } from '../../helpers/http.ts';
 import { type SshTarget, sshExec } from '../../helpers/ssh.ts';
 import type { Endpoint, NodeSpec, ServiceName } from '../../profiles/descriptor-schema.ts';
+import { nodePaths } from '../node/node-config.ts';
 
 /**
  * A reference-lab node: console = its console.log, exec = SSH (ssh2) to its dropbear, power = the lab
@@ -102,5 +104,15 @@ export class LabNodeHandle implements NodeHandle {
         `node ${this.name} runs no ${service} (it runs: ${Object.keys(this.spec.services).join(', ') || 'nothing'})`,
       );
     return e;
+  }
+
+  /** each service's log and the node supervisor's, in the node's folder beside its console.log */
+  logFiles(): Array<{ name: string; path: string }> {
+    const paths = nodePaths(dirname(this.console.path));
+    const logs = readdirSync(paths.logs, { withFileTypes: true })
+      .filter((e) => e.isFile() && e.name.endsWith('.log'))
+      .map((e) => ({ name: e.name, path: join(paths.logs, e.name) }))
+      .sort((a, b) => a.name.localeCompare(b.name));
+    return [...logs, { name: 'supervisor.log', path: paths.supervisorLog }];
   }
 }

@@ -131,6 +131,11 @@ describe('classifying a lane result', () => {
     );
   });
 
+  it('a lane that passed on its rerun (flaky) is survived: the mutant did not break a property', () => {
+    const flaky = classifyRun(laneResult({ status: 'flaky', success: true }), { exitCode: 0, timedOut: false });
+    expect(flaky.verdict).toBe('survived');
+  });
+
   it('a harness failure, a block, an interruption, a timeout, no result or a malformed one are invalid', () => {
     const harness = classifyRun(
       laneResult({ failure: { kind: 'harness', stepPath: ['fresh-matrix'], message: 'ssh to node04 timed out' } }),

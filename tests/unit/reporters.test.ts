@@ -1,9 +1,8 @@
 import { spawn } from 'node:child_process';
-import { mkdtemp, readFile, readlink, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readdir, readFile, readlink, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
-import { projectRoot } from '../../helpers/proof-root.ts';
+import { afterAll, describe, expect, it, vi } from 'vitest';
+import { projectRoot, workTempDir } from '../../helpers/proof-root.ts';
 import { LaneResult, SuiteResult } from '../../profiles/result-schema.ts';
 
 const vitestBin = join(projectRoot, 'node_modules', 'vitest', 'vitest.mjs');
@@ -19,7 +18,7 @@ interface Run {
 /** Run the fixture project in a real `vitest run` child, optionally interrupting it with SIGINT. */
 const tempRoots: string[] = [];
 afterAll(async () => {
-  await Promise.all(tempRoots.map((d) => rm(d, { recursive: true, force: true })));
+  await Promise.all(tempRoots.map((d) => rm(d, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 })));
 });
 
 async function runFixture(
@@ -27,7 +26,7 @@ async function runFixture(
   extraEnv: Record<string, string> = {},
   interrupt: false | NodeJS.Signals = false,
 ): Promise<Run> {
-  const workRoot = await mkdtemp(join(tmpdir(), 'ucp-reporters-'));
+  const workRoot = await workTempDir('reporters-');
   tempRoots.push(workRoot);
   const runId = `run-${mode}`;
   const child = spawn(process.execPath, [vitestBin, 'run', '--config', fixtureConfig], {
@@ -135,5 +134,141 @@ describe('proof reporters in a real vitest run', () => {
     expect(junit).toContain('</testsuites>');
     expect(await readlink(join(run.workRoot, 'fixture-suite', 'latest'))).toBe(run.runId);
     await readFile(join(suiteRoot, 'environment.txt'), 'utf8');
+  });
+
+  it('a property violation is a <failure> of class property, never rerun, with a failure bundle', async () => {
+    const run = await runFixture('fail');
+    expect(run.code).toBe(1);
+    const lane = await laneResult(run);
+    expect(lane).toMatchObject({ status: 'failed', failureClass: 'property', attempt: 1, attempts: [] });
+    expect(lane.steps.map((s) => [s.path.join(' › '), s.status, s.failureClass])).toEqual([
+      ['first sentence', 'passed', undefined],
+      ['second sentence', 'failed', 'property'],
+    ]);
+    expect(run.output.match(/FIXTURE_ATTEMPT/g)).toHaveLength(1);
+    const root = join(run.workRoot, 'fixture-lane', run.runId);
+    expect(await readdir(root)).not.toContain('attempts');
+    expect(lane.failureBundle).toBe('failure');
+    const failure = await readFile(join(root, 'failure', 'failure.txt'), 'utf8');
+    expect(failure).toContain('failure_class=property');
+    expect(failure).toContain('step=fixture-lane › second sentence');
+  });
+
+  it('an ECONNREFUSED from a probe is an <error> of class harness, rerun once, both attempts kept', async () => {
+    const run = await runFixture('harness');
+    expect(run.code).toBe(1);
+    const lane = await laneResult(run);
+    expect(lane).toMatchObject({ status: 'failed', success: false, failureClass: 'harness', attempt: 2 });
+    expect(lane.failure).toMatchObject({ kind: 'harness', stepPath: ['fixture-lane', 'second sentence'] });
+    expect(lane.failure?.message).toContain('ECONNREFUSED');
+    expect(lane.steps.find((s) => s.status === 'failed')?.failureClass).toBe('harness');
+    expect(lane.attempts).toHaveLength(1);
+    expect(lane.attempts[0]).toMatchObject({
+      attempt: 1,
+      status: 'failed',
+      failureClass: 'harness',
+      root: 'attempts/1',
+    });
+    expect(lane.attempts[0]?.failure?.message).toContain('ECONNREFUSED');
+    const root = join(run.workRoot, 'fixture-lane', run.runId);
+    const first = LaneResult.parse(JSON.parse(await readFile(join(root, 'attempts', '1', 'result.json'), 'utf8')));
+    expect(first).toMatchObject({ status: 'failed', failureClass: 'harness', attempt: 1 });
+    expect(first.steps.map((s) => s.status)).toEqual(['passed', 'failed']);
+    // the second attempt's history is its own
+    const history = await readFile(join(root, 'history.jsonl'), 'utf8');
+    expect(history.match(/"event":"verdict"/g)).toHaveLength(1);
+    const junit = await readFile(join(run.workRoot, 'fixture-suite', run.runId, 'junit.xml'), 'utf8');
+    expect(junit).toMatch(/<error type="harness" message="[^"]*ECONNREFUSED/);
+    expect(junit).toMatch(/<rerunError type="harness" message="[^"]*ECONNREFUSED/);
+    expect(junit).not.toMatch(/<failure /);
+    expect(junit).toMatch(/<testsuite [^>]*failures="0" errors="1"/);
+  });
+
+  it('a lane that passes on its rerun is flaky, a passing case with the earlier harness error', async () => {
+    const run = await runFixture('flaky');
+    expect(run.code, run.output).toBe(0);
+    const lane = await laneResult(run);
+    expect(lane).toMatchObject({ status: 'flaky', success: true, failureClass: null, attempt: 2 });
+    expect(lane.steps.map((s) => s.status)).toEqual(['passed', 'passed']);
+    expect(lane.attempts).toEqual([
+      expect.objectContaining({ attempt: 1, status: 'failed', failureClass: 'harness', root: 'attempts/1' }),
+    ]);
+    expect(lane.attempts[0]?.steps.map((s) => s.status)).toEqual(['passed', 'failed']);
+    const root = join(run.workRoot, 'fixture-lane', run.runId);
+    expect(await readdir(join(root, 'attempts', '1'))).toEqual(expect.arrayContaining(['result.json', 'failure']));
+    expect(lane.failureBundle).toBeNull();
+    expect(await readdir(root)).not.toContain('failure');
+    const suite = SuiteResult.parse(
+      JSON.parse(await readFile(join(run.workRoot, 'fixture-suite', run.runId, 'result.json'), 'utf8')),
+    );
+    expect(suite).toMatchObject({
+      status: 'passed',
+      success: true,
+      lanes: [{ lane: 'fixture-lane', status: 'flaky' }],
+    });
+    const junit = await readFile(join(run.workRoot, 'fixture-suite', run.runId, 'junit.xml'), 'utf8');
+    expect(junit).toMatch(/<testsuite [^>]*failures="0" errors="0"/);
+    expect(junit).toMatch(
+      /<testcase [^>]*name="fixture-lane"[^>]*>\s*<properties>\s*<property name="status" value="flaky"\/>/,
+    );
+    expect(junit).toMatch(/<flakyError type="harness" message="[^"]*ECONNREFUSED/);
+    expect(junit).not.toMatch(/<(failure|error) /);
+  });
+
+  it('a target that cannot be set up is a harness failure with a result.json, not a missing one', async () => {
+    const run = await runFixture('setup-error');
+    expect(run.code).toBe(1);
+    const lane = await laneResult(run);
+    expect(lane).toMatchObject({ status: 'failed', failureClass: 'harness', attempt: 2 });
+    expect(lane.failure?.message).toContain('the fixture target could not be set up');
+    const junit = await readFile(join(run.workRoot, 'fixture-suite', run.runId, 'junit.xml'), 'utf8');
+    expect(junit).toMatch(/<error type="harness"/);
+  });
+
+  it("a failed lane's bundle holds the nodes' log tails, the state it touched and its rerun command, no secret", async () => {
+    const run = await runFixture('harness');
+    const bundle = join(run.workRoot, 'fixture-lane', run.runId, 'failure');
+    const rerun = await readFile(join(bundle, 'rerun.txt'), 'utf8');
+    expect(rerun.trim().split('\n')).toHaveLength(1);
+    expect(rerun).toContain(`npx vitest run tests/unit/fixtures/reporter-project/demo.lane.ts -t '^fixture-lane$'`);
+    expect(rerun).toContain('ULTRACLOUD_KEEP_CLUSTER=1');
+    expect(rerun).toContain(`ULTRACLOUD_WORK_ROOT=${run.workRoot}`);
+    expect(rerun).not.toContain('ULTRACLOUD_RUN_ID');
+    const consoleTail = await readFile(join(bundle, 'logs', 'node01', 'console.log'), 'utf8');
+    expect(consoleTail).toContain('NODE01_CONSOLE_LAST_LINE');
+    expect(consoleTail).not.toContain('console line 0\n');
+    expect(consoleTail.length).toBeLessThanOrEqual(64 * 1024);
+    expect(await readFile(join(bundle, 'logs', 'node01', 'chainfire.log'), 'utf8')).toContain(
+      'CHAINFIRE_LOG_LAST_LINE',
+    );
+    const state = JSON.parse(await readFile(join(bundle, 'state.json'), 'utf8'));
+    expect(state).toMatchObject({ power: { node01: 'running' }, faults: ['chainfire:slow-apply@node01'] });
+    expect(await readFile(join(bundle, 'failure.txt'), 'utf8')).toContain('failure_class=harness');
+    // the first attempt left its own bundle
+    await readFile(join(run.workRoot, 'fixture-lane', run.runId, 'attempts', '1', 'failure', 'rerun.txt'), 'utf8');
+    // no proof file of the run holds a secret the nodes' logs held (the logs themselves are the target's)
+    for (const dir of ['fixture-lane', 'fixture-suite']) {
+      const files = (await readdir(join(run.workRoot, dir), { recursive: true, withFileTypes: true })).filter((e) =>
+        e.isFile(),
+      );
+      expect(files.length).toBeGreaterThan(2);
+      for (const f of files) {
+        const text = await readFile(join(f.parentPath, f.name), 'utf8');
+        expect(text, join(f.parentPath, f.name)).not.toContain('fixture-s3cr3t-token');
+        expect(text, join(f.parentPath, f.name)).not.toContain('hunter2-fixture');
+      }
+    }
+  });
+
+  it('an interrupted lane leaves a failure bundle and is not rerun', async () => {
+    const run = await runFixture('hang', {}, 'SIGINT');
+    const bundle = join(run.workRoot, 'fixture-lane', run.runId, 'failure');
+    // the worker outlives Vitest's main process by up to a watchdog interval; it writes the bundle as it exits
+    await vi.waitFor(() => readFile(join(bundle, 'rerun.txt'), 'utf8'), { timeout: 15_000, interval: 200 });
+    const lane = await laneResult(run);
+    expect(lane).toMatchObject({ status: 'interrupted', failureClass: null, attempt: 1, failureBundle: 'failure' });
+    expect(lane.steps.map((s) => s.status)).toEqual(['passed', 'interrupted']);
+    expect(await readFile(join(bundle, 'rerun.txt'), 'utf8')).toContain("-t '^fixture-lane$'");
+    expect(await readFile(join(bundle, 'failure.txt'), 'utf8')).toContain('status=interrupted');
   });
 });
