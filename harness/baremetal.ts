@@ -1,8 +1,7 @@
 import type { BaremetalTarget } from '../contracts/baremetal-target.ts';
 import { BlockedError } from '../contracts/errors.ts';
-import { selectTarget } from '../profiles/load-descriptor.ts';
 import type { TargetIdentity } from '../profiles/result-schema.ts';
-import { targetDriver } from '../targets/registry.ts';
+import { selectedDriver } from './selected-target.ts';
 
 export interface SelectedBaremetalTarget {
   target: BaremetalTarget;
@@ -15,17 +14,8 @@ export interface SelectedBaremetalTarget {
  * never another target's. A target without one is blocked, naming it.
  */
 export async function selectedBaremetalTarget(env: NodeJS.ProcessEnv = process.env): Promise<SelectedBaremetalTarget> {
-  const selection = selectTarget(env);
-  const descriptor = selection.kind === 'descriptor' ? selection.descriptor : null;
-  const driver = await targetDriver(descriptor ?? { kind: 'reference-lab' });
+  const { driver, descriptor, identity } = await selectedDriver(env);
   if (!driver.baremetal) throw new BlockedError([`a bare-metal target of ${driver.kind}`]);
-  const identity: TargetIdentity = {
-    name: descriptor?.name ?? 'reference-lab',
-    kind: driver.kind,
-    flake: descriptor?.flake ?? null,
-    gitRevision: null,
-    bindings: descriptor?.bindings ?? null,
-  };
   const target = await driver.baremetal(descriptor);
   return { target: Object.assign(target, { identity }), identity };
 }

@@ -14,9 +14,15 @@ export async function dropbearFiles(authorizedKey: string, binary = '/usr/sbin/d
     const path = /(?:=>\s*)?(\/\S+)\s+\(0x/.exec(line)?.[1];
     if (path) files[path] = { source: realpathSync(path), mode: 0o755 };
   }
-  files['/etc/passwd'] = { content: 'root:x:0:0:root:/root:/bin/sh\n' };
-  files['/etc/group'] = { content: 'root:x:0:\n' };
-  files['/etc/shells'] = { content: '/bin/sh\n' };
-  files['/root/.ssh/authorized_keys'] = { content: `${authorizedKey.trim()}\n`, mode: 0o600 };
-  return files;
+  return { ...files, ...rootLoginFiles(authorizedKey) };
+}
+
+/** The accounts files root logs in with over SSH, for a guest that brings its own dropbear (e.g. the host's /usr). */
+export function rootLoginFiles(authorizedKey: string): Record<string, ImageFile> {
+  return {
+    '/etc/passwd': { content: 'root:x:0:0:root:/root:/bin/sh\n' },
+    '/etc/group': { content: 'root:x:0:\n' },
+    '/etc/shells': { content: '/bin/sh\n' },
+    '/root/.ssh/authorized_keys': { content: `${authorizedKey.trim()}\n`, mode: 0o600 },
+  };
 }

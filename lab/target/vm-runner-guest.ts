@@ -42,6 +42,12 @@ esac
 exit 0
 `;
 
+/** What a slirp guest's init uses: udhcpc's lease script, and the power button (QMP system_powerdown) ending it. */
+export const slirpGuestFiles = {
+  '/etc/udhcpc.script': { content: udhcpcScript, mode: 0o755 },
+  '/etc/acpi/PWRF/00000080': { content: '#!/bin/sh\nsync\npoweroff -f\n', mode: 0o755 },
+};
+
 /** The key root logs in with on the lab's VM nodes: generated once beside the image cache. */
 export function labVmSshKeyPath(): string {
   const dir = join(imageCacheDir(), 'vm-cluster-ssh');
@@ -65,8 +71,7 @@ export async function labVmGuest(): Promise<{ kernel: string; initrd: string; ss
     modules: [...virtioModules, 'button', 'evdev'],
     files: {
       ...(await dropbearFiles(publicKey)),
-      '/etc/udhcpc.script': { content: udhcpcScript, mode: 0o755 },
-      '/etc/acpi/PWRF/00000080': { content: '#!/bin/sh\nsync\npoweroff -f\n', mode: 0o755 },
+      ...slirpGuestFiles,
     },
   });
   return { kernel: guestKernel().vmlinuz, initrd, sshKeyPath };

@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 import { guestKernel } from '../../../helpers/guest-image/guest-kernel.ts';
 import { buildInitramfs } from '../../../helpers/guest-image/initramfs.ts';
 import { virtioModules } from '../../../helpers/guest-image/kernel-modules.ts';
-import { labVmSshKeyPath } from '../vm-runner-guest.ts';
+import { rootLoginFiles } from '../../images/dropbear-files.ts';
+import { labVmSshKeyPath, slirpGuestFiles } from '../vm-runner-guest.ts';
 
 /** The 9p shares the quickstart guest mounts, by mount tag: the host's /usr, /nix/store, the project, the run's config. */
 export const quickstartShares = {
@@ -66,21 +67,10 @@ echo "\${host:-nixos} login: "
 while true; do sleep 3600; done
 `;
 
-const udhcpcScript = `#!/bin/sh
-case "$1" in
-  bound|renew)
-    ip addr flush dev "$interface"
-    ip addr add "$ip/\${mask:-24}" dev "$interface"
-    [ -n "$router" ] && ip route replace default via "\${router%% *}" dev "$interface"
-    ;;
-esac
-exit 0
-`;
-
 /** Kernel and initramfs for the quickstart VM (built once, cached by content); root logs in with the lab VM key. */
 export async function quickstartGuest(): Promise<{ kernel: string; initrd: string; sshKeyPath: string }> {
   const sshKeyPath = labVmSshKeyPath();
-  const publicKey = readFileSync(`${sshKeyPath}.pub`, 'utf8').trim();
+  const publicKey = readFileSync(`${sshKeyPath}.pub`, 'utf8');
   const initrd = await buildInitramfs({
     name: 'single-node-quickstart',
     init,
@@ -97,14 +87,10 @@ export async function quickstartGuest(): Promise<{ kernel: string; initrd: strin
       'xt_tcpudp',
     ],
     files: {
-      '/etc/passwd': { content: 'root:x:0:0:root:/root:/bin/sh\n' },
-      '/etc/group': { content: 'root:x:0:\n' },
-      '/etc/shells': { content: '/bin/sh\n' },
+      ...rootLoginFiles(publicKey),
+      ...slirpGuestFiles,
       // what /usr/lib/ssl/openssl.cnf points to: enough for \`openssl req -subj\` (the host's /etc/ssl stays out)
       '/etc/ssl/openssl.cnf': { content: '[req]\ndistinguished_name = dn\n[dn]\n' },
-      '/root/.ssh/authorized_keys': { content: `${publicKey}\n`, mode: 0o600 },
-      '/etc/udhcpc.script': { content: udhcpcScript, mode: 0o755 },
-      '/etc/acpi/PWRF/00000080': { content: '#!/bin/sh\nsync\npoweroff -f\n', mode: 0o755 },
     },
   });
   return { kernel: guestKernel().vmlinuz, initrd, sshKeyPath };
