@@ -39,6 +39,20 @@ export async function startHttpBackend(
     )
   ).trim();
   if (!/^\d+$/.test(pid)) throw new Error(`starting backend ${name} on ${node.name} printed "${pid}", not a pid`);
+  // the server must be listening before a lane points anything at it: a port already taken on the node ends busybox
+  // httpd at once, and that is the harness's doing, not the target's
+  const hexPort = port.toString(16).toUpperCase().padStart(4, '0');
+  const listening = await node.exec(
+    `for i in $(seq 1 50); do kill -0 ${pid} 2>/dev/null || exit 3; ` +
+      `grep -qE '^ *[0-9]+: [0-9A-F]+:${hexPort} [0-9A-F]+:0000 0A ' /proc/net/tcp && exit 0; sleep 0.1; done; exit 4`,
+    { timeoutMs: 20_000 },
+  );
+  if (listening.exitCode !== 0) {
+    await node.exec(`kill ${pid} 2>/dev/null; rm -rf ${root}`, { timeoutMs: 20_000 });
+    throw new BackendNotListening(
+      `backend ${name} on ${node.name} is not listening on ${bind}:${port}: ${listening.exitCode === 3 ? 'busybox httpd exited (port taken?)' : 'no listening socket after 5 s'}`,
+    );
+  }
   return {
     name,
     node: node.name,
@@ -67,7 +81,26 @@ export function parseRequestEcho(body: string): { headers: Record<string, string
   return { headers, remoteAddr };
 }
 
-/** A TCP port from the dynamic range, different on every call and run. */
+/** A backend that could not start listening: the lane's own set-up failed, not a property of the target. */
+export class BackendNotListening extends Error {
+  override name = 'BackendNotListening';
+}
+
+/**
+ * A random TCP port below the kernel's ephemeral range (32768 and up by default), so an outgoing connection on the
+ * node cannot be holding it already.
+ */
 export function randomPort(): number {
-  return 20_000 + Math.floor(Math.random() * 20_000);
+  return 20_000 + Math.floor(Math.random() * 12_000);
+}
+
+/** Start a backend on a random port, trying another port when the chosen one turns out to be taken. */
+export async function startHttpBackendOnFreePort(node: NodeHandle, name: string, tries = 3): Promise<HttpBackend> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startHttpBackend(node, name, randomPort());
+    } catch (e) {
+      if (!(e instanceof BackendNotListening) || attempt >= tries) throw e;
+    }
+  }
 }

@@ -6,7 +6,7 @@ import {
   parseRequestEcho,
   randomPort,
   requestEchoPath,
-  startHttpBackend,
+  startHttpBackendOnFreePort,
 } from './fresh-matrix-backends.ts';
 import type { Cleanup } from './fresh-matrix-cleanup.ts';
 
@@ -52,7 +52,7 @@ export async function proveFiberlb(
 
   const tcp = await ctx.step('fiberlb: a Tcp listener balances real connections across both workers', async () => {
     for (const [i, worker] of ctx.target.withRole('worker').slice(0, 2).entries()) {
-      const b = await startHttpBackend(worker, `m-${tag}-${'ab'[i]}`, randomPort());
+      const b = await startHttpBackendOnFreePort(worker, `m-${tag}-${'ab'[i]}`);
       cleanup.add(`backend ${b.name} on ${b.node}`, () => b.stop());
       backends.push(b);
     }
