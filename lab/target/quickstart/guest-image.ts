@@ -74,13 +74,14 @@ export async function quickstartGuest(): Promise<{ kernel: string; initrd: strin
   const initrd = await buildInitramfs({
     name: 'single-node-quickstart',
     init,
-    // legacy iptables and the matches prismnet's security-group rules use
+    // the Linux bridge of prismnet's tenant networks, legacy iptables and the matches its security-group rules use
     modules: [
       ...virtioModules,
       '9p',
       '9pnet_virtio',
       'button',
       'evdev',
+      'bridge',
       'ip_tables',
       'iptable_filter',
       'xt_comment',
