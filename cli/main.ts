@@ -19,6 +19,11 @@ const commands: Record<
     workRoot: true,
     load: () => import('./commands/proof.ts'),
   },
+  'final-proof': {
+    summary: 'guard, trial VM, quickstart, then the publishable suite, into one dated proof root',
+    workRoot: true,
+    load: () => import('./commands/final-proof.ts'),
+  },
   markers: {
     summary: 'wait for ULTRACLOUD_MARKER sequences in a (growing) log',
     load: () => import('./commands/markers.ts'),

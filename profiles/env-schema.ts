@@ -71,6 +71,16 @@ export const ProofEnvironment = z
     ULTRACLOUD_KEEP_LAB_STATE: flag,
     ULTRACLOUD_LAB_FAULTS: faultList,
     ULTRACLOUD_LAB_SERVICES: serviceList,
+    ULTRACLOUD_QUICKSTART_KEEP_VM: flag,
+    ULTRACLOUD_LAB_QUICKSTART_FAULTS: z
+      .string()
+      .regex(
+        /^((omit|nic-only):[a-z-]+|manifest-extra:[a-z0-9-]+|no-boot-marker)(,((omit|nic-only):[a-z-]+|manifest-extra:[a-z0-9-]+|no-boot-marker))*$/,
+        {
+          error:
+            'must be a comma-separated list of omit:<service>, nic-only:<service>, manifest-extra:<component> or no-boot-marker',
+        },
+      ),
     ULTRACLOUD_LAB_READY_TIMEOUT_MS: milliseconds,
     ULTRACLOUD_VM_BOOT_TIMEOUT_MS: milliseconds,
     ULTRACLOUD_VM_BUILD_TIMEOUT_MS: milliseconds,

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { HarnessError } from '../../contracts/errors.ts';
 import { projectNode } from '../../helpers/node-version.ts';
@@ -29,7 +29,15 @@ exit: 0 passed, 1 failed, 130 interrupted, 3 blocked (at preflight, or nothing p
 2 bad arguments.
 A second Ctrl-C is not passed on: the suite finishes tearing its cluster down.`;
 
-export async function run(argv: string[]): Promise<number> {
+/** What `final-proof` runs, in the seed's order: the supported-surface guard, the trial VM build and quickstart smoke, the quickstart VM, then the publishable suite. */
+export const finalProofFiles = [
+  'tests/guards/supported-surface-guard.test.ts',
+  'tests/quickstart/quickstart-smoke.test.ts',
+  'tests/quickstart/single-node-quickstart.test.ts',
+  'tests/publishable/',
+];
+
+export async function run(argv: string[], preset?: { suite: string; files: string[] }): Promise<number> {
   const { values } = parseCommandArgs(argv, {
     options: {
       suite: { type: 'string' },
@@ -43,10 +51,13 @@ export async function run(argv: string[]): Promise<number> {
     process.stdout.write(`${usage}\n`);
     return 0;
   }
-  const suite = values.suite ?? 'publishable-kvm-suite';
+  if (preset && values.lane?.length) throw new UsageError('--lane: the final proof runs its fixed lane set');
+  const suite = values.suite ?? preset?.suite ?? 'publishable-kvm-suite';
   if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(suite)) {
     throw new UsageError(`--suite must be a name of letters, digits, ".", "_" and "-", got "${suite}"`);
   }
+  // an unknown lane is refused before anything is probed or booted
+  const laneFiles = (values.lane ?? []).map(laneFile);
   const env: NodeJS.ProcessEnv = { ...process.env, ULTRACLOUD_SUITE_NAME: suite };
   const runId = currentRunId(env);
   if (values['require-kvm']) env.ULTRACLOUD_REQUIRE_KVM = '1';
@@ -65,8 +76,10 @@ export async function run(argv: string[]): Promise<number> {
   // the whole publishable suite, or the named lanes wherever their group is
   const lanes = values.lane ?? [];
   const args = [vitest, 'run'];
-  if (lanes.length === 0) args.push('--project', 'publishable');
-  else args.push('-t', `^(${lanes.map(escapeRegExp).join('|')})$`);
+  if (preset) args.push(...preset.files);
+  else if (lanes.length === 0) args.push('--project', 'publishable');
+  // the lanes' own files only, so no other group's global setup boots a cluster they do not need
+  else args.push(...laneFiles, '-t', `^(${lanes.map(escapeRegExp).join('|')})$`);
   const child = spawn(projectNode(), args, { cwd: projectRoot, env, stdio: 'inherit' });
   const signals = forwardInterruptOnce(child, () =>
     process.stderr.write('[proof] interrupted; waiting for the suite to tear down\n'),
@@ -84,6 +97,16 @@ export async function run(argv: string[]): Promise<number> {
   if (signals.interrupted || code === 130) return 130;
   if (code === 3) return 3;
   return code === 0 ? 0 : 1;
+}
+
+/** tests/<group>/<lane>.test.ts, relative to the project; an unknown lane is a usage error naming it. */
+export function laneFile(lane: string): string {
+  const tests = join(projectRoot, 'tests');
+  for (const group of readdirSync(tests)) {
+    const file = join('tests', group, `${lane}.test.ts`);
+    if (group !== 'unit' && existsSync(join(projectRoot, file))) return file;
+  }
+  throw new UsageError(`--lane: no lane named "${lane}" (tests/<group>/${lane}.test.ts does not exist)`);
 }
 
 /**

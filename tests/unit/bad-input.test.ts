@@ -130,6 +130,28 @@ const rows: Row[] = [
     names: () => ['ULTRACLOUD_LAB_READY_TIMEOUT_MS', '"abc"'],
   },
   {
+    name: 'ULTRACLOUD_QUICKSTART_KEEP_VM=yes',
+    argv: up,
+    env: () => ({ ULTRACLOUD_QUICKSTART_KEEP_VM: 'yes' }),
+    names: () => ['ULTRACLOUD_QUICKSTART_KEEP_VM', '"yes"'],
+  },
+  {
+    name: 'ULTRACLOUD_LAB_QUICKSTART_FAULTS with an unknown fault',
+    argv: up,
+    env: () => ({ ULTRACLOUD_LAB_QUICKSTART_FAULTS: 'omit:chainfire,explode' }),
+    names: () => ['ULTRACLOUD_LAB_QUICKSTART_FAULTS', 'no-boot-marker'],
+  },
+  {
+    name: 'proof --lane naming no lane',
+    argv: ['proof', '--lane', 'no-such-lane'],
+    names: () => ['--lane', 'no-such-lane'],
+  },
+  {
+    name: 'final-proof --lane (its lane set is fixed)',
+    argv: ['final-proof', '--lane', 'fresh-smoke'],
+    names: () => ['--lane', 'fixed'],
+  },
+  {
     name: 'markers wait --timeout 9999999 (beyond a timer, must not overflow)',
     argv: ['markers', 'wait', '--timeout', '9999999', '--log', 'LOG', '--sequence', 'a'],
     names: () => ['--timeout', '9999999'],
