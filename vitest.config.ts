@@ -1,4 +1,5 @@
 import { defineConfig } from 'vitest/config';
+import { laneTags } from './harness/define.ts';
 import { unsupportedNode } from './helpers/node-version.ts';
 import { InvalidInputError } from './profiles/descriptor-schema.ts';
 import { checkEnvironment, checkWorkRoot } from './profiles/env-schema.ts';
@@ -28,6 +29,7 @@ export default defineConfig({
       ['./reporters/proof-reporter.ts', { workRoot: run.workRoot, runId: run.runId }],
     ],
     teardownTimeout: 60_000,
+    tags: Object.entries(laneTags).map(([name, description]) => ({ name, description })),
     projects: [
       {
         test: {

@@ -49,6 +49,14 @@ export default async function setup(project: TestProject): Promise<() => Promise
   checkEnvironment();
   checkWorkRoot();
   selectTarget();
+  // `vitest list` only collects test names (with --tags-filter, say): nothing runs, so nothing boots
+  if (process.argv[2] === 'list') {
+    project.provide(
+      'ultracloudCluster',
+      blockedClusterInfo(null, 'vitest-list', ['a booted cluster (vitest list runs no lane)']),
+    );
+    return async () => {};
+  }
   shared.users++;
   shared.boot ??= bootSelected();
   const { info } = await shared.boot;

@@ -6,12 +6,27 @@ import type { LaneStatus } from '../profiles/result-schema.ts';
  * named checks inside each step. The same definition runs as a Vitest test (tests/<group>/<lane>.test.ts),
  * from the CLI, and under a faulted lab in the lane's negative tests.
  */
+/**
+ * Vitest tags a lane carries, so `vitest --tags-filter` selects lanes the way the Kubernetes e2e labels do
+ * (`--tags-filter='vm && !kvm'`). Defined once here; vitest.config.ts declares them.
+ */
+export const laneTags = {
+  kvm: 'needs working KVM: blocked without it',
+  vm: 'boots QEMU guests (KVM when it works, TCG otherwise)',
+  slow: 'takes minutes, not seconds, on a two-core host',
+  disruptive: 'restarts, kills or reconfigures parts of the shared cluster while it runs',
+  'needs-root': 'needs root on the host (network namespaces, bridges, iptables)',
+} as const;
+export type LaneTag = keyof typeof laneTags;
+
 export interface LaneDefinition<C = unknown> {
   /** the seed's lane name, e.g. "chainfire-live-membership-proof" */
   readonly name: string;
   readonly group: 'guards' | 'portable' | 'quickstart' | 'publishable' | 'baremetal' | 'companion' | 'lab';
   /** one line from the seed describing what the lane proves */
   readonly summary: string;
+  /** the Vitest tags of the lane's test */
+  readonly tags?: readonly LaneTag[];
   /** a scope-fixed contract this lane writes into its proof root as scope-fixed-contract.json */
   readonly scopeContract?: Record<string, unknown>;
   /**

@@ -51,7 +51,12 @@ export function proofLane<C>(
   // the results of this lane's attempts so far in this run (a rerun keeps the earlier ones)
   const earlier: LaneResult[] = [];
   const retry = { count: options.harnessRetries ?? 1, condition: retriesLane };
-  test(def.name, { timeout: options.timeoutMs ?? 20 * 60_000, retry }, async ({ signal, skip, annotate, task }) => {
+  test(def.name, { timeout: options.timeoutMs ?? 20 * 60_000, retry, tags: [...(def.tags ?? [])] }, async ({
+    signal,
+    skip,
+    annotate,
+    task,
+  }) => {
     if ((task.result?.retryCount ?? 0) === 0) earlier.length = 0;
     let target: C;
     let lane = def;

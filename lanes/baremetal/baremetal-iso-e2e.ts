@@ -11,6 +11,7 @@ import { runBaremetalIsoProof } from './baremetal-iso-proof.ts';
 export const baremetalIsoE2e = defineLane<BaremetalTarget>({
   name: 'baremetal-iso-e2e',
   group: 'baremetal',
+  tags: ['kvm', 'vm', 'slow'],
   summary: 'materialized exact proof runner for the canonical ISO harness, with host KVM and persisted logs and meta',
   run: async (ctx) => {
     ctx.recordEnvironment({ execution_model: 'materialized-check-runner' });

@@ -10,6 +10,7 @@ import { runBaremetalIsoProof } from './baremetal-iso-proof.ts';
 export const baremetalIso = defineLane<BaremetalTarget>({
   name: 'baremetal-iso',
   group: 'baremetal',
+  tags: ['vm', 'slow'],
   summary:
     'boots ultracloud-iso, waits for /api/v1/phone-home, downloads the flake bundle, runs Disko, reboots, confirms the first post-install boot markers, and waits for nix-agent to report the desired system active for baremetal-qemu-control-plane and baremetal-qemu-worker',
   run: (ctx) => runBaremetalIsoProof(ctx as LaneContextWithWaits<BaremetalTarget>),

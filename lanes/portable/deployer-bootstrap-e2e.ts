@@ -21,6 +21,7 @@ const workerPlan: InstallPlan = {
 export const deployerBootstrapE2e = defineLane<Cluster>({
   name: 'deployer-bootstrap-e2e',
   group: 'portable',
+  tags: ['needs-root'],
   summary:
     'pre-register, token phone-home, install plan, deployer restart survival, idempotent replay, token revocation',
   requires: [

@@ -16,6 +16,7 @@ const candidateConfiguration = 'netboot-control-plane';
 export const deployerVmRollback = defineLane<Cluster>({
   name: 'deployer-vm-rollback',
   group: 'portable',
+  tags: ['needs-root', 'disruptive'],
   summary: 'a failing health_check_command ends rolled-back and the node leaves the rejected generation',
   requires: ['deployer.inspect', 'deployer.publishDesiredSystem', 'deployer.putClass', 'nix-agent.status'],
   async run(ctx: LaneContextWithWaits<Cluster>) {

@@ -12,6 +12,7 @@ import { buildHostClosure, nodesRunning } from './portable-cluster.ts';
 export const deployerVmSmoke = defineLane<Cluster>({
   name: 'deployer-vm-smoke',
   group: 'portable',
+  tags: ['needs-root'],
   summary: 'nix-agent can activate a host-built target closure without guest-side compilation',
   requires: [
     'deployer.desiredSystem',

@@ -14,6 +14,7 @@ import { expectSpread, formatSpread, spreadOf } from './replica-spread.ts';
 export const fleetSchedulerE2e = defineLane<Cluster>({
   name: 'fleet-scheduler-e2e',
   group: 'portable',
+  tags: ['needs-root', 'disruptive'],
   summary: 'placement, heartbeats, fail-stop worker loss, replica restoration, no placement on a draining worker',
   requires: [
     'fleet-scheduler.activate',

@@ -13,6 +13,7 @@ import { expectSpread } from './replica-spread.ts';
 export const hostLifecycleE2e = defineLane<Cluster>({
   name: 'host-lifecycle-e2e',
   group: 'portable',
+  tags: ['needs-root', 'disruptive'],
   summary: 'node drain, maintenance and return through fleet-scheduler and node-agent',
   requires: [
     'fleet-scheduler.activate',

@@ -33,6 +33,7 @@ export const composedClusterLanes: Lane<Cluster>[] = [
 export const portableControlPlaneRegressions = defineLane<RegressionTarget>({
   name: 'portable-control-plane-regressions',
   group: 'portable',
+  tags: ['needs-root', 'disruptive'],
   summary:
     'eval guard, deployer-bootstrap-e2e, host-lifecycle-e2e, deployer-vm-smoke, fleet-scheduler-e2e and supported-surface-guard together without KVM',
   requires: [

@@ -18,6 +18,7 @@ const temporary = 'node04';
 export const chainfireLiveMembership = defineLane<Cluster>({
   name: 'chainfire-live-membership-proof',
   group: 'publishable',
+  tags: ['needs-root', 'disruptive'],
   summary: 'ChainFire live reconfiguration on the canonical control-plane shape',
   requires: [
     'chainfire.addLearner',

@@ -31,6 +31,7 @@ const vmBootTimeoutMs = 300_000;
 export const freshDemoVmWebapp = defineLane<Cluster>({
   name: 'fresh-demo-vm-webapp',
   group: 'publishable',
+  tags: ['needs-root', 'vm'],
   summary: 'a VM-hosted web app on plasmavmc + prismnet with its state persisted through lightningstor',
   requires: [
     'lightningstor.createBucket',

@@ -23,6 +23,7 @@ import { proveCoronafs, proveLightningstor, provePlasmavmcContract } from './fre
 export const freshMatrix = defineLane<Cluster>({
   name: 'fresh-matrix',
   group: 'publishable',
+  tags: ['needs-root'],
   summary: 'composition proof for the provider, VM-hosting and add-on bundles',
   requires: [
     'apigateway.config',

@@ -19,6 +19,7 @@ const workers = ['node04', 'node05'];
 export const freshSmoke = defineLane<Cluster>({
   name: 'fresh-smoke',
   group: 'publishable',
+  tags: ['needs-root', 'disruptive'],
   summary: 'readiness, core behaviour and fault injection of the six-node VM-cluster harness',
   requires: [
     'chainfire.get',

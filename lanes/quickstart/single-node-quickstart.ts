@@ -54,6 +54,7 @@ export function quickstartLane(
   return defineLane<QuickstartTarget>({
     name,
     group: 'quickstart',
+    tags: ['vm', 'slow'],
     summary:
       name === 'single-node-trial'
         ? 'public alias of single-node-quickstart: the same smoke launcher for the minimal VM-platform core'
