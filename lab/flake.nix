@@ -20,6 +20,8 @@
         links.system = toplevel "single-node-quickstart";
       };
       quickstart = lib.mkRunner "single-node-quickstart" "proof --suite single-node-quickstart --lane single-node-quickstart";
+      # the public alias: the same smoke launcher, its proof root under its own name
+      trial = lib.mkRunner "single-node-trial" "proof --suite single-node-trial --lane single-node-trial";
       app = drv: name: { type = "app"; program = "${drv}/bin/${name}"; };
 
       packages = {
@@ -29,7 +31,7 @@
       };
       apps = {
         single-node-quickstart = app quickstart "single-node-quickstart";
-        single-node-trial = app quickstart "single-node-quickstart";
+        single-node-trial = app trial "single-node-trial";
       };
     in
     {

@@ -1,8 +1,10 @@
-import { cp, rm } from 'node:fs/promises';
+import { cp, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { execa } from 'execa';
 import { afterAll, describe, expect, test } from 'vitest';
 import { referenceFlake } from '../../guards/nix-command.ts';
 import { runLane } from '../../harness/run-lane.ts';
+import { offlineNixFlags } from '../../helpers/nix-flags.ts';
 import { workTempDir } from '../../helpers/proof-root.ts';
 import { quickstartSmoke } from '../../lanes/quickstart/quickstart-smoke.ts';
 import { patchFile } from './fixtures/guards/flake-copy.ts';
@@ -29,9 +31,28 @@ async function smoke(rel: string, from: string, to: string) {
   });
 }
 
+describe("the reference flake's quickstart apps", { timeout: 120_000 }, () => {
+  test.each([
+    ['single-node-quickstart', 'proof --suite single-node-quickstart --lane single-node-quickstart'],
+    ['single-node-trial', 'proof --suite single-node-trial --lane single-node-trial'],
+  ])('nix run .#%s runs the lane of that name through ucproof', async (app, command) => {
+    const root = await workTempDir('quickstart-app-');
+    roots.push(root);
+    const cli = join(root, 'fake-ucproof');
+    await writeFile(cli, '#!/bin/sh\necho "$@"\n', { mode: 0o755 });
+    const r = await execa('nix', [...offlineNixFlags, 'run', `${referenceFlake}#${app}`], {
+      env: { ULTRACLOUD_PROOF_CLI: cli },
+      reject: false,
+      stdin: 'ignore',
+    });
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(r.stdout.trim()).toBe(command);
+  });
+});
+
 describe('quickstart-smoke on a broken flake', { timeout: 120_000 }, () => {
   test('fails when the flake has no single-node-trial app', async () => {
-    const r = await smoke('flake.nix', 'single-node-trial = app quickstart "single-node-quickstart";', '');
+    const r = await smoke('flake.nix', 'single-node-trial = app trial "single-node-trial";', '');
     expect(r.status).toBe('failed');
     expect(r.failure?.stepPath.at(-1)).toMatch(/^the flake shows the quickstart/);
     expect(r.failure?.property).toBe('the flake shows apps.x86_64-linux.single-node-trial');
