@@ -3,6 +3,7 @@ import type { ClusterInfo, TargetDriver } from '../../contracts/target.ts';
 import { type VmRunnerNode, VmRunnerNodeHandle } from '../../helpers/vm-runner/node.ts';
 import type { TargetDescriptor } from '../../profiles/descriptor-schema.ts';
 import { monorepoBaremetalTarget } from './baremetal-iso.ts';
+import { monorepoQuickstartTarget } from './quickstart.ts';
 import { bootVmNodes } from './vm-cluster.ts';
 
 function vmNodesOf(info: ClusterInfo): VmRunnerNode[] {
@@ -48,4 +49,5 @@ export const driver: TargetDriver = {
   },
   connect: (info) => ({ nodes: vmNodesOf(info).map((n) => new VmRunnerNodeHandle(n)), ports: {} }),
   baremetal: (descriptor) => monorepoBaremetalTarget(flakeOf(descriptor)),
+  quickstart: (descriptor) => monorepoQuickstartTarget(flakeOf(descriptor), descriptor),
 };

@@ -19,6 +19,7 @@ import { projectRoot } from '../../../helpers/proof-root.ts';
 import { freeLoopbackPort } from '../../../helpers/qemu-hostfwd.ts';
 import { type SshTunnel, sshTunnel } from '../../../helpers/ssh.ts';
 import { buildVmRunners } from '../../../helpers/vm-runner/build.ts';
+import { recordKeptQuickstartVm } from '../../../helpers/vm-runner/kept.ts';
 import { type VmRunnerNode, VmRunnerNodeHandle } from '../../../helpers/vm-runner/node.ts';
 import { quitVmRunner } from '../../../helpers/vm-runner/process.ts';
 import type { ServiceName } from '../../../profiles/descriptor-schema.ts';
@@ -26,7 +27,6 @@ import { labServicePorts } from '../../../profiles/descriptors/reference-lab.ts'
 import { createServicePorts } from '../bindings/index.ts';
 import type { GuestConfig } from './guest-config.ts';
 import { quickstartGuest, quickstartShares } from './guest-image.ts';
-import { recordKeptQuickstartVm } from './kept-vms.ts';
 
 const hostname = 'single-node-quickstart';
 

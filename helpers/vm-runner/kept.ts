@@ -1,8 +1,8 @@
 import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { workRoot } from '../../../helpers/proof-root.ts';
-import type { VmRunnerNode } from '../../../helpers/vm-runner/node.ts';
-import { quitVmRunner, vmRunnerPid } from '../../../helpers/vm-runner/process.ts';
+import { workRoot } from '../proof-root.ts';
+import type { VmRunnerNode } from './node.ts';
+import { quitVmRunner, vmRunnerPid } from './process.ts';
 
 /** Where kept quickstart VMs are recorded: <work root>/quickstart-vms/<host>-<pid>.json (the runner's plain record). */
 const keptDir = (root: string) => join(root, 'quickstart-vms');
