@@ -207,6 +207,8 @@ async function bootQuickstart(flake: string, options: QuickstartBootOptions): Pr
       if (!keepable)
         throw new HarnessError('the quickstart VM can be kept only when booted with ULTRACLOUD_QUICKSTART_KEEP_VM=1');
       await recordKeptQuickstartVm(node);
+      // the VM outlives this process; the tunnels into it do not
+      for (const t of tunnels.values()) await t.close();
     },
   };
 }
