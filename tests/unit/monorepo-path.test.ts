@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { cp, readFile, rm, writeFile } from 'node:fs/promises';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -7,6 +7,7 @@ import { projectRoot, workTempDir } from '../../helpers/proof-root.ts';
 import { labVmGuest } from '../../lab/target/vm-runner-guest.ts';
 import { ultracloudMonorepoDescriptor } from '../../profiles/descriptors/ultracloud-monorepo.ts';
 import { LaneResult, SuiteResult } from '../../profiles/result-schema.ts';
+import { referenceFlakeCheckout } from './fixtures/reference-checkout.ts';
 
 /**
  * The reference flake playing the monorepo: a git checkout that is a copy of lab/, named by a descriptor of kind
@@ -22,11 +23,7 @@ describe('the monorepo path, on a copy of the reference flake', { timeout: 1_200
   beforeAll(async () => {
     dir = await workTempDir('monorepo-path-');
     checkout = join(dir, 'ultracloud');
-    await cp(join(projectRoot, 'lab'), checkout, { recursive: true });
-    const git = (...args: string[]) => execa('git', args, { cwd: checkout });
-    await git('init', '-q');
-    await git('add', '-A');
-    await git('-c', 'user.name=ucproof', '-c', 'user.email=ucproof@localhost', 'commit', '-qm', 'checkout');
+    await referenceFlakeCheckout(checkout);
     const guest = await labVmGuest();
     descriptorFile = join(dir, 'target.json');
     // host ports moved away from the defaults so a kept lab or another run cannot clash

@@ -1,13 +1,13 @@
-import { cp, rm, writeFile } from 'node:fs/promises';
+import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { selectedQuickstartTarget } from '../../harness/quickstart.ts';
 import { runLane } from '../../harness/run-lane.ts';
-import { projectRoot, workTempDir } from '../../helpers/proof-root.ts';
+import { workTempDir } from '../../helpers/proof-root.ts';
 import { labVmGuest } from '../../lab/target/vm-runner-guest.ts';
 import { quickstartLane } from '../../lanes/quickstart/single-node-quickstart.ts';
 import { ultracloudMonorepoDescriptor } from '../../profiles/descriptors/ultracloud-monorepo.ts';
+import { referenceFlakeCheckout } from './fixtures/reference-checkout.ts';
 
 /**
  * The quickstart lane on the monorepo path, with a copy of the reference flake as the checkout: the lane boots the
@@ -38,11 +38,7 @@ describe('single-node-quickstart on the monorepo path', { timeout: 600_000 }, ()
   beforeAll(async () => {
     dir = await workTempDir('monorepo-quickstart-');
     checkout = join(dir, 'ultracloud');
-    await cp(join(projectRoot, 'lab'), checkout, { recursive: true });
-    const git = (...args: string[]) => execa('git', args, { cwd: checkout });
-    await git('init', '-q');
-    await git('add', '-A');
-    await git('-c', 'user.name=ucproof', '-c', 'user.email=ucproof@localhost', 'commit', '-qm', 'checkout');
+    await referenceFlakeCheckout(checkout);
   }, 120_000);
   afterAll(async () => {
     await rm(dir, { recursive: true, force: true });
