@@ -96,6 +96,9 @@ export const coreControlPlaneOpsProof = defineLane<Cluster>({
       async () => {
         const second = await outcome(iam.bootstrap(`core-ops-${tag}`));
         ctx.check('a second bootstrap is refused with 409', second === 'refused 409', second);
+        // the id the refused bootstrap named is still free: it made no principal, let alone an admin
+        const free = await outcome(iam.createPrincipal(await adminToken(), `core-ops-${tag}`, ['tenant']));
+        ctx.check(`the refused bootstrap left no principal core-ops-${tag} behind`, free === 'accepted', free);
         const still = await iam.verifyToken(await adminToken());
         ctx.check(
           'the first admin still gets a token that verifies with the admin role',
