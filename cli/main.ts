@@ -24,6 +24,11 @@ const commands: Record<
     workRoot: true,
     load: () => import('./commands/final-proof.ts'),
   },
+  'core-ops-proof': {
+    summary: 'ChainFire, FlareDB and IAM operator lifecycle proof into work/core-control-plane-ops-proof',
+    workRoot: true,
+    load: () => import('./commands/core-ops-proof.ts'),
+  },
   markers: {
     summary: 'wait for ULTRACLOUD_MARKER sequences in a (growing) log',
     load: () => import('./commands/markers.ts'),

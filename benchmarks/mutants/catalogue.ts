@@ -341,4 +341,20 @@ export const mutants: Mutant[] = [
     search: 'if [ "$desired" = "$(cat /etc/ultracloud/system-id)" ] && [ -d "$desired" ]; then',
     replace: 'if [ -d "$desired" ]; then',
   },
+  {
+    id: 'flaredb-drop-column-allowed',
+    file: 'lab/services/flaredb/sql-engine.ts',
+    lane: 'core-control-plane-ops-proof',
+    breaks: 'a migration that drops a column is refused with 409 like any destructive DDL',
+    search: "if (kind === 'destructive' && !allowDestructive) {",
+    replace: "if (kind === 'destructive' && !allowDestructive && !/DROP\\s+COLUMN/i.test(sql)) {",
+  },
+  {
+    id: 'iam-credential-rotation-no-overlap',
+    file: 'lab/services/iam/main.ts',
+    lane: 'core-control-plane-ops-proof',
+    breaks: "a rotated credential's previous secret keeps working until retirePreviousCredential",
+    search: 'demote(p.credentials, true);',
+    replace: 'demote(p.credentials, false);',
+  },
 ];

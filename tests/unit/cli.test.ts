@@ -17,7 +17,16 @@ async function ucproof(...args: string[]): Promise<{ code: number; stdout: strin
   }
 }
 
-const commands = ['proof', 'markers', 'guard', 'work-root-budget', 'cluster', 'baremetal-iso-e2e', 'hardware-smoke'];
+const commands = [
+  'proof',
+  'core-ops-proof',
+  'markers',
+  'guard',
+  'work-root-budget',
+  'cluster',
+  'baremetal-iso-e2e',
+  'hardware-smoke',
+];
 
 describe('ucproof', () => {
   it('lists every command with --help', async () => {

@@ -86,6 +86,42 @@ describe('iam lab service', () => {
     await expect(iam.mtlsWhoami(oldCert, rotated.caBundlePem)).rejects.toThrow(/refused/);
   });
 
+  it('fault retired-key-still-accepted verifies a token of a retired key the JWKS no longer publishes', async () => {
+    const before = await iam.issueToken(admin.principal, admin.secret);
+    await iam.rotateSigningKey(before.token);
+    adminToken = (await iam.issueToken(admin.principal, admin.secret)).token;
+    await iam.retireSigningKey(adminToken, before.kid);
+    expect((await iam.verifyToken(before.token)).valid).toBe(false);
+    await svc.setFaults({ 'retired-key-still-accepted': true });
+    expect((await iam.verifyToken(before.token)).valid).toBe(true);
+    expect((await iam.jwks()).keys.map((k) => k.kid)).not.toContain(before.kid);
+    await svc.setFaults({});
+    expect((await iam.verifyToken(before.token)).valid).toBe(false);
+  });
+
+  it('fault old-ca-trusted-after-retire keeps accepting a client cert of the retired CA', async () => {
+    const oldCert = await iam.issueClientCertificate(adminToken, 'worker-d');
+    await iam.rotateCa(adminToken);
+    await svc.setFaults({ 'old-ca-trusted-after-retire': true });
+    const retired = await iam.retirePreviousCa(adminToken);
+    expect(await iam.mtlsWhoami(oldCert, retired.caBundlePem)).toMatchObject({ subject: 'worker-d' });
+    await svc.setFaults({});
+    await iam.rotateCa(adminToken);
+    const healed = await iam.retirePreviousCa(adminToken);
+    await expect(iam.mtlsWhoami(oldCert, healed.caBundlePem)).rejects.toThrow(/refused/);
+  });
+
+  it('fault retired-credential-still-accepted keeps the old secret working after retire-previous', async () => {
+    const user = await iam.createPrincipal(adminToken, 'svc-kept');
+    await iam.rotateCredential(adminToken, user.id);
+    await svc.setFaults({ 'retired-credential-still-accepted': true });
+    await iam.retirePreviousCredential(adminToken, user.id);
+    expect((await iam.issueToken(user.id, user.secret)).token).toBeTruthy();
+    await svc.setFaults({});
+    await iam.retirePreviousCredential(adminToken, user.id);
+    await expect(iam.issueToken(user.id, user.secret)).rejects.toThrow(/401/);
+  });
+
   it('fault rotation-drops-old-key makes old tokens fail immediately after rotation', async () => {
     const before = await iam.issueToken(admin.principal, admin.secret);
     await svc.setFaults({ 'rotation-drops-old-key': true });

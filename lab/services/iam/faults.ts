@@ -10,8 +10,17 @@ export const iamFaults = {
   'bootstrap-twice': {
     breaks: 'the initial admin bootstrap works exactly once',
   },
+  'retired-key-still-accepted': {
+    breaks: 'a token signed by a retired signing key no longer verifies',
+  },
   'mtls-drops-previous-ca': {
     breaks: 'mTLS CA rotation overlaps: client certificates from the previous CA are accepted until it is retired',
+  },
+  'old-ca-trusted-after-retire': {
+    breaks: 'once the previous mTLS CA is retired, the listener refuses client certificates it issued',
+  },
+  'retired-credential-still-accepted': {
+    breaks: "once a principal's previous credential is retired, its old secret gets no token",
   },
   'secret-prefix-match': {
     breaks:

@@ -52,7 +52,10 @@ await startHttpService({
         'DNS:localhost',
         `DNS:${env.node}`,
       ])),
-      trustedCaPems: trusted().map((c) => cas.certPem(c.id)),
+      // fault old-ca-trusted-after-retire: the listener keeps trusting every CA it ever had
+      trustedCaPems: (faults.on('old-ca-trusted-after-retire') ? state.get().cas : trusted()).map((c) =>
+        cas.certPem(c.id),
+      ),
     });
     const trusted = () => state.get().cas.filter((c) => c.state !== 'retired');
     listener = new MtlsListener(await material());
@@ -63,7 +66,12 @@ await startHttpService({
       if (!key) throw new HttpError(500, 'no current signing key');
       return key;
     };
-    const verify = (token: string) => verifyToken(state.get().keys, token, faults.on('accept-expired-tokens'));
+    // fault retired-key-still-accepted: verification also trusts retired keys (the JWKS still leaves them out)
+    const verifyingKeys = () =>
+      faults.on('retired-key-still-accepted')
+        ? state.get().keys.map((k) => (k.state === 'retired' ? { ...k, state: 'previous' as const } : k))
+        : state.get().keys;
+    const verify = (token: string) => verifyToken(verifyingKeys(), token, faults.on('accept-expired-tokens'));
     const requireAdmin = async (req: Request) => {
       const header = String(req.headers.authorization ?? '');
       const token = /^Bearer\s+(\S+)$/i.exec(header)?.[1];
@@ -122,7 +130,8 @@ await startHttpService({
       const id = principal(req.params.id ?? '').id;
       state.update((s) => {
         const p = s.principals[id];
-        if (p) p.credentials = p.credentials.filter((c) => c.state === 'current');
+        if (p && !faults.on('retired-credential-still-accepted'))
+          p.credentials = p.credentials.filter((c) => c.state === 'current');
       });
       return { id, credentials: principal(id).credentials.length };
     });
