@@ -341,4 +341,37 @@ export const mutants: Mutant[] = [
     search: 'if [ "$desired" = "$(cat /etc/ultracloud/system-id)" ] && [ -d "$desired" ]; then',
     replace: 'if [ -d "$desired" ]; then',
   },
+  {
+    id: 'flaredb-restore-skips-ledger',
+    file: 'lab/services/flaredb/backup.ts',
+    lane: 'durability-proof',
+    breaks: "the restored store's migration ledger is the backup's",
+    search: '    for (const m of backup.migrations) ledger.run(m.id, JSON.stringify(m.statements), m.appliedAt);',
+    replace: '    void ledger;',
+  },
+  {
+    id: 'flaredb-restore-overcounts-rows',
+    file: 'lab/services/flaredb/backup.ts',
+    lane: 'durability-proof',
+    breaks: 'the restore reports every table and row of the backup',
+    search: '  return { tables: backup.tables.length, rows };',
+    replace: '  return { tables: backup.tables.length, rows: rows + 1 };',
+  },
+  {
+    id: 'coronafs-attach-not-persisted',
+    file: 'lab/services/coronafs/volumes.ts',
+    lane: 'durability-proof',
+    breaks: 'a volume is still attached to the node holding it after that node loses power',
+    search:
+      '    return this.store.update((s) => {\n      (s[name] as Volume).attachedTo = node;\n    })[name] as Volume;',
+    replace: '    return { ...v, attachedTo: node };',
+  },
+  {
+    id: 'nightlight-recovery-miscounted',
+    file: 'lab/services/nightlight/metrics-wal.ts',
+    lane: 'durability-proof',
+    breaks: 'the restart recovered samples from the snapshot and replayed the WAL',
+    search: '    this.recovered = { fromSnapshot: snapshot.length, fromWal };',
+    replace: '    this.recovered = { fromSnapshot: 0, fromWal };',
+  },
 ];
