@@ -358,13 +358,21 @@ export const mutants: Mutant[] = [
     replace: '  return { tables: backup.tables.length, rows: rows + 1 };',
   },
   {
-    id: 'coronafs-attach-not-persisted',
+    id: 'coronafs-attachments-dropped-at-start',
     file: 'lab/services/coronafs/volumes.ts',
     lane: 'durability-proof',
     breaks: 'a volume is still attached to the node holding it after that node loses power',
-    search:
-      '    return this.store.update((s) => {\n      (s[name] as Volume).attachedTo = node;\n    })[name] as Volume;',
-    replace: '    return { ...v, attachedTo: node };',
+    search: '    mkdirSync(this.dir, { recursive: true });',
+    replace:
+      '    mkdirSync(this.dir, { recursive: true });\n    this.store.update((s) => {\n      for (const v of Object.values(s)) v.attachedTo = null;\n    });',
+  },
+  {
+    id: 'flaredb-backup-drops-first-row',
+    file: 'lab/services/flaredb/backup.ts',
+    lane: 'durability-proof',
+    breaks: 'a logical backup holds every row of each table',
+    search: 'rows: engine.rows(t.name) })),',
+    replace: 'rows: engine.rows(t.name).slice(1) })),',
   },
   {
     id: 'nightlight-recovery-miscounted',
