@@ -382,4 +382,13 @@ export const mutants: Mutant[] = [
     search: '    this.recovered = { fromSnapshot: snapshot.length, fromWal };',
     replace: '    this.recovered = { fromSnapshot: 0, fromWal };',
   },
+  {
+    id: 'deployer-replay-silently-duplicates',
+    file: 'lab/services/deployer/main.ts',
+    lane: 'durability-proof',
+    breaks: 'a replayed pre-register request leaves exactly one node of that id',
+    search: '        return { node: existing, created: false };',
+    replace:
+      '        store.update((s) => void s.nodes.push({ ...existing }));\n        return { node: existing, created: false };',
+  },
 ];
