@@ -29,6 +29,7 @@ export class MutantsUsageError extends Error {
 /** The test file that registers each lane as a Vitest test named after it. */
 export const laneTestFiles: Readonly<Record<string, string>> = {
   'fresh-smoke': 'tests/publishable/fresh-smoke.test.ts',
+  'durability-proof': 'tests/companion/durability-proof.test.ts',
   'fresh-matrix': 'tests/publishable/fresh-matrix.test.ts',
   'fresh-demo-vm-webapp': 'tests/publishable/fresh-demo-vm-webapp.test.ts',
   'chainfire-live-membership-proof': 'tests/publishable/chainfire-live-membership.test.ts',

@@ -43,4 +43,16 @@ describe('nightlight lab service', () => {
     expect(await metrics.query('disk')).toHaveLength(0);
     await svc.setFaults({});
   });
+
+  it('fault wal-not-replayed loses the samples after the last snapshot at a restart, keeps the snapshot', async () => {
+    await metrics.ingest(samples('net', 0, 3));
+    await metrics.snapshot();
+    await metrics.ingest(samples('net', 3000, 2));
+    await svc.setFaults({ 'wal-not-replayed': true });
+    await svc.kill();
+    await svc.launch();
+    expect((await metrics.query('net')).map((s) => s.t)).toEqual([0, 1000, 2000]);
+    expect((await metrics.status()).recovered.fromWal).toBe(0);
+    await svc.setFaults({});
+  });
 });

@@ -17,7 +17,7 @@ let wal: MetricsWal | undefined;
 await startHttpService({
   faults: nightlightFaults,
   routes(app, { env, faults }) {
-    const store = new MetricsWal(env.stateDir);
+    const store = new MetricsWal(env.stateDir, !faults.on('wal-not-replayed'));
     wal = store;
     app.post('/v1/samples', (req) => {
       const parsed = Samples.safeParse(req.body);

@@ -33,7 +33,8 @@ export class MetricsWal {
   /** lines acknowledged but only in process memory (fault wal-not-fsynced) */
   private buffered: string[] = [];
 
-  constructor(stateDir: string) {
+  /** `replayWal` false is the wal-not-replayed fault: the WAL is left unread at start (and so lost) */
+  constructor(stateDir: string, replayWal = true) {
     this.walPath = join(stateDir, 'wal.log');
     this.snapshotPath = join(stateDir, 'snapshot.json');
     mkdirSync(stateDir, { recursive: true });
@@ -42,6 +43,7 @@ export class MetricsWal {
       : [];
     for (const s of snapshot) this.index(s);
     let fromWal = 0;
+    if (existsSync(this.walPath) && !replayWal) writeFileSync(this.walPath, '');
     if (existsSync(this.walPath)) {
       const text = readFileSync(this.walPath, 'utf8');
       const whole = text.lastIndexOf('\n') + 1;
