@@ -7,6 +7,7 @@ import { defineLane } from '../../harness/define.ts';
 import { runLane } from '../../harness/run-lane.ts';
 import { socketPathIn, workRoot, workSocketPath, workTempDir } from '../../helpers/proof-root.ts';
 import { runUnderFault } from '../portable/support/lane-under-fault.ts';
+import { LabServiceProcess } from './support/lab-service-process.ts';
 
 /**
  * A run keeps what it makes under the work root (or removes it): nothing of it stays in the host's /tmp. The
@@ -97,5 +98,16 @@ describe('temporary files', () => {
     expect(socketPathIn(deep, 'qmp.sock')).toBe(fallback);
     expect(socketPathIn(`${deep}y`, 'qmp.sock')).not.toBe(fallback);
     expect(Buffer.byteLength(fallback)).toBeLessThanOrEqual(100);
+  });
+
+  it('a lab service that refuses to start leaves no folder of its own in /tmp; one that ran, none after dispose', async () => {
+    await expect(
+      LabServiceProcess.start({ service: 'deployer', env: { UCP_DEPLOYER_ALLOW_UNAUTHENTICATED: 'maybe' } }),
+    ).rejects.toThrow(/UCP_DEPLOYER_ALLOW_UNAUTHENTICATED must be true or false/);
+    expect(await readdir(hostTmp)).toEqual([]);
+    const svc = await LabServiceProcess.start({ service: 'deployer', env: { UCP_DEPLOYER_BOOTSTRAP_TOKEN: 't0k3n' } });
+    expect((await readdir(hostTmp)).filter((e) => e.startsWith('ucp-deployer-'))).toHaveLength(1);
+    await svc.dispose();
+    expect(await readdir(hostTmp)).toEqual([]);
   });
 });
