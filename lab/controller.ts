@@ -12,7 +12,7 @@ import {
 } from './cluster/lab-secrets.ts';
 import type { FaultSetting, LabSpec, LabState } from './cluster/lab-spec.ts';
 import { clusterView, nodeConfigs, type PlacedNode } from './cluster/node-configs.ts';
-import { removeStaleLabs } from './cluster/stale-labs.ts';
+import { emptyNetns, removeStaleLabs } from './cluster/stale-labs.ts';
 import { ApiError, findNode, type NodeReport, probeHealth, startControllerApi } from './controller-api.ts';
 import { ControllerFaults } from './controller-faults.ts';
 import { ControllerNode } from './controller-node.ts';
@@ -84,6 +84,8 @@ async function teardown(reason: string): Promise<void> {
     }
     // secrets mean nothing once the lab is gone either, and they never stay: the SSH keys, the keyrings
     removeLabSecrets(labDir, spec.workRoot, (a) => addresses.includes(a));
+    // a node whose power was cut is still dying: its namespace holds no process when it goes
+    for (const ns of lab.netns) await emptyNetns(ns);
     await destroyNetwork(lab);
     rmSync(tmpDir, { recursive: true, force: true });
     rmSync(socketDir, { recursive: true, force: true });

@@ -20,19 +20,28 @@ import { removeLabSecrets } from './lab-secrets.ts';
 
 const run = promisify(execFile);
 
-/** SIGKILL every process still living in a lab namespace (a node whose controller died abruptly). */
-async function killNetnsProcesses(netns: string): Promise<void> {
-  let pids: string[] = [];
-  try {
-    pids = (await ip('netns', 'pids', netns)).split(/\s+/).filter(Boolean);
-  } catch {
-    return;
+/**
+ * SIGKILL every process still living in a lab namespace (a node whose controller died abruptly, or one whose
+ * power was cut a moment ago and whose processes are still dying) and wait until none is left, so the namespace
+ * is empty when it is removed.
+ */
+export async function emptyNetns(netns: string, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    let pids: string[] = [];
+    try {
+      pids = (await ip('netns', 'pids', netns)).split(/\s+/).filter(Boolean);
+    } catch {
+      return;
+    }
+    if (!pids.length || Date.now() > deadline) return;
+    await run('kill', ['-9', ...pids]).catch(() => undefined);
+    await sleep(50);
   }
-  if (pids.length) await run('kill', ['-9', ...pids]).catch(() => undefined);
 }
 
 export async function destroyLabRecord(record: LabRecord): Promise<void> {
-  for (const ns of record.netns) await killNetnsProcesses(ns);
+  for (const ns of record.netns) await emptyNetns(ns);
   await destroyNetwork(record);
   rmSync(labTmpDir(record.stateDir), { recursive: true, force: true });
   rmSync(labSocketDir(record.labId), { recursive: true, force: true });
@@ -58,7 +67,7 @@ export async function removeStaleLabs(): Promise<string[]> {
   for (const ns of await listNetns()) {
     const m = /^ucn-([0-9a-f]{6})-/.exec(ns);
     if (m && !claimed.has(m[1] as string)) {
-      await killNetnsProcesses(ns);
+      await emptyNetns(ns);
       await ipQuiet('netns', 'del', ns);
       cleaned.push(m[1] as string);
     }

@@ -179,6 +179,18 @@ function waitGone(pid: number): Promise<void> {
   );
 }
 
+/** The lab `up` is booting in this work root, as soon as its slot record exists (before any node process). */
+async function registeredLab(work: string): Promise<LabRecord> {
+  return await eventually(
+    async () => {
+      const record = labsOfWorkRoot(work)[0];
+      if (!record) throw new Error('no slot record of this work root yet');
+      return record;
+    },
+    { timeoutMs: 120_000, intervalMs: 20, what: 'a slot record of this work root' },
+  );
+}
+
 describe('ucproof cluster up interrupted', () => {
   it('Ctrl-C during boot ends the boot, tears the lab down and exits 130', { timeout: 240_000 }, async () => {
     const work = await newWork();
@@ -194,6 +206,20 @@ describe('ucproof cluster up interrupted', () => {
     expect(up.output()).toContain('up interrupted');
     await expectGone(record, inodes);
     expect(ucproof(work, 'status')).toMatchObject({ code: 1, stderr: expect.stringContaining('no cluster is up') });
+  });
+
+  it('Ctrl-C the moment the slot is claimed stops the boot before it makes more, and removes what it made', {
+    timeout: 240_000,
+  }, async () => {
+    const work = await newWork();
+    const up = spawnUp(work);
+    const record = await registeredLab(work);
+    up.child.kill('SIGINT');
+    const { code } = await up.exit;
+    expect({ code, output: up.output() }).toMatchObject({ code: 130 });
+    // the namespaces the boot had made by then are found by name: none of them, nor their processes, is left
+    expect(await leftovers(record, new Set())).toEqual(nothing);
+    expect(ucproof(work, 'status').code).toBe(1);
   });
 
   it('a boot whose CLI and controller were SIGKILLed is found by its record and removed by clean', {
