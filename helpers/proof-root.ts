@@ -1,5 +1,7 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, rename } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { workRoot } from '../profiles/paths.ts';
 import { replaceSymlink } from './atomic.ts';
@@ -49,4 +51,26 @@ export async function archiveAttempt(proofRoot: string, n: number): Promise<stri
     await rename(join(proofRoot, entry), join(dest, entry));
   }
   return dest;
+}
+
+/** sun_path holds 108 bytes on Linux; a little room is left for the tools that append to a socket's name. */
+const maxSocketPath = 100;
+
+/**
+ * A unix socket's path in `dir` (the state of whatever owns the socket), so a socket left behind stays with that
+ * state, never in the host's /tmp. A folder too deep for a socket path gets <tmp>/ucp-<hash of dir>-<name>
+ * instead, which the socket's owner removes with it.
+ */
+export function socketPathIn(dir: string, name: string): string {
+  const path = join(dir, name);
+  if (Buffer.byteLength(path) <= maxSocketPath) return path;
+  const tag = createHash('sha256').update(dir).digest('hex').slice(0, 12);
+  return join(tmpdir(), `ucp-${tag}-${name}`);
+}
+
+/** A unix socket's path under the work root's `run/` folder (created when missing); see socketPathIn. */
+export function workSocketPath(name: string, root = workRoot()): string {
+  const dir = join(root, 'run');
+  mkdirSync(dir, { recursive: true });
+  return socketPathIn(dir, name);
 }

@@ -1,6 +1,5 @@
-import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
-import { access, readFile, rm } from 'node:fs/promises';
+import { access, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { HarnessError } from '../contracts/errors.ts';
@@ -51,7 +50,9 @@ async function runProbe(guest: ProbeGuest, timeoutMs: number): Promise<Accelerat
   } catch (err) {
     return { mode: 'tcg', reason: `/dev/kvm is not usable (${(err as NodeJS.ErrnoException).code})` };
   }
-  const serialLog = join(tmpdir(), `ucp-accel-probe-${randomBytes(4).toString('hex')}.log`);
+  // the probe guest's console and QMP socket share one folder, removed whatever the probe's outcome
+  const dir = await mkdtemp(join(tmpdir(), 'ucp-accel-probe-'));
+  const serialLog = join(dir, 'serial.log');
   const started = performance.now();
   try {
     await using vm = await bootGuest({
@@ -73,6 +74,6 @@ async function runProbe(guest: ProbeGuest, timeoutMs: number): Promise<Accelerat
   } catch (err) {
     return { mode: 'tcg', reason: `KVM probe guest failed to start: ${err instanceof Error ? err.message : err}` };
   } finally {
-    await rm(serialLog, { force: true });
+    await rm(dir, { recursive: true, force: true });
   }
 }

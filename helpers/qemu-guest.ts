@@ -1,9 +1,9 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdir, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname } from 'node:path';
 import { HarnessError, WaitTimeoutError } from '../contracts/errors.ts';
+import { socketPathIn } from './proof-root.ts';
 import { type GuestSpec, qemuArgs } from './qemu-args.ts';
 import { QmpClient } from './qemu-qmp.ts';
 
@@ -44,7 +44,8 @@ const qemuBinary = () => process.env.ULTRACLOUD_QEMU ?? 'qemu-system-x86_64';
 /** Boot a guest under QEMU: serial console appended to spec.serialLog, QMP connected, slirp forwards set up. */
 export async function bootGuest(spec: GuestSpec): Promise<QemuGuest> {
   await mkdir(dirname(spec.serialLog), { recursive: true });
-  const qmpSocket = join(tmpdir(), `ucp-qmp-${spec.name}-${randomBytes(4).toString('hex')}.sock`);
+  // beside the guest's console, in the state of whoever boots it (inside a lab node, that node's)
+  const qmpSocket = socketPathIn(dirname(spec.serialLog), `qmp-${spec.name}-${randomBytes(4).toString('hex')}.sock`);
   // setpriv execs QEMU with a parent-death signal, so a killed test run leaves no guest behind.
   const child = spawn('setpriv', ['--pdeathsig', 'SIGKILL', '--', qemuBinary(), ...qemuArgs(spec, qmpSocket)], {
     stdio: ['ignore', 'ignore', 'pipe'],

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { writeFileAtomic } from '../helpers/atomic.ts';
 import { generateSshKeyPair } from '../helpers/ssh-keys.ts';
-import { allocateLab, type LabRecord, labTmpDir, releaseLab, subnetOf } from './cluster/lab-registry.ts';
+import { allocateLab, type LabRecord, labSocketDir, labTmpDir, releaseLab, subnetOf } from './cluster/lab-registry.ts';
 import {
   createLabSecretsDir,
   labClientKeyPath,
@@ -12,7 +12,7 @@ import {
 } from './cluster/lab-secrets.ts';
 import type { FaultSetting, LabSpec, LabState } from './cluster/lab-spec.ts';
 import { clusterView, nodeConfigs, type PlacedNode } from './cluster/node-configs.ts';
-import { removeStaleLabs } from './cluster/stale-labs.ts';
+import { emptyNetns, removeStaleLabs } from './cluster/stale-labs.ts';
 import { ApiError, findNode, type NodeReport, probeHealth, startControllerApi } from './controller-api.ts';
 import { ControllerFaults } from './controller-faults.ts';
 import { ControllerNode } from './controller-node.ts';
@@ -31,13 +31,35 @@ if (!values.spec) {
   process.exit(2);
 }
 const spec = JSON.parse(readFileSync(values.spec, 'utf8')) as LabSpec;
-const socketRoot = '/run/ultracloud-proof/sockets';
+
+/**
+ * Set by the first SIGTERM/SIGINT (or the parent's pipe closing): the boot step in flight finishes, no later one
+ * starts, and teardown removes what the boot made so far. A signal that arrives while the slot is still being
+ * claimed is held until the record exists, so no piece of the lab is ever made without its record.
+ */
+let stopping = false;
+let stopReason = '';
+const early = (signal: string) => {
+  stopping = true;
+  stopReason ||= signal;
+};
+process.on('SIGTERM', early);
+process.on('SIGINT', early);
+process.on('SIGHUP', () => undefined);
+
+class BootStopped extends Error {}
+function checkpoint(): void {
+  if (stopping) throw new BootStopped(`boot stopped (${stopReason})`);
+}
 
 await removeStaleLabs();
 removeOrphanKeyrings(spec.workRoot);
-const lab: LabRecord = await allocateLab((id) => join(spec.workRoot, 'lab', id));
+const lab: LabRecord = await allocateLab((id) => join(spec.workRoot, 'lab', id), {
+  starterPid: process.ppid,
+  detached: values.detach,
+});
 const labDir = lab.stateDir;
-const socketDir = join(socketRoot, lab.labId);
+const socketDir = labSocketDir(lab.labId);
 // the lab's private temporary folder: TMPDIR of this controller and of everything it starts (node supervisors
 // inherit it until they mount their own /tmp), removed at teardown
 const tmpDir = labTmpDir(labDir);
@@ -47,10 +69,14 @@ let nodes: ControllerNode[] = [];
 /** the nodes' addresses, once placed: the operator keyrings of this lab are found by them at teardown */
 let addresses: string[] = [];
 let tearingDown: Promise<void> | null = null;
+let booting: Promise<unknown> | null = null;
 
 async function teardown(reason: string): Promise<void> {
+  stopping = true;
+  stopReason ||= reason;
   tearingDown ??= (async () => {
     log(`tearing down (${reason})`);
+    await booting?.catch(() => undefined);
     await Promise.allSettled(nodes.map((n) => n.stop(10_000)));
     // node state (etcd preallocates 64 MiB WAL files) means nothing once the lab is gone: consoles and logs stay
     if (process.env.ULTRACLOUD_KEEP_LAB_STATE !== '1') {
@@ -58,6 +84,8 @@ async function teardown(reason: string): Promise<void> {
     }
     // secrets mean nothing once the lab is gone either, and they never stay: the SSH keys, the keyrings
     removeLabSecrets(labDir, spec.workRoot, (a) => addresses.includes(a));
+    // a node whose power was cut is still dying: its namespace holds no process when it goes
+    for (const ns of lab.netns) await emptyNetns(ns);
     await destroyNetwork(lab);
     rmSync(tmpDir, { recursive: true, force: true });
     rmSync(socketDir, { recursive: true, force: true });
@@ -71,16 +99,22 @@ function log(text: string): void {
   process.stderr.write(`[lab ${lab.labId}] ${text}\n`);
 }
 
+process.off('SIGTERM', early);
+process.off('SIGINT', early);
 process.on('SIGTERM', () => void teardown('SIGTERM').then(() => process.exit(0)));
 process.on('SIGINT', () => void teardown('SIGINT').then(() => process.exit(0)));
-process.on('SIGHUP', () => undefined);
 if (!values.detach) {
   process.stdin.on('close', () => void teardown('parent pipe closed').then(() => process.exit(0)));
   process.stdin.on('error', () => void teardown('parent pipe error').then(() => process.exit(0)));
   process.stdin.resume();
 }
+if (stopping) {
+  await teardown(stopReason);
+  process.exit(0);
+}
 
-try {
+async function boot(): Promise<{ state: LabState; statePath: string }> {
+  checkpoint();
   createLabSecretsDir(labDir);
   mkdirSync(socketDir, { recursive: true });
   const keys = generateSshKeyPair(`ultracloud-lab-${lab.labId}`);
@@ -88,10 +122,13 @@ try {
   writeFileSync(sshKeyPath, keys.private, { mode: 0o600 });
   writeFileSync(`${sshKeyPath}.pub`, `${keys.public}\n`);
 
+  checkpoint();
   await createBridge(lab);
   const placed: PlacedNode[] = [];
-  for (const [i, n] of spec.nodes.entries())
+  for (const [i, n] of spec.nodes.entries()) {
+    checkpoint();
     placed.push({ name: n.name, ...(await createNodeNetwork(lab, n.name, i)) });
+  }
   const view = clusterView(spec, placed);
   addresses = view.map((n) => n.address);
   const hostsFile = join(labDir, 'hosts');
@@ -111,6 +148,7 @@ try {
     mkdirSync(c.nodeDir, { recursive: true });
     writeFileSync(join(c.nodeDir, 'node.json'), JSON.stringify(c, null, 2));
   }
+  checkpoint();
   nodes = configs.map((c, i) => new ControllerNode(c, placed[i]?.netns as string));
   for (const n of nodes) n.start();
 
@@ -129,6 +167,7 @@ try {
     return { ...base, boot: status?.boot ?? null, ready: status?.ready ?? false, services };
   };
 
+  checkpoint();
   const server = await startControllerApi({
     nodes: () => Promise.all(nodes.map(report)),
     power: async (name, action) => {
@@ -168,11 +207,23 @@ try {
   };
   const statePath = join(labDir, 'controller.json');
   await writeFileAtomic(statePath, JSON.stringify(state, null, 2));
-  log(`ready: ${spec.nodes.length} nodes on ${state.subnet}, API ${state.controllerUrl}`);
-  process.stdout.write(`ULTRACLOUD_LAB_READY ${statePath}\n`);
-} catch (err) {
-  log(`boot failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
-  process.stdout.write(`ULTRACLOUD_LAB_FAILED ${err instanceof Error ? err.message : String(err)}\n`);
-  await teardown('boot failed');
-  process.exit(1);
+  checkpoint();
+  return { state, statePath };
 }
+
+const boots = boot();
+booting = boots;
+boots.then(
+  ({ state, statePath }) => {
+    log(`ready: ${spec.nodes.length} nodes on ${state.subnet}, API ${state.controllerUrl}`);
+    process.stdout.write(`ULTRACLOUD_LAB_READY ${statePath}\n`);
+  },
+  async (err: unknown) => {
+    // a stop during boot: the signal's own handler tears down and exits
+    if (err instanceof BootStopped) return;
+    log(`boot failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+    process.stdout.write(`ULTRACLOUD_LAB_FAILED ${err instanceof Error ? err.message : String(err)}\n`);
+    await teardown('boot failed');
+    process.exit(1);
+  },
+);

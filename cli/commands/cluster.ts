@@ -6,13 +6,14 @@ import { workRoot } from '../../helpers/proof-root.ts';
 import { sshConnect, sshExec } from '../../helpers/ssh.ts';
 import { clearCurrentLab, currentLab, setCurrentLab } from '../../lab/cluster/current-lab.ts';
 import { parseFaultList, validateFaults } from '../../lab/cluster/fault-catalogue.ts';
-import { findLab, processAlive } from '../../lab/cluster/lab-registry.ts';
+import { findLab, labsOfWorkRoot, labUnheld, processAlive } from '../../lab/cluster/lab-registry.ts';
 import { removeOrphanKeyrings } from '../../lab/cluster/lab-secrets.ts';
 import type { LabState } from '../../lab/cluster/lab-spec.ts';
-import { removeStaleLabs } from '../../lab/cluster/stale-labs.ts';
+import { endLab, removeStaleLabs } from '../../lab/cluster/stale-labs.ts';
 import {
   type BootLabOptions,
   bootLab,
+  LabBootInterrupted,
   labNodes,
   parseServiceList,
   resolveLabSpec,
@@ -29,8 +30,10 @@ const help = `usage: ucproof cluster <subcommand>
   status [--json]                              each node's name, role, state and services' health
   logs NODE                                    print NODE's console log
   ssh NODE [-- CMD]                            run CMD on NODE over SSH (a shell without CMD)
-  stop                                         stop the running lab; nothing of it is left running
-  clean                                        remove leftovers of dead labs (namespaces, bridges, state)
+  stop                                         stop the running lab, and any lab of this work root still
+                                               booting or left behind; nothing of them is left running
+  clean                                        remove leftovers of dead labs (namespaces, bridges, state) and
+                                               end labs whose 'up' was killed before they were up
 
 The lab boots from the reference flake's nixosConfigurations.node01..node06.`;
 
@@ -100,13 +103,43 @@ async function up(argv: string[]): Promise<number> {
   } catch (err) {
     asUsage(err);
   }
-  const spec = await resolveLabSpec(options);
-  await validateFaults(spec.faults, spec.nodes).catch(asUsage);
-  const lab = await bootLab({ ...options, nodes: spec.nodes, faults: spec.faults, source: spec.source, detach: true });
-  await setCurrentLab(lab.state);
-  const seconds = ((performance.now() - started) / 1000).toFixed(1);
-  process.stdout.write(`cluster ${lab.state.labId} up in ${seconds} s on ${lab.state.subnet} (${lab.state.labDir})\n`);
-  return 0;
+  // Ctrl-C (or SIGTERM) ends the boot wherever it is; a second one does not cut the teardown short
+  const interrupt = new AbortController();
+  const onSignal = () => interrupt.abort();
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  try {
+    const spec = await resolveLabSpec(options);
+    await validateFaults(spec.faults, spec.nodes).catch(asUsage);
+    const lab = await bootLab({
+      ...options,
+      nodes: spec.nodes,
+      faults: spec.faults,
+      source: spec.source,
+      detach: true,
+      signal: interrupt.signal,
+    });
+    if (interrupt.signal.aborted) {
+      await lab.stop();
+      throw new LabBootInterrupted('interrupted');
+    }
+    await setCurrentLab(lab.state);
+    const seconds = ((performance.now() - started) / 1000).toFixed(1);
+    process.stdout.write(
+      `cluster ${lab.state.labId} up in ${seconds} s on ${lab.state.subnet} (${lab.state.labDir})\n`,
+    );
+    return 0;
+  } catch (err) {
+    if (!interrupt.signal.aborted) throw err;
+    // whatever the boot had reached: every lab this process started that is still registered
+    const mine = labsOfWorkRoot(workRoot()).filter((r) => r.starterPid === process.pid);
+    for (const record of mine) await endLab(record);
+    process.stderr.write('ucproof cluster: up interrupted; the lab it was booting is torn down\n');
+    return 130;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
 }
 
 async function status(argv: string[]): Promise<number> {
@@ -171,26 +204,39 @@ async function ssh(argv: string[], command: string[]): Promise<number> {
   });
 }
 
+/**
+ * End the current lab and, found by the slot records, every other lab of this work root nobody holds: one a
+ * `cluster up` was still booting, or one whose starter is gone. A lab a live test run booted for itself stays.
+ */
 async function stop(argv: string[]): Promise<number> {
   parseCommandArgs(argv, { options: {} });
   const state = currentLab();
-  if (!state) {
-    clearCurrentLab();
-    process.stdout.write('no cluster is up\n');
-    return 0;
+  const others = labsOfWorkRoot(workRoot()).filter((r) => r.labId !== state?.labId && labUnheld(r));
+  if (state) {
+    await stopController(state, null);
+    const left = findLab(state.labId);
+    if (left) await endLab(left);
   }
-  await stopController(state, null);
-  if (findLab(state.labId)) await removeStaleLabs();
+  for (const record of others) await endLab(record);
   clearCurrentLab();
-  process.stdout.write(`cluster ${state.labId} stopped\n`);
+  const lines = [
+    ...(state ? [`cluster ${state.labId} stopped`] : []),
+    ...others.map((r) => `lab ${r.labId} (not up: still booting or left behind) stopped`),
+  ];
+  process.stdout.write(`${lines.length ? lines.join('\n') : 'no cluster is up'}\n`);
   return 0;
 }
 
 async function clean(argv: string[]): Promise<number> {
   parseCommandArgs(argv, { options: {} });
-  const cleaned = await removeStaleLabs();
-  const labRoot = join(workRoot(), 'lab');
   const live = currentLab()?.labId;
+  // this work root's labs that are not up and whose starter is gone (a `cluster up` killed mid-boot)
+  const orphans = labsOfWorkRoot(workRoot()).filter(
+    (r) => r.labId !== live && (r.starterPid === undefined || !processAlive(r.starterPid)),
+  );
+  for (const record of orphans) await endLab(record);
+  const cleaned = [...new Set([...orphans.map((r) => r.labId), ...(await removeStaleLabs())])];
+  const labRoot = join(workRoot(), 'lab');
   const removed: string[] = [];
   if (existsSync(labRoot)) {
     for (const name of readdirSync(labRoot)) {

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { HarnessError } from '../../contracts/errors.ts';
 import { writeFileAtomic } from '../../helpers/atomic.ts';
 import { listLinks } from '../net/ip.ts';
@@ -18,6 +18,10 @@ export interface LabRecord {
   slot: number;
   /** the controller process that owns the lab */
   pid: number;
+  /** the process that started the controller (`ucproof cluster up`, a test run); absent in older records */
+  starterPid?: number;
+  /** the controller outlives its starter (`ucproof cluster up`, ULTRACLOUD_KEEP_CLUSTER=1) */
+  detached?: boolean;
   bridge: string;
   netns: string[];
   veths: string[];
@@ -65,8 +69,21 @@ function slotFile(slot: number): string {
   return join(registryDir, `slot-${slot}.json`);
 }
 
-/** Claim a free slot atomically (O_EXCL create) whose subnet no host interface uses. */
-export async function allocateLab(stateDirFor: (labId: string) => string): Promise<LabRecord> {
+/** Where a lab's unix sockets live (one folder per lab id, removed with the lab). */
+export const socketRoot = '/run/ultracloud-proof/sockets';
+
+export function labSocketDir(labId: string): string {
+  return join(socketRoot, labId);
+}
+
+/**
+ * Claim a free slot atomically (O_EXCL create) whose subnet no host interface uses. The record exists before the
+ * lab creates any network piece or process, so a lab interrupted at any point of its boot is found by it.
+ */
+export async function allocateLab(
+  stateDirFor: (labId: string) => string,
+  owner: { starterPid?: number; detached?: boolean } = {},
+): Promise<LabRecord> {
   mkdirSync(registryDir, { recursive: true });
   const used = new Set(
     (await listLinks()).flatMap((l) => (l.addr_info ?? []).map((a) => a.local.split('.').slice(0, 3).join('.'))),
@@ -80,6 +97,8 @@ export async function allocateLab(stateDirFor: (labId: string) => string): Promi
       labId,
       slot,
       pid: process.pid,
+      ...(owner.starterPid !== undefined ? { starterPid: owner.starterPid } : {}),
+      ...(owner.detached !== undefined ? { detached: owner.detached } : {}),
       bridge: bridgeName(labId),
       netns: [],
       veths: [],
@@ -128,11 +147,41 @@ export function findLab(labId: string): LabRecord | undefined {
   return listLabs().find((l) => l.labId === labId);
 }
 
+/** The labs whose state lives under this work root (<root>/lab/<id>), booted, booting or dead. */
+export function labsOfWorkRoot(root: string): LabRecord[] {
+  const labRoot = `${resolve(root, 'lab')}/`;
+  return listLabs().filter((l) => resolve(l.stateDir).startsWith(labRoot));
+}
+
+/** The process exists and has not exited (a zombie waiting for its parent to reap it counts as gone). */
 export function processAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (err) {
     return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return false;
+  }
+}
+
+/** The record's controller is still running (its pid alive and still a lab controller, not a reused pid). */
+export function controllerAlive(record: LabRecord): boolean {
+  if (!processAlive(record.pid)) return false;
+  try {
+    return readFileSync(`/proc/${record.pid}/cmdline`, 'utf8').includes('controller.ts');
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Nobody holds the lab any more: `ucproof cluster up` (or ULTRACLOUD_KEEP_CLUSTER=1) left it detached, or the
+ * process that started it is gone. A lab a live test run booted for itself is held by that run.
+ */
+export function labUnheld(record: LabRecord): boolean {
+  return record.detached === true || record.starterPid === undefined || !processAlive(record.starterPid);
 }

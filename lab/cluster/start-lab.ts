@@ -29,7 +29,12 @@ export interface BootLabOptions {
   workRoot?: string;
   /** wait this long for every node's node.ready (default 120 s); 0 = do not wait */
   readyTimeoutMs?: number;
+  /** aborting ends the boot wherever it is: the controller tears down what it made, bootLab rejects */
+  signal?: AbortSignal;
 }
+
+/** bootLab was aborted through its signal; the lab it was booting is gone. */
+export class LabBootInterrupted extends HarnessError {}
 
 /** A running lab: its state, and stop() (also `await using`) that leaves nothing behind. */
 export interface BootedLab extends AsyncDisposable {
@@ -108,6 +113,9 @@ export async function bootLab(options: BootLabOptions = {}): Promise<BootedLab> 
     // probe once per harness process; every plasmavmc of this and later labs inherits the answer
     process.env.ULTRACLOUD_VM_ACCELERATOR = (await probeAccelerator(await probeGuestImage())).mode;
   }
+  const { signal } = options;
+  const interrupted = () => new LabBootInterrupted('lab boot interrupted; the lab was torn down');
+  if (signal?.aborted) throw interrupted();
   const labRoot = join(spec.workRoot, 'lab');
   mkdirSync(labRoot, { recursive: true });
   const stamp = `${Date.now()}-${process.pid}`;
@@ -121,7 +129,22 @@ export async function bootLab(options: BootLabOptions = {}): Promise<BootedLab> 
     [join(projectRoot, 'lab/controller.ts'), '--spec', specPath, ...(detach ? ['--detach'] : [])],
     { stdio: [detach ? 'ignore' : 'pipe', 'pipe', log], detached: detach, cwd: projectRoot },
   );
-  const statePath = await readyLine(child, logPath);
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  // SIGTERM: the controller finishes the step in flight, removes what it made, and exits
+  const onAbort = () => child.kill('SIGTERM');
+  signal?.addEventListener('abort', onAbort, { once: true });
+  let statePath: string;
+  try {
+    statePath = await readyLine(child, logPath);
+  } catch (err) {
+    if (signal?.aborted) {
+      await exited;
+      throw interrupted();
+    }
+    throw err;
+  } finally {
+    signal?.removeEventListener('abort', onAbort);
+  }
   const state = JSON.parse(readFileSync(statePath, 'utf8')) as LabState;
   if (detach) {
     child.stdout?.destroy();
@@ -133,13 +156,12 @@ export async function bootLab(options: BootLabOptions = {}): Promise<BootedLab> 
     [Symbol.asyncDispose]: () => lab.stop(),
   };
   const timeoutMs = options.readyTimeoutMs ?? 120_000;
-  if (timeoutMs > 0) {
-    try {
-      await waitForNodesReady(state, timeoutMs);
-    } catch (err) {
-      await lab.stop();
-      throw err;
-    }
+  try {
+    if (signal?.aborted) throw interrupted();
+    if (timeoutMs > 0) await waitForNodesReady(state, timeoutMs, signal);
+  } catch (err) {
+    await lab.stop();
+    throw signal?.aborted ? interrupted() : err;
   }
   return lab;
 }
@@ -179,7 +201,7 @@ export async function labNodes(controllerUrl: string): Promise<NodeSummary[]> {
   return (await res.json()) as NodeSummary[];
 }
 
-export async function waitForNodesReady(state: LabState, timeoutMs: number): Promise<void> {
+export async function waitForNodesReady(state: LabState, timeoutMs: number, signal?: AbortSignal): Promise<void> {
   await eventually(
     async () => {
       const nodes = await labNodes(state.controllerUrl);
@@ -192,7 +214,13 @@ export async function waitForNodesReady(state: LabState, timeoutMs: number): Pro
         throw new Error(`waiting for ${detail.join(', ')}`);
       }
     },
-    { timeoutMs, intervalMs: 200, maxIntervalMs: 1_000, what: `every node of lab ${state.labId} ready and healthy` },
+    {
+      timeoutMs,
+      intervalMs: 200,
+      maxIntervalMs: 1_000,
+      what: `every node of lab ${state.labId} ready and healthy`,
+      ...(signal ? { signal } : {}),
+    },
   );
 }
 

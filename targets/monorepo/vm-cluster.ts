@@ -2,13 +2,12 @@ import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { connect } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { execa } from 'execa';
 import { BlockedError, HarnessError } from '../../contracts/errors.ts';
 import type { ClusterInfo } from '../../contracts/target.ts';
 import { probeGuestImage } from '../../helpers/guest-image/probe-image.ts';
-import { workRoot as defaultWorkRoot } from '../../helpers/proof-root.ts';
+import { workRoot as defaultWorkRoot, workSocketPath } from '../../helpers/proof-root.ts';
 import { type AcceleratorProbe, probeAccelerator } from '../../helpers/qemu-accelerator.ts';
 import { assertPortFree } from '../../helpers/qemu-hostfwd.ts';
 import { eventually } from '../../helpers/retry.ts';
@@ -76,7 +75,7 @@ export async function bootVmNodes(flake: string, options: BootVmNodesOptions = {
   const vmNodes = specs.map((n, i): VmRunnerNode => {
     const stateDir = join(stateRoot, n.name);
     const serialLog = join(stateDir, 'serial.log');
-    const qmpSocket = join(tmpdir(), `ucp-vm-${runId}-${n.name}.qmp`);
+    const qmpSocket = workSocketPath(`vm-${runId}-${n.name}.qmp`, root);
     const diskImage = join(stateDir, `${n.name}.qcow2`);
     const qemuOpts = [
       `-display none -serial file:${serialLog} -qmp unix:${qmpSocket},server=on,wait=off -accel ${accelerator.mode}`,

@@ -1,7 +1,6 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtemp, readFile, readlink, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, readlink, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -11,9 +10,16 @@ import { workTempDir } from '../../helpers/proof-root.ts';
 import { registerSecret } from '../../helpers/redact.ts';
 import { LaneResult } from '../../profiles/result-schema.ts';
 
+/** Every root a test makes, removed after it: under the work root's tmp/, never the host's /tmp. */
+const roots: string[] = [];
 async function tempRoot() {
-  return mkdtemp(join(tmpdir(), 'ucp-runlane-'));
+  const root = await workTempDir('runlane-');
+  roots.push(root);
+  return root;
 }
+afterEach(async () => {
+  for (const dir of roots.splice(0)) await rm(dir, { recursive: true, force: true });
+});
 
 describe('runLane', () => {
   it('records nested timed steps, checks and artifacts, and links latest', async () => {

@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { HarnessError } from '../../../contracts/errors.ts';
@@ -15,7 +14,7 @@ import {
 import { imageCacheDir } from '../../../helpers/guest-image/guest-kernel.ts';
 import { probeGuestImage } from '../../../helpers/guest-image/probe-image.ts';
 import { projectNode } from '../../../helpers/node-version.ts';
-import { projectRoot } from '../../../helpers/proof-root.ts';
+import { projectRoot, workSocketPath } from '../../../helpers/proof-root.ts';
 import { freeLoopbackPort } from '../../../helpers/qemu-hostfwd.ts';
 import { type SshTunnel, sshTunnel } from '../../../helpers/ssh.ts';
 import { buildVmRunners } from '../../../helpers/vm-runner/build.ts';
@@ -100,7 +99,7 @@ async function bootQuickstart(flake: string, options: QuickstartBootOptions): Pr
   const share = (tag: string, path: string) =>
     `-virtfs local,path=${path},mount_tag=${tag},security_model=none,readonly=on`;
   const serialLog = join(stateDir, 'serial.log');
-  const qmpSocket = join(tmpdir(), `ucp-qs-${randomBytes(4).toString('hex')}.qmp`);
+  const qmpSocket = workSocketPath(`qs-${randomBytes(4).toString('hex')}.qmp`);
   const qemuOpts = [
     `-display none -serial file:${serialLog} -qmp unix:${qmpSocket},server=on,wait=off -accel ${options.accel}`,
     share(quickstartShares.usr, '/usr'),

@@ -1,9 +1,9 @@
-import { mkdtemp, readFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Cluster } from '../../../contracts/target.ts';
 import type { LaneDefinition } from '../../../harness/define.ts';
 import { type LaneContextWithWaits, runLane } from '../../../harness/run-lane.ts';
+import { workTempDir } from '../../../helpers/proof-root.ts';
 import type { ServiceName } from '../../../profiles/descriptor-schema.ts';
 import { LaneResult } from '../../../profiles/result-schema.ts';
 
@@ -15,7 +15,8 @@ export interface FaultSwitch {
 
 /**
  * Run a lane against the cluster with one fault switched on, and answer the result.json it left on disk. The
- * fault is cleared afterwards, also when the run throws.
+ * fault is cleared afterwards, also when the run throws. The run's own work root lives in the suite's work root
+ * (its disposable tmp/), with the run's evidence, never in the host's /tmp.
  */
 export async function runUnderFault<C>(
   lane: LaneDefinition<C> & { run(ctx: LaneContextWithWaits<C>): Promise<void> },
@@ -23,7 +24,7 @@ export async function runUnderFault<C>(
   target: C,
   fault: FaultSwitch,
 ): Promise<LaneResult> {
-  const workRoot = await mkdtemp(join(tmpdir(), `ucp-${lane.name}-fault-`));
+  const workRoot = await workTempDir(`${lane.name}-fault-`);
   const runId = `fault-${fault.service}-${fault.fault}`;
   await cluster.faults.set(fault.service, fault.fault, fault.node);
   try {

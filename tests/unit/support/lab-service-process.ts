@@ -50,11 +50,18 @@ export class LabServiceProcess {
   }
 
   static async start(options: LabServiceOptions): Promise<LabServiceProcess> {
-    const root = await mkdtemp(join(tmpdir(), `ucp-${options.service}-`));
-    const stateDir = options.stateDir ?? join(root, 'state');
+    // a folder of its own only when the caller names no state folder; removed again if the service never starts
+    const root = options.stateDir ? undefined : await mkdtemp(join(tmpdir(), `ucp-${options.service}-`));
+    const stateDir = options.stateDir ?? join(root as string, 'state');
     const proc = new LabServiceProcess(options, stateDir, await freePort());
-    await proc.setFaults({});
-    await proc.launch();
+    try {
+      await proc.setFaults({});
+      await proc.launch();
+    } catch (err) {
+      await proc.stop('SIGKILL');
+      if (root) await rm(root, { recursive: true, force: true });
+      throw err;
+    }
     return proc;
   }
 
