@@ -4,6 +4,7 @@ import type ssh2 from 'ssh2';
 import { HarnessError } from '../../contracts/errors.ts';
 import { workRoot } from '../../helpers/proof-root.ts';
 import { sshConnect, sshExec } from '../../helpers/ssh.ts';
+import { stopKeptQuickstartVms } from '../../helpers/vm-runner/kept.ts';
 import { clearCurrentLab, currentLab, setCurrentLab } from '../../lab/cluster/current-lab.ts';
 import { parseFaultList, validateFaults } from '../../lab/cluster/fault-catalogue.ts';
 import { findLab, labsOfWorkRoot, labUnheld, processAlive } from '../../lab/cluster/lab-registry.ts';
@@ -31,9 +32,11 @@ const help = `usage: ucproof cluster <subcommand>
   logs NODE                                    print NODE's console log
   ssh NODE [-- CMD]                            run CMD on NODE over SSH (a shell without CMD)
   stop                                         stop the running lab, and any lab of this work root still
-                                               booting or left behind; nothing of them is left running
-  clean                                        remove leftovers of dead labs (namespaces, bridges, state) and
-                                               end labs whose 'up' was killed before they were up
+                                               booting or left behind; nothing of them is left running;
+                                               also a quickstart VM kept with ULTRACLOUD_QUICKSTART_KEEP_VM=1
+  clean                                        remove leftovers of dead labs (namespaces, bridges, state),
+                                               end labs whose 'up' was killed before they were up, and stop
+                                               kept quickstart VMs
 
 The lab boots from the reference flake's nixosConfigurations.node01..node06.`;
 
@@ -219,9 +222,12 @@ async function stop(argv: string[]): Promise<number> {
   }
   for (const record of others) await endLab(record);
   clearCurrentLab();
+  // quickstart VMs kept with ULTRACLOUD_QUICKSTART_KEEP_VM=1
+  const vms = await stopKeptQuickstartVms(workRoot());
   const lines = [
     ...(state ? [`cluster ${state.labId} stopped`] : []),
     ...others.map((r) => `lab ${r.labId} (not up: still booting or left behind) stopped`),
+    ...vms.map((name) => `quickstart VM ${name} stopped`),
   ];
   process.stdout.write(`${lines.length ? lines.join('\n') : 'no cluster is up'}\n`);
   return 0;
@@ -252,6 +258,8 @@ async function clean(argv: string[]): Promise<number> {
     }
   }
   if (!live) clearCurrentLab();
+  const vms = await stopKeptQuickstartVms(workRoot());
+  for (const name of vms) process.stdout.write(`quickstart VM ${name} stopped\n`);
   // operator keyrings of labs that are gone (their IAM admin secrets): a lab still running keeps its own
   removeOrphanKeyrings(workRoot());
   process.stdout.write(`cleaned ${cleaned.length} dead lab network(s), removed ${removed.length} lab state dir(s)\n`);

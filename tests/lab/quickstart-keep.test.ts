@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runLane } from '../../harness/run-lane.ts';
-import { projectRoot, workTempDir } from '../../helpers/proof-root.ts';
+import { projectRoot, workRoot, workTempDir } from '../../helpers/proof-root.ts';
 import { sshExec } from '../../helpers/ssh.ts';
 import { stopKeptQuickstartVms } from '../../helpers/vm-runner/kept.ts';
 import { labQuickstartTarget } from '../../lab/target/quickstart/lab-quickstart-target.ts';
@@ -16,7 +16,7 @@ let root: string | undefined;
 afterAll(async () => {
   delete process.env.ULTRACLOUD_QUICKSTART_KEEP_VM;
   if (!root) return;
-  await stopKeptQuickstartVms(root);
+  await stopKeptQuickstartVms(workRoot());
   await rm(root, { recursive: true, force: true });
 });
 
@@ -32,11 +32,11 @@ describe('a kept quickstart VM', { timeout: 15 * 60_000 }, () => {
     });
     expect(result.status, JSON.stringify(result.failure)).toBe('passed');
     const proofRoot = join(root, 'single-node-quickstart', 'latest');
-    const kept = await readFile(join(proofRoot, 'kept-vm.txt'), 'utf8');
-    const ssh = /^ssh: ssh -i (\S+) -p (\d+) .* root@127\.0\.0\.1$/m.exec(kept);
-    expect(ssh, kept).not.toBeNull();
-    expect(kept).toMatch(/^serial log: \S+serial\.log$/m);
-    expect(kept).toMatch(/^stop: .*ucproof cluster stop$/m);
+    const how = await readFile(join(proofRoot, 'kept-vm.txt'), 'utf8');
+    const ssh = /^ssh: ssh -i (\S+) -p (\d+) .* root@127\.0\.0\.1$/m.exec(how);
+    expect(ssh, how).not.toBeNull();
+    expect(how).toMatch(/^serial log: \S+serial\.log$/m);
+    expect(how).toMatch(/^stop: .*ucproof cluster stop$/m);
     // the printed command's key and port reach the running guest
     const [, key, port] = ssh as RegExpExecArray;
     const r = await sshExec(
@@ -45,10 +45,12 @@ describe('a kept quickstart VM', { timeout: 15 * 60_000 }, () => {
       { timeoutMs: 30_000 },
     );
     expect(r.stdout.trim()).toBe('single-node-quickstart');
-    expect(readdirSync(join(root, 'quickstart-vms'))).toHaveLength(1);
+    // recorded under the work root, where `cluster stop` and `clean` look
+    const kept = join(workRoot(), 'quickstart-vms');
+    expect(readdirSync(kept).filter((f) => f.startsWith('single-node-quickstart-'))).toHaveLength(1);
 
     const stop = await execa(process.execPath, [join(projectRoot, 'cli/main.ts'), 'cluster', 'stop'], {
-      env: { ULTRACLOUD_WORK_ROOT: root },
+      env: { ULTRACLOUD_WORK_ROOT: workRoot() },
       reject: false,
     });
     expect(stop.exitCode, stop.stderr).toBe(0);
@@ -62,6 +64,6 @@ describe('a kept quickstart VM', { timeout: 15 * 60_000 }, () => {
       () => 'no answer',
     );
     expect(after).toBe('no answer');
-    expect(existsSync(join(root, 'quickstart-vms')) ? readdirSync(join(root, 'quickstart-vms')) : []).toEqual([]);
+    expect(existsSync(kept) ? readdirSync(kept) : []).toEqual([]);
   });
 });
