@@ -262,6 +262,9 @@ async function clean(argv: string[]): Promise<number> {
   for (const name of vms) process.stdout.write(`quickstart VM ${name} stopped\n`);
   // operator keyrings of labs that are gone (their IAM admin secrets): a lab still running keeps its own
   removeOrphanKeyrings(workRoot());
-  process.stdout.write(`cleaned ${cleaned.length} dead lab network(s), removed ${removed.length} lab state dir(s)\n`);
+  const ended = orphans.map((r) => `lab ${r.labId} (not up, its starter gone) ended\n`).join('');
+  process.stdout.write(
+    `${ended}cleaned ${cleaned.length} dead lab network(s), removed ${removed.length} lab state dir(s)\n`,
+  );
   return 0;
 }

@@ -87,6 +87,18 @@ async function bootingLab(work: string): Promise<LabRecord> {
 
 /** Every process of the host whose command line names the lab's state, or that lives in one of its namespaces. */
 function labProcesses(record: LabRecord, netnsInodes: Set<number>): string[] {
+  // a namespace's inode is reused once it is gone: one another lab's namespace holds now is not this lab's
+  const reused = new Set(
+    readdirSync('/run/netns')
+      .filter((ns) => !ns.startsWith(`ucn-${record.labId}-`))
+      .flatMap((ns) => {
+        try {
+          return [statSync(`/run/netns/${ns}`).ino];
+        } catch {
+          return [];
+        }
+      }),
+  );
   const found: string[] = [];
   for (const name of readdirSync('/proc')) {
     if (!/^\d+$/.test(name)) continue;
@@ -101,7 +113,7 @@ function labProcesses(record: LabRecord, netnsInodes: Set<number>): string[] {
       continue;
     }
     const inode = Number(/^net:\[(\d+)\]$/.exec(netns)?.[1]);
-    if (pid === record.pid || cmdline.includes(record.stateDir) || netnsInodes.has(inode))
+    if (pid === record.pid || cmdline.includes(record.stateDir) || (netnsInodes.has(inode) && !reused.has(inode)))
       found.push(`${pid} ${cmdline.slice(0, 120)}`);
   }
   return found;
@@ -251,22 +263,29 @@ describe('ucproof cluster up interrupted', () => {
     expect(ucproof(work, 'status')).toMatchObject({ code: 1, stderr: expect.stringContaining('no cluster is up') });
   });
 
-  it("a lab whose 'up' was SIGKILLed mid-boot keeps booting unheld, and stop finds and ends it", {
-    timeout: 240_000,
-  }, async () => {
-    const work = await newWork();
-    const up = spawnUp(work);
-    const record = await bootingLab(work);
-    const inodes = netnsInodesOf(record);
-    up.child.kill('SIGKILL');
-    await up.exit;
-    // nothing recorded the lab as up: only its slot record names it
-    expect(ucproof(work, 'status').code).toBe(1);
-    await expectBooting(record, inodes);
+  it.each([
+    ['stop', (id: string) => `lab ${id} (not up: still booting or left behind) stopped`],
+    ['clean', (id: string) => `lab ${id} (not up, its starter gone) ended`],
+  ])(
+    "a lab whose 'up' was SIGKILLed mid-boot keeps booting unheld, and %s finds and ends it",
+    {
+      timeout: 240_000,
+    },
+    async (command, says) => {
+      const work = await newWork();
+      const up = spawnUp(work);
+      const record = await bootingLab(work);
+      const inodes = netnsInodesOf(record);
+      up.child.kill('SIGKILL');
+      await up.exit;
+      // nothing recorded the lab as up: only its slot record names it
+      expect(ucproof(work, 'status').code).toBe(1);
+      await expectBooting(record, inodes);
 
-    const stop = ucproof(work, 'stop');
-    expect(stop).toMatchObject({ code: 0, stdout: expect.stringContaining(`lab ${record.labId}`) });
-    await expectGone(record, inodes);
-    expect(ucproof(work, 'stop')).toMatchObject({ code: 0, stdout: 'no cluster is up\n' });
-  });
+      const ended = ucproof(work, command);
+      expect(ended).toMatchObject({ code: 0, stdout: expect.stringContaining(says(record.labId)) });
+      await expectGone(record, inodes);
+      expect(ucproof(work, 'stop')).toMatchObject({ code: 0, stdout: 'no cluster is up\n' });
+    },
+  );
 });
