@@ -67,7 +67,10 @@ export async function serveVmWebapp(argv: string[]): Promise<number> {
     const url = `${webappUrl(up)}/`;
     say(`VM ${name} (${up.id}) runs on ${up.node} under ${up.accelerator}; Ctrl-C deletes it`);
     process.stdout.write(`${url}\n`);
+    // signal listeners hold no event loop open: without this the process would end here, VM and all
+    const keepAlive = setInterval(() => {}, 60_000);
     await stopped;
+    clearInterval(keepAlive);
     return 130;
   } finally {
     if (vm && vmc) {
