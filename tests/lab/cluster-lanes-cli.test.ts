@@ -1,9 +1,10 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { workTempDir } from '../../helpers/proof-root.ts';
 import { currentLab } from '../../lab/cluster/current-lab.ts';
+import { listNetns } from '../../lab/net/ip.ts';
 import { driver, labClusterInfo } from '../../lab/target/driver.ts';
 import { LaneResult } from '../../profiles/result-schema.ts';
 
@@ -92,4 +93,26 @@ describe('ucproof cluster lane commands on a running lab', () => {
       "no cluster is up (start one with 'ucproof cluster up', or run 'ucproof cluster fresh-bench-storage')",
     );
   }, 120_000);
+
+  it('fresh-bench-storage with no cluster up boots one, passes, and leaves nothing of that cluster running', async () => {
+    const before = labDirs();
+    const r = ucproof('fresh-bench-storage');
+    expect(r.code, r.stderr).toBe(0);
+    const proofRoot = /\[cluster fresh-bench-storage\] proof root (\S+)/.exec(r.stderr)?.[1] ?? '';
+    const result = LaneResult.parse(JSON.parse(readFileSync(join(proofRoot, 'result.json'), 'utf8')));
+    expect(result.status).toBe('passed');
+    const booted = labDirs().filter((d) => !before.includes(d));
+    expect(booted).toHaveLength(1);
+    expect(currentLab(work)).toBeNull();
+    for (const id of booted) {
+      expect((await listNetns()).filter((ns) => ns.startsWith(`ucn-${id}-`))).toEqual([]);
+      expect(spawnSync('pgrep', ['-f', `lab/${id}/`], { encoding: 'utf8' }).stdout.trim()).toBe('');
+    }
+  }, 900_000);
 });
+
+/** The lab state dirs under this test's work root (one per lab booted in it). */
+function labDirs(): string[] {
+  const dir = join(work, 'lab');
+  return existsSync(dir) ? readdirSync(dir).filter((n) => /^[0-9a-f]{6}$/.test(n)) : [];
+}
