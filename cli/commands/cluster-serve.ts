@@ -73,8 +73,10 @@ export async function serveVmWebapp(argv: string[]): Promise<number> {
     clearInterval(keepAlive);
     return 130;
   } finally {
-    if (vm && vmc) {
-      await vmc.deleteVm(vm.id);
+    // a VM whose create was answered after an interrupt, or whose answer was lost, is found by its name
+    const made = vm ?? (vmc ? await vmc.vm(name).catch(() => null) : null);
+    if (made && vmc) {
+      await vmc.deleteVm(made.id);
       const left = await vmc.vm(name);
       say(left ? `VM ${name} is still listed after its delete` : `VM ${name} deleted`);
     }

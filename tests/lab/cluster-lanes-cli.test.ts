@@ -46,24 +46,7 @@ describe('ucproof cluster lane commands on a running lab', () => {
 
   it('serve-vm-webapp prints a lab URL serving the demo page until SIGINT, then deletes the VM and exits 130', async () => {
     const name = `webapp-serve-test-${process.pid}`;
-    const child: ChildProcess = spawn(process.execPath, [cli, 'cluster', 'serve-vm-webapp', '--name', name], {
-      env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stderr = '';
-    child.stderr?.on('data', (d) => {
-      stderr += String(d);
-    });
-    const exited = new Promise<number | null>((done) => child.once('exit', (code) => done(code)));
-    const url = await new Promise<string>((done, fail) => {
-      let out = '';
-      child.stdout?.on('data', (d) => {
-        out += String(d);
-        const line = /^(http:\/\/\S+)\n/m.exec(out)?.[1];
-        if (line) done(line);
-      });
-      void exited.then((code) => fail(new Error(`serve-vm-webapp exited ${code} before a URL: ${stderr}`)));
-    });
+    const { child, url, exited, stderr } = await serve(name);
     const lab = currentLab(work);
     if (!lab) throw new Error('the lab is gone');
     const host = new URL(url).hostname;
@@ -76,8 +59,8 @@ describe('ucproof cluster lane commands on a running lab', () => {
     expect(vm?.state).toBe('running');
 
     child.kill('SIGINT');
-    expect(await exited, stderr).toBe(130);
-    expect(stderr).toContain(`VM ${name} deleted`);
+    expect(await exited, stderr()).toBe(130);
+    expect(stderr()).toContain(`VM ${name} deleted`);
     for (const worker of lab.nodes.filter((n) => n.role === 'worker')) {
       const listed = (await ports.plasmavmc?.at(worker.name).listVms()) ?? [];
       expect(listed.map((v) => v.name)).not.toContain(name);
@@ -109,10 +92,49 @@ describe('ucproof cluster lane commands on a running lab', () => {
       expect(spawnSync('pgrep', ['-f', `lab/${id}/`], { encoding: 'utf8' }).stdout.trim()).toBe('');
     }
   }, 900_000);
+
+  it('serve-vm-webapp with no cluster up boots one, serves the demo page, and on SIGINT leaves nothing of it running', async () => {
+    expect(currentLab(work)).toBeNull();
+    const before = labDirs();
+    const { child, url, exited, stderr } = await serve(`webapp-serve-fresh-${process.pid}`);
+    expect(stderr()).toContain('no cluster is up: booting one');
+    expect(await (await fetch(url)).text()).toContain('UltraCloud demo web app');
+    child.kill('SIGINT');
+    expect(await exited, stderr()).toBe(130);
+    const booted = labDirs().filter((d) => !before.includes(d));
+    expect(booted).toHaveLength(1);
+    for (const id of booted) {
+      expect((await listNetns()).filter((ns) => ns.startsWith(`ucn-${id}-`))).toEqual([]);
+      expect(spawnSync('pgrep', ['-f', `lab/${id}/`], { encoding: 'utf8' }).stdout.trim()).toBe('');
+    }
+  }, 600_000);
 });
 
 /** The lab state dirs under this test's work root (one per lab booted in it). */
 function labDirs(): string[] {
   const dir = join(work, 'lab');
   return existsSync(dir) ? readdirSync(dir).filter((n) => /^[0-9a-f]{6}$/.test(n)) : [];
+}
+
+/** Start `cluster serve-vm-webapp --name NAME` and wait for the URL it prints. */
+async function serve(name: string) {
+  const child: ChildProcess = spawn(process.execPath, [cli, 'cluster', 'serve-vm-webapp', '--name', name], {
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let err = '';
+  child.stderr?.on('data', (d) => {
+    err += String(d);
+  });
+  const exited = new Promise<number | null>((done) => child.once('exit', (code) => done(code)));
+  const url = await new Promise<string>((done, fail) => {
+    let out = '';
+    child.stdout?.on('data', (d) => {
+      out += String(d);
+      const line = /^(http:\/\/\S+)\n/m.exec(out)?.[1];
+      if (line) done(line);
+    });
+    void exited.then((code) => fail(new Error(`serve-vm-webapp exited ${code} before a URL: ${err}`)));
+  });
+  return { child, url, exited, stderr: () => err };
 }
