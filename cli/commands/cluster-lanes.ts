@@ -5,6 +5,8 @@ import { HarnessError } from '../../contracts/errors.ts';
 import { projectNode } from '../../helpers/node-version.ts';
 import { currentRunId, projectRoot, workRoot } from '../../helpers/proof-root.ts';
 import { currentLab } from '../../lab/cluster/current-lab.ts';
+import { findLab, type LabRecord, listLabs, processAlive } from '../../lab/cluster/lab-registry.ts';
+import { destroyLabRecord } from '../../lab/cluster/stale-labs.ts';
 import { selectTarget } from '../../profiles/load-descriptor.ts';
 import { LaneResult } from '../../profiles/result-schema.ts';
 import { forwardInterruptOnce } from '../forward-interrupt.ts';
@@ -64,6 +66,7 @@ export async function runClusterLane(sub: string, command: ClusterLaneCommand, a
   const proofRoot = join(workRoot(env), command.lane, runId);
   process.stderr.write(`${tag} run ${runId}\n${tag} proof root ${proofRoot}\n`);
 
+  const labsBefore = new Set(listLabs().map((l) => l.labId));
   const vitest = join(projectRoot, 'node_modules', 'vitest', 'vitest.mjs');
   const args = [vitest, 'run', command.file, '-t', `^${command.lane}$`];
   const child = spawn(projectNode(), args, { cwd: projectRoot, env, stdio: 'inherit' });
@@ -75,6 +78,12 @@ export async function runClusterLane(sub: string, command: ClusterLaneCommand, a
     child.once('exit', (c, s) => resolve(c ?? (s ? 1 : 0)));
   });
   signals.dispose();
+  // an interrupted Vitest can exit before its cluster's controller has finished: the command ends with it gone
+  if (command.fresh) {
+    for (const id of await tearDownLabsOfRun(labsBefore, join(workRoot(env), 'lab'))) {
+      process.stderr.write(`${tag} cluster ${id} torn down\n`);
+    }
+  }
   if (signals.interrupted || code === 130) return 130;
   const resultFile = join(proofRoot, 'result.json');
   const result = readResult(resultFile);
@@ -100,4 +109,35 @@ function readResult(path: string): LaneResult | undefined {
   } catch {
     return undefined;
   }
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Wait until `pid` has exited, up to `ms`; whether it has. */
+async function exited(pid: number, ms: number): Promise<boolean> {
+  const deadline = Date.now() + ms;
+  while (processAlive(pid)) {
+    if (Date.now() > deadline) return false;
+    await sleep(250);
+  }
+  return true;
+}
+
+/**
+ * The labs this run booted (registered since `before`, their state under `labRoot`) that are still registered:
+ * each one's controller gets time to finish, then SIGTERM, and what it left is removed. Returns their ids.
+ */
+async function tearDownLabsOfRun(before: ReadonlySet<string>, labRoot: string): Promise<string[]> {
+  const mine = (r: LabRecord) => !before.has(r.labId) && r.stateDir.startsWith(`${labRoot}/`);
+  const ids: string[] = [];
+  for (const record of listLabs().filter(mine)) {
+    if (!(await exited(record.pid, 60_000))) {
+      process.kill(record.pid, 'SIGTERM');
+      await exited(record.pid, 30_000);
+    }
+    const left = findLab(record.labId);
+    if (left && !processAlive(left.pid)) await destroyLabRecord(left);
+    ids.push(record.labId);
+  }
+  return ids;
 }

@@ -110,6 +110,43 @@ describe('ucproof cluster lane commands on a running lab', () => {
   }, 600_000);
 });
 
+describe('ucproof cluster fresh-bench-storage interrupted', () => {
+  it('Ctrl-C mid-lane exits 130, the proof root says interrupted, and nothing of its cluster is left running', async () => {
+    const before = labDirs();
+    const child = spawn(process.execPath, [cli, 'cluster', 'fresh-bench-storage'], {
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let err = '';
+    let out = '';
+    const exited = new Promise<number | null>((done) => child.once('exit', (code) => done(code)));
+    // the lane's step lines go to stderr, Vitest's own to stdout
+    await new Promise<void>((done, fail) => {
+      const started = () => (err + out).includes('bench-storage › lightningstor:') && done();
+      child.stderr?.on('data', (d) => {
+        err += String(d);
+        started();
+      });
+      child.stdout?.on('data', (d) => {
+        out += String(d);
+        started();
+      });
+      void exited.then((code) => fail(new Error(`exited ${code} before the lane started: ${err}`)));
+    });
+    child.kill('SIGINT');
+    expect(await exited, err).toBe(130);
+    const proofRoot = /\[cluster fresh-bench-storage\] proof root (\S+)/.exec(err)?.[1] ?? '';
+    const result = LaneResult.parse(JSON.parse(readFileSync(join(proofRoot, 'result.json'), 'utf8')));
+    expect(result.status).toBe('interrupted');
+    const booted = labDirs().filter((d) => !before.includes(d));
+    expect(booted).toHaveLength(1);
+    for (const id of booted) {
+      expect((await listNetns()).filter((ns) => ns.startsWith(`ucn-${id}-`))).toEqual([]);
+      expect(spawnSync('pgrep', ['-f', `lab/${id}/`], { encoding: 'utf8' }).stdout.trim()).toBe('');
+    }
+  }, 600_000);
+});
+
 /** The lab state dirs under this test's work root (one per lab booted in it). */
 function labDirs(): string[] {
   const dir = join(work, 'lab');
