@@ -41,7 +41,7 @@ const commands: Record<
   },
   cluster: {
     workRoot: true,
-    summary: 'up | status | logs NODE | ssh NODE [-- CMD] | stop | clean',
+    summary: 'up | status | logs | ssh | stop | clean | matrix | bench-storage | serve-vm-webapp | fresh-*',
     load: () => import('./commands/cluster.ts'),
   },
   'baremetal-iso-e2e': {

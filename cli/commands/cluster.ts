@@ -22,8 +22,11 @@ import {
 } from '../../lab/cluster/start-lab.ts';
 import { allowLabDestinations } from '../../lab/net/address-guard.ts';
 import { parseCommandArgs, UsageError } from '../usage.ts';
+import { clusterLaneCommands, runClusterLane } from './cluster-lanes.ts';
+import { serveVmWebapp } from './cluster-serve.ts';
 
-export const summary = 'up | status [--json] | logs NODE | ssh NODE [-- CMD] | stop | clean';
+export const summary =
+  'up | status | logs | ssh | stop | clean | demo-vm-webapp | serve-vm-webapp | matrix | fresh-matrix | bench-storage | fresh-bench-storage';
 
 const help = `usage: ucproof cluster <subcommand>
 
@@ -37,6 +40,21 @@ const help = `usage: ucproof cluster <subcommand>
   clean                                        remove leftovers of dead labs (namespaces, bridges, state),
                                                end labs whose 'up' was killed before they were up, and stop
                                                kept quickstart VMs
+
+lanes on the running lab (start it with 'up' first; they leave it running):
+  demo-vm-webapp                               fresh-demo-vm-webapp: the VM-hosted web app with lightningstor state
+  matrix                                       fresh-matrix: the composed service matrix
+  bench-storage                                LightningStor and CoronaFS throughput and p50/p99, reads verified
+lanes on a cluster booted for the run and torn down afterwards:
+  fresh-matrix                                 fresh-matrix
+  fresh-bench-storage                          bench-storage
+  serve-vm-webapp [--name NAME]                the demo web app in a plasmavmc VM (on the running lab, else on a
+                                               cluster booted for it); prints its URL (the VM's forward on a lab
+                                               address) and serves until Ctrl-C, then deletes the VM, exit 130
+
+Each lane command prints its proof root, work/<lane>/<run-id>/ (result.json; bench-storage.json and
+bench-storage.md for bench-storage). Exit: 0 passed, 1 failed, 130 interrupted, 3 blocked or (plain forms) no
+cluster up — a missing requirement, not a bad argument — and 2 for bad arguments, before anything boots.
 
 The lab boots from the reference flake's nixosConfigurations.node01..node06.`;
 
@@ -84,8 +102,13 @@ export async function run(argv: string[]): Promise<number> {
       return await stop(rest);
     case 'clean':
       return await clean(rest);
-    default:
+    case 'serve-vm-webapp':
+      return await serveVmWebapp(rest);
+    default: {
+      const lane = sub && Object.hasOwn(clusterLaneCommands, sub) ? clusterLaneCommands[sub] : undefined;
+      if (lane && sub) return await runClusterLane(sub, lane, rest);
       throw new UsageError(`${sub ? `unknown subcommand "${sub}"` : 'missing subcommand'}\n\n${help}`);
+    }
   }
 }
 

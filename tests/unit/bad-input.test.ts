@@ -182,6 +182,27 @@ const rows: Row[] = [
   { name: 'an unknown guard', argv: ['guard', 'frob'], names: () => ['"frob"'], oneLine: false },
   { name: 'an unknown markers subcommand', argv: ['markers', 'frob'], names: () => ['frob'], oneLine: false },
   { name: 'an unknown option of cluster up', argv: ['cluster', 'up', '--frob'], names: () => ["'--frob'"] },
+  { name: 'an unknown option of cluster matrix', argv: ['cluster', 'matrix', '--frob'], names: () => ["'--frob'"] },
+  {
+    name: 'an unknown option of cluster fresh-bench-storage',
+    argv: ['cluster', 'fresh-bench-storage', '--frob'],
+    names: () => ["'--frob'"],
+  },
+  {
+    name: 'an extra argument to cluster fresh-matrix',
+    argv: ['cluster', 'fresh-matrix', 'node01'],
+    names: () => ["'node01'"],
+  },
+  {
+    name: 'cluster serve-vm-webapp --name Bad_Name',
+    argv: ['cluster', 'serve-vm-webapp', '--name', 'Bad_Name'],
+    names: () => ['--name', '"Bad_Name"'],
+  },
+  {
+    name: 'an unknown option of cluster serve-vm-webapp',
+    argv: ['cluster', 'serve-vm-webapp', '--port', '8080'],
+    names: () => ["'--port'"],
+  },
   {
     name: 'an unknown option of markers wait',
     argv: ['markers', 'wait', '--frob', '--log', 'LOG', '--sequence', 'a'],

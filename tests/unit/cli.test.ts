@@ -1,4 +1,7 @@
 import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
@@ -10,6 +13,19 @@ const bin = join(projectRoot, 'bin', 'ucproof');
 async function ucproof(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
     const { stdout, stderr } = await run(bin, args, { timeout: 60_000 });
+    return { code: 0, stdout, stderr };
+  } catch (err) {
+    const e = err as { code?: number; stdout?: string; stderr?: string };
+    return { code: e.code ?? -1, stdout: e.stdout ?? '', stderr: e.stderr ?? '' };
+  }
+}
+
+async function runWith(
+  env: Record<string, string>,
+  ...args: string[]
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await run(bin, args, { timeout: 60_000, env: { ...process.env, ...env } });
     return { code: 0, stdout, stderr };
   } catch (err) {
     const e = err as { code?: number; stdout?: string; stderr?: string };
@@ -40,6 +56,35 @@ describe('ucproof', () => {
     expect(code).toBe(2);
     expect(stderr).toContain('unknown command "frobnicate"');
   });
+
+  it('cluster --help lists the lane and web app subcommands', async () => {
+    const { code, stdout } = await ucproof('cluster', '--help');
+    expect(code).toBe(0);
+    for (const sub of [
+      'demo-vm-webapp',
+      'serve-vm-webapp',
+      'matrix',
+      'fresh-matrix',
+      'bench-storage',
+      'fresh-bench-storage',
+    ])
+      expect(stdout).toMatch(new RegExp(`^  ${sub} `, 'm'));
+  });
+
+  it.each(['matrix', 'demo-vm-webapp', 'bench-storage'])(
+    'cluster %s without a cluster up exits 3 (blocked) saying how to start one, and boots nothing',
+    async (sub) => {
+      const work = await mkdtemp(join(tmpdir(), 'ucp-no-lab-'));
+      try {
+        const { code, stderr } = await runWith({ ULTRACLOUD_WORK_ROOT: work }, 'cluster', sub);
+        expect(code, stderr).toBe(3);
+        expect(stderr).toContain(`ucproof cluster ${sub}: no cluster is up (start one with 'ucproof cluster up'`);
+        expect(existsSync(join(work, 'lab'))).toBe(false);
+      } finally {
+        await rm(work, { recursive: true, force: true });
+      }
+    },
+  );
 
   it.each(commands)('%s rejects an unknown option with exit 2, naming it', async (command) => {
     const { code, stderr } = await ucproof(command, '--no-such-option');
