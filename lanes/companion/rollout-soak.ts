@@ -148,12 +148,12 @@ export const rolloutSoak = defineLane<Cluster>({
         ctx.defer(`delete ${late}`, () => fleet.deleteService(late));
         await fleet.putService(late, { replicas: 2 });
         const placed = await ctx.until(
-          `fleet-scheduler places both replicas of ${late} and they run`,
+          'fleet-scheduler places both replicas of the service put during the drain and they run',
           () => placedOf(late),
           (p) => p.length === 2 && p.every((x) => x.running),
         );
         ctx.check(
-          `no replica of ${late} is placed on the draining ${victim}`,
+          `no replica of the service put during the drain is placed on the draining ${victim}`,
           placed.every((p) => p.node !== victim),
           `placed ${formatSpread(spreadOf(placed, late))}`,
         );
@@ -189,11 +189,16 @@ export const rolloutSoak = defineLane<Cluster>({
         state?.state === 'active' && !state.maintenance,
         JSON.stringify(state),
       );
-      await expectSpread(ctx, `the replicas of ${service} are spread evenly again and run`, service, even);
-      await expectSpread(ctx, `the replicas of ${late} are spread across both workers and run`, late, {
-        [keeper]: 1,
-        [victim]: 1,
-      });
+      await expectSpread(ctx, `the replicas of the soak service are spread evenly again and run`, service, even);
+      await expectSpread(
+        ctx,
+        `the replicas of the service put during the drain are spread across both workers and run`,
+        late,
+        {
+          [keeper]: 1,
+          [victim]: 1,
+        },
+      );
     });
 
     const power = cluster.node(victim).power;
@@ -259,7 +264,12 @@ export const rolloutSoak = defineLane<Cluster>({
         (s) => s === 'active',
         { timeoutMs: timeouts.nodeReturns },
       );
-      await expectSpread(ctx, `the replicas of ${service} are spread evenly again after the return`, service, even);
+      await expectSpread(
+        ctx,
+        `the replicas of the soak service are spread evenly again after the return`,
+        service,
+        even,
+      );
     });
 
     const table = `soak_${tag}`;
@@ -312,7 +322,7 @@ export const rolloutSoak = defineLane<Cluster>({
         );
         await expectSpread(
           ctx,
-          `the replicas of ${service} are spread evenly and run after the restarts`,
+          `the replicas of the soak service are spread evenly and run after the restarts`,
           service,
           even,
         );
