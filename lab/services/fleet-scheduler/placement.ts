@@ -20,8 +20,9 @@ export function place(state: FleetState, options: PlacementOptions): boolean {
   const before = JSON.stringify(state.assignments);
   const lapsed = (name: string) => state.nodes[name]?.state === 'draining' && options.lapsedDrains?.has(name) === true;
   const active = Object.values(state.nodes)
-    .filter((n) => n.state === 'active' || lapsed(n.name))
+    .filter((n) => n.state === 'active')
     .map((n) => n.name)
+    .concat(Object.keys(state.nodes).filter(lapsed))
     .sort();
   const keeps = (a: Assignment) => {
     const node = state.nodes[a.node];
