@@ -284,8 +284,6 @@ export const rolloutSoak = defineLane<Cluster>({
     });
 
     const restarts: Array<[ServiceName, string, () => Promise<unknown>]> = [
-      ['deployer', nodesRunning(cluster, 'deployer')[0] as string, () => ports.deployer.nodes()],
-      ['fleet-scheduler', nodesRunning(cluster, 'fleet-scheduler')[0] as string, () => fleet.nodes()],
       ...workers.map((w): [ServiceName, string, () => Promise<unknown>] => [
         'node-agent',
         w,
@@ -305,6 +303,41 @@ export const rolloutSoak = defineLane<Cluster>({
       ],
       ['flaredb', dbNode, () => db.query('SELECT 1 AS one')],
     ];
+    const deployerNode = nodesRunning(cluster, 'deployer')[0] as string;
+    await ctx.step(`deployer on ${deployerNode} restarts in a new process and answers again`, () =>
+      restartService(ctx, cluster.node(deployerNode), 'deployer', () => ports.deployer.nodes()),
+    );
+
+    const schedulerNode = nodesRunning(cluster, 'fleet-scheduler')[0] as string;
+    await ctx.step(
+      `fleet-scheduler on ${schedulerNode} restarts in a new process and answers again; its restart is no worker loss: no worker marked lost, the same replicas placed`,
+      async () => {
+        const eventsBefore = new Set((await fleet.events()).map((e) => JSON.stringify(e)));
+        const idsBefore = (await placedOf(service)).map((p) => `${p.id}@${p.node}`).sort();
+        await restartService(ctx, cluster.node(schedulerNode), 'fleet-scheduler', () => fleet.nodes());
+        // the restarted scheduler has heard no heartbeat yet: wait until both workers have reached it
+        await ctx.until(
+          'both workers heartbeat to the restarted fleet-scheduler',
+          () => fleet.nodes(),
+          (nodes) => workers.every((w) => nodes.find((n) => n.name === w)?.lastHeartbeatAt != null),
+        );
+        const lostSince = (await fleet.events())
+          .filter((e) => !eventsBefore.has(JSON.stringify(e)) && e.kind === 'node-lost')
+          .map((e) => e.detail);
+        ctx.check(
+          'no worker is marked lost across the fleet-scheduler restart',
+          lostSince.length === 0,
+          lostSince.join('; '),
+        );
+        const idsAfter = (await placedOf(service)).map((p) => `${p.id}@${p.node}`).sort();
+        ctx.check(
+          'the soak service keeps the same replicas on the same workers across the fleet-scheduler restart',
+          idsAfter.join(' ') === idsBefore.join(' '),
+          `before: ${idsBefore.join(' ')}; after: ${idsAfter.join(' ')}`,
+        );
+      },
+    );
+
     for (const [name, node, answers] of restarts) {
       await ctx.step(`${name} on ${node} restarts in a new process and answers again`, () =>
         restartService(ctx, cluster.node(node), name, answers),
