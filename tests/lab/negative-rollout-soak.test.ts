@@ -19,6 +19,7 @@ const steps = {
   restore: 'restore: node05 is active again and the replicas re-converge onto both workers',
   loss: 'fail-stop: node05 loses power, is marked lost, and its replicas are rescheduled to node04',
   deployer: 'deployer on node01 restarts in a new process and answers again',
+  flaredb: 'flaredb on node01 restarts in a new process and answers again',
 };
 
 /** Each fault on from the boot of a lab of its own. */
@@ -41,6 +42,8 @@ const cases: Array<[fault: string, step: string, property: string]> = [
   ],
   ['fleet-scheduler:ignore-node-loss', steps.loss, 'node05 is marked lost once its heartbeats stop'],
   ['deployer:restart-noop@node01', steps.deployer, 'deployer on node01 runs in a new process after its restart'],
+  // the last of the five restarts: a no-op there is caught as surely as on the first
+  ['flaredb:restart-noop@node01', steps.flaredb, 'flaredb on node01 runs in a new process after its restart'],
 ];
 
 describe('rollout-soak names the step and property each broken maintenance, loss or restart promise breaks', () => {
