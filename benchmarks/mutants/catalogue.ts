@@ -407,4 +407,20 @@ export const mutants: Mutant[] = [
     replace:
       '        store.update((s) => void s.nodes.push({ ...existing }));\n        return { node: existing, created: false };',
   },
+  {
+    id: 'fleet-restart-no-heartbeat-grace',
+    file: 'lab/services/fleet-scheduler/main.ts',
+    lane: 'rollout-soak',
+    breaks: 'a fleet-scheduler restart grants the workers a heartbeat grace period: no worker is marked lost by it',
+    search: 'const last = reports.get(node.name)?.at ?? startedAt;',
+    replace: 'const last = reports.get(node.name)?.at ?? 0;',
+  },
+  {
+    id: 'fleet-node-loss-timeout-in-seconds',
+    file: 'lab/services/fleet-scheduler/main.ts',
+    lane: 'rollout-soak',
+    breaks: 'a worker whose heartbeats stop is marked lost within the node-loss bound',
+    search: 'Date.now() - last > timeoutMs &&',
+    replace: 'Date.now() - last > timeoutMs * 1000 &&',
+  },
 ];

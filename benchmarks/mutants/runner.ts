@@ -43,6 +43,7 @@ export const laneTestFiles: Readonly<Record<string, string>> = {
   'baremetal-iso-e2e': 'tests/baremetal/baremetal-iso-e2e.test.ts',
   'hardware-smoke': 'tests/baremetal/hardware-smoke.test.ts',
   'core-control-plane-ops-proof': 'tests/companion/core-control-plane-ops-proof.test.ts',
+  'rollout-soak': 'tests/companion/rollout-soak.test.ts',
 };
 
 export interface MutantsOptions {

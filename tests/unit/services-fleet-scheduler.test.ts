@@ -95,4 +95,16 @@ describe('fleet-scheduler lab service (with node-agents on node04 and node05)', 
     await lab.fleet.deleteService('later');
     await lab.fleet.activate('node04');
   });
+
+  it('fault drain-lapses places replicas back on a node draining longer than the lapse, still reported draining', async () => {
+    await lab.scheduler.setFaults({ 'drain-lapses': true });
+    await lab.fleet.drain('node04');
+    await waitForSpread(lab.fleet, 'web', { node05: 2 });
+    await waitForSpread(lab.fleet, 'web', { node04: 1, node05: 1 }, 5_000);
+    expect(await nodeState('node04')).toBe('draining');
+    await lab.scheduler.setFaults({});
+    await waitForSpread(lab.fleet, 'web', { node05: 2 });
+    await lab.fleet.activate('node04');
+    await waitForSpread(lab.fleet, 'web', { node04: 1, node05: 1 });
+  });
 });

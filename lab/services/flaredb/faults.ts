@@ -10,4 +10,8 @@ export const flaredbFaults = {
   'accept-destructive-ddl': {
     breaks: 'schema migrations are additive-first: destructive DDL (DROP, RENAME, DROP COLUMN) is refused',
   },
+  'restart-noop': {
+    breaks:
+      "a restart request restarts the service: a new process (another pid or start time) answers afterwards (the lab's node supervisor honours this switch)",
+  },
 } satisfies FaultCatalogue;

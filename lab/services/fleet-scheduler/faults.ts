@@ -13,4 +13,8 @@ export const fleetSchedulerFaults = {
   'draining-gets-new-placements': {
     breaks: 'a draining node gets no new replica: a service put while it drains is placed on active nodes only',
   },
+  'drain-lapses': {
+    breaks:
+      'a drain holds for the whole maintenance window: a node draining for more than 10 s (UCP_FLEET_DRAIN_LAPSE_MS) is still given no replica',
+  },
 } satisfies FaultCatalogue;

@@ -31,6 +31,13 @@ await startHttpService({
     const tickMs = Number(process.env.UCP_FLEET_TICK_MS ?? 250);
     const startedAt = Date.now();
     const reports = new Map<string, Reported>();
+    const lapseMs = Number(process.env.UCP_FLEET_DRAIN_LAPSE_MS ?? 10_000);
+    /** when each draining node's drain began (in memory; fault drain-lapses) */
+    const drainedAt = new Map<string, number>();
+    const lapsedDrains = () =>
+      new Set(
+        faults.on('drain-lapses') ? [...drainedAt].filter(([, at]) => Date.now() - at > lapseMs).map(([n]) => n) : [],
+      );
 
     /** lost-node detection plus one placement pass, written only when something changed */
     const reconcile = (mutate?: (s: FleetState) => void) => {
@@ -47,6 +54,7 @@ await startHttpService({
         keepOnDraining: faults.on('drain-keeps-replicas'),
         skipRebalance: faults.on('drain-never-restores'),
         placeOnDraining: faults.on('draining-gets-new-placements'),
+        lapsedDrains: lapsedDrains(),
       });
       if (JSON.stringify(draft) !== JSON.stringify(store.get())) store.update((s) => Object.assign(s, draft));
       return store.get();
@@ -131,6 +139,7 @@ await startHttpService({
         if (!n) return;
         n.maintenance = true;
         if (n.state === 'active') n.state = 'draining';
+        if (!drainedAt.has(name)) drainedAt.set(name, Date.now());
         recordEvent(s, 'node-draining', name);
       });
       return node(name);
@@ -142,6 +151,7 @@ await startHttpService({
         if (!n) return;
         n.maintenance = false;
         if (n.state === 'draining') n.state = 'active';
+        drainedAt.delete(name);
         recordEvent(s, 'node-active', name);
       });
       return node(name);

@@ -7,6 +7,8 @@ export interface PlacementOptions {
   skipRebalance: boolean;
   /** a new service's first replicas may land on draining nodes too (fault draining-gets-new-placements) */
   placeOnDraining?: boolean;
+  /** draining nodes placed on as if active (fault drain-lapses: their drain has lapsed) */
+  lapsedDrains?: ReadonlySet<string>;
 }
 
 /**
@@ -16,14 +18,17 @@ export interface PlacementOptions {
  */
 export function place(state: FleetState, options: PlacementOptions): boolean {
   const before = JSON.stringify(state.assignments);
+  const lapsed = (name: string) => state.nodes[name]?.state === 'draining' && options.lapsedDrains?.has(name) === true;
   const active = Object.values(state.nodes)
     .filter((n) => n.state === 'active')
     .map((n) => n.name)
+    .concat(Object.keys(state.nodes).filter(lapsed))
     .sort();
   const keeps = (a: Assignment) => {
     const node = state.nodes[a.node];
     return (
       node?.state === 'active' ||
+      lapsed(a.node) ||
       (node?.state === 'draining' && (options.keepOnDraining || (a.ontoDraining === true && options.placeOnDraining)))
     );
   };

@@ -19,7 +19,11 @@ export interface FleetServices {
 export async function startFleetServices(nodeTimeoutMs = 2500): Promise<FleetServices> {
   const scheduler = await LabServiceProcess.start({
     service: 'fleet-scheduler',
-    env: { UCP_FLEET_NODE_TIMEOUT_MS: String(nodeTimeoutMs), UCP_FLEET_TICK_MS: '100' },
+    env: {
+      UCP_FLEET_NODE_TIMEOUT_MS: String(nodeTimeoutMs),
+      UCP_FLEET_TICK_MS: '100',
+      UCP_FLEET_DRAIN_LAPSE_MS: '1500',
+    },
   });
   const cluster = JSON.stringify({
     nodes: [
