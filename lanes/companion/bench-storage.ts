@@ -174,6 +174,7 @@ export function benchStorageLane(sizes: readonly BenchSize[] = defaultBenchSizes
   return defineLane<Cluster>({
     name: 'bench-storage',
     group: 'companion',
+    tags: ['needs-root'],
     summary: 'LightningStor object and CoronaFS volume throughput and p50/p99 latency, 4 KiB to 64 MiB, reads verified',
     requires: [
       'coronafs.attach',

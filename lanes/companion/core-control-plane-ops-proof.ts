@@ -21,6 +21,7 @@ const iamNode = 'node01';
 export const coreControlPlaneOpsProof = defineLane<Cluster>({
   name: 'core-control-plane-ops-proof',
   group: 'companion',
+  tags: ['needs-root'],
   summary:
     'ChainFire API boundary, FlareDB additive-first migration and destructive-DDL boundary, IAM bootstrap hardening and signing-key, credential and mTLS rotation',
   requires: [

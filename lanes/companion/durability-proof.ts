@@ -26,6 +26,7 @@ const installPlan: InstallPlan = {
 export const durabilityProof = defineLane<Cluster>({
   name: 'durability-proof',
   group: 'companion',
+  tags: ['needs-root', 'disruptive'],
   summary:
     'backup/restore of chainfire keys and flaredb rows, deployer pre-register replay across a restart, coronafs and lightningstor node loss, nightlight WAL recovery',
   requires: [
