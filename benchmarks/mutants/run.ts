@@ -5,22 +5,14 @@
  * fails leaves its mutants not measured. Writes benchmarks/results/proof-power.md and proof-power.json.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import {
-  accessSync,
-  closeSync,
-  constants,
-  cpSync,
-  existsSync,
-  mkdirSync,
-  openSync,
-  readFileSync,
-  rmSync,
-} from 'node:fs';
+import { closeSync, cpSync, existsSync, mkdirSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { cpus, release, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../../helpers/atomic.ts';
+import { probeGuestImage } from '../../helpers/guest-image/probe-image.ts';
 import { projectNode } from '../../helpers/node-version.ts';
 import { projectRoot, workRoot } from '../../helpers/proof-root.ts';
+import { probeAccelerator } from '../../helpers/qemu-accelerator.ts';
 import { type Mutant, mutants } from './catalogue.ts';
 import { survivorExplanations } from './explanations.ts';
 import {
@@ -125,14 +117,10 @@ function machine(): string {
   return `${c.length} CPUs (${c[0]?.model.trim() ?? 'unknown'}), ${Math.round(totalmem() / 2 ** 30)} GiB, Linux ${release()}`;
 }
 
-function accelerator(): string {
-  if (process.env.ULTRACLOUD_VM_ACCELERATOR) return process.env.ULTRACLOUD_VM_ACCELERATOR;
-  try {
-    accessSync('/dev/kvm', constants.R_OK | constants.W_OK);
-    return 'kvm (/dev/kvm usable)';
-  } catch {
-    return 'tcg (no usable /dev/kvm)';
-  }
+/** What guests of the lanes run on: probed by booting a guest (what the VM lanes themselves do), not by the device. */
+async function accelerator(): Promise<string> {
+  const probe = await probeAccelerator(await probeGuestImage());
+  return `${probe.mode} (${probe.reason})`;
 }
 
 function readPrevious(): ProofPower | null {
@@ -163,6 +151,7 @@ async function main(argv: string[]): Promise<number> {
   const base = join(workRoot(), 'mutants');
   const logs = join(base, 'logs');
   mkdirSync(logs, { recursive: true });
+  const guestAccelerator = await accelerator();
   const campaignStart = Date.now();
   const rows: MutantRow[] = [];
   const baselines: BaselineRow[] = [];
@@ -172,7 +161,7 @@ async function main(argv: string[]): Promise<number> {
       {
         updatedAt: new Date().toISOString(),
         machine: machine(),
-        accelerator: accelerator(),
+        accelerator: guestAccelerator,
         baselines,
         mutants: rows,
         campaignWallMs: Date.now() - campaignStart,
