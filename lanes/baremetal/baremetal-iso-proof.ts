@@ -1,10 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { BaremetalNode, BaremetalSession, BaremetalTarget } from '../../contracts/baremetal-target.ts';
 import type { LaneContextWithWaits } from '../../harness/run-lane.ts';
 import { formatEnvironment } from '../../helpers/environment.ts';
-import { MarkerFailureError } from '../../helpers/markers.ts';
+import { MarkerFailureError, stripTerminalEscapes } from '../../helpers/markers.ts';
 import { workRoot } from '../../helpers/proof-root.ts';
 import { probeAccelerator } from '../../helpers/qemu-accelerator.ts';
 import { bootGuest, type QemuGuest } from '../../helpers/qemu-guest.ts';
@@ -103,7 +104,12 @@ async function installNode(ctx: Ctx, s: BaremetalSession, node: BaremetalNode, r
         signal: run.signal,
       });
     } catch (err) {
-      if (err instanceof MarkerFailureError) ctx.check(propertyOfFailure(err.marker), false, err.message);
+      if (err instanceof MarkerFailureError) {
+        // the marker is heard before its line ends (a serial console writes in pieces): give the rest of the line,
+        // the guest's reason, a moment to arrive
+        const line = await completedMarkerLine(guest.serialLog, err.marker);
+        ctx.check(propertyOfFailure(err.marker), false, line ? `${err.message}; full line: ${line}` : err.message);
+      }
       if (err instanceof GuestExitedError)
         ctx.check(`${node.name} keeps running until "${marker}"`, false, err.message);
       throw err;
@@ -198,4 +204,22 @@ async function saveState(ctx: Ctx, s: BaremetalSession | undefined, mode: string
   const nodes = await s.deployer.nodes().catch((err) => ({ error: String(err) }));
   await ctx.artifact('state/deployer-nodes.json', nodes);
   await ctx.artifact('state/environment.txt', formatEnvironment({ vm_accelerator_mode: mode, ...s.facts }));
+}
+
+/** The console line holding `marker`, once it has ended (within `graceMs`); what there is of it otherwise. */
+async function completedMarkerLine(serialLog: string, marker: string, graceMs = 2_000): Promise<string | null> {
+  const needle = `ULTRACLOUD_MARKER ${marker}`;
+  const deadline = Date.now() + graceMs;
+  let last: string | null = null;
+  for (;;) {
+    const text = await readFile(serialLog, 'utf8').catch(() => '');
+    const at = text.lastIndexOf(needle);
+    if (at >= 0) {
+      const end = text.slice(at).search(/\r|\n/);
+      last = stripTerminalEscapes(end >= 0 ? text.slice(at, at + end) : text.slice(at)).trim();
+      if (end >= 0) return last;
+    }
+    if (Date.now() >= deadline) return last;
+    await sleep(100);
+  }
 }
