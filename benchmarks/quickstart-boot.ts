@@ -72,7 +72,7 @@ for (let i = 0; i < runs; i++) {
       markerS: s(marker),
       sshS: s(ssh),
       healthyS: s(healthy),
-      stopS: s(performance.now()) - s(healthy),
+      stopS: Math.round((performance.now() - healthy) / 100) / 10,
     });
     process.stderr.write(`[quickstart-boot] run ${i + 1}: ${JSON.stringify(samples.at(-1))}\n`);
   } catch (err) {
