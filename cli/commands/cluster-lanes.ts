@@ -1,5 +1,4 @@
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { HarnessError } from '../../contracts/errors.ts';
 import { projectNode } from '../../helpers/node-version.ts';
@@ -8,8 +7,8 @@ import { currentLab } from '../../lab/cluster/current-lab.ts';
 import { findLab, type LabRecord, listLabs, processAlive } from '../../lab/cluster/lab-registry.ts';
 import { destroyLabRecord } from '../../lab/cluster/stale-labs.ts';
 import { selectTarget } from '../../profiles/load-descriptor.ts';
-import { LaneResult } from '../../profiles/result-schema.ts';
 import { forwardInterruptOnce } from '../forward-interrupt.ts';
+import { reportLaneVerdict } from '../lane-verdict.ts';
 import { parseCommandArgs } from '../usage.ts';
 
 /** A `ucproof cluster` subcommand that runs one lane's test: on the running lab, or on a cluster of its own. */
@@ -85,30 +84,7 @@ export async function runClusterLane(sub: string, command: ClusterLaneCommand, a
     }
   }
   if (signals.interrupted || code === 130) return 130;
-  const resultFile = join(proofRoot, 'result.json');
-  const result = readResult(resultFile);
-  if (!result) {
-    process.stderr.write(`${tag} the lane left no result (${resultFile} is missing)\n`);
-    return 1;
-  }
-  process.stderr.write(`${tag} ${result.status}: ${resultFile}\n`);
-  if (result.status === 'blocked') {
-    process.stderr.write(`${tag} blocked: missing ${result.missingRequirements.join(', ')}\n`);
-    return 3;
-  }
-  if (result.status === 'failed' && result.failure) {
-    process.stderr.write(`${tag} ${result.failure.stepPath.join(' › ')}: ${result.failure.message}\n`);
-  }
-  return code === 0 && (result.status === 'passed' || result.status === 'flaky') ? 0 : 1;
-}
-
-function readResult(path: string): LaneResult | undefined {
-  if (!existsSync(path)) return undefined;
-  try {
-    return LaneResult.parse(JSON.parse(readFileSync(path, 'utf8')));
-  } catch {
-    return undefined;
-  }
+  return reportLaneVerdict(tag, proofRoot, code);
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -1,13 +1,12 @@
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { HarnessError } from '../../contracts/errors.ts';
 import { projectNode } from '../../helpers/node-version.ts';
 import { currentRunId, projectRoot, workRoot } from '../../helpers/proof-root.ts';
 import { coreControlPlaneOpsProof } from '../../lanes/companion/core-control-plane-ops-proof.ts';
 import { selectTarget } from '../../profiles/load-descriptor.ts';
-import { LaneResult } from '../../profiles/result-schema.ts';
 import { forwardInterruptOnce } from '../forward-interrupt.ts';
+import { reportLaneVerdict } from '../lane-verdict.ts';
 import { parseCommandArgs } from '../usage.ts';
 
 export const summary = 'the focused operator lifecycle proof of the core control plane';
@@ -56,27 +55,5 @@ export async function run(argv: string[]): Promise<number> {
   });
   signals.dispose();
   if (signals.interrupted || code === 130) return 130;
-  const result = readResult(join(proofRoot, 'result.json'));
-  if (!result) {
-    process.stderr.write(`[core-ops-proof] the lane left no result (${join(proofRoot, 'result.json')} is missing)\n`);
-    return 1;
-  }
-  process.stderr.write(`[core-ops-proof] ${result.status}: ${join(proofRoot, 'result.json')}\n`);
-  if (result.status === 'blocked') {
-    process.stderr.write(`[core-ops-proof] blocked: missing ${result.missingRequirements.join(', ')}\n`);
-    return 3;
-  }
-  if (result.status === 'failed' && result.failure) {
-    process.stderr.write(`[core-ops-proof] ${result.failure.stepPath.join(' › ')}: ${result.failure.message}\n`);
-  }
-  return code === 0 && (result.status === 'passed' || result.status === 'flaky') ? 0 : 1;
-}
-
-function readResult(path: string): LaneResult | undefined {
-  if (!existsSync(path)) return undefined;
-  try {
-    return LaneResult.parse(JSON.parse(readFileSync(path, 'utf8')));
-  } catch {
-    return undefined;
-  }
+  return reportLaneVerdict('[core-ops-proof]', proofRoot, code);
 }
