@@ -6,7 +6,7 @@ import type { LaneContextWithWaits } from '../../harness/run-lane.ts';
 import { timeouts } from '../../harness/timeouts.ts';
 import { sleep } from '../../helpers/retry.ts';
 import type { ServiceName } from '../../profiles/descriptor-schema.ts';
-import { nodesRunning, rejection, restartService } from '../portable/portable-cluster.ts';
+import { nodesRunning, powerBackOn, rejection, restartService } from '../portable/portable-cluster.ts';
 import { expectSpread, formatSpread, spreadOf } from '../portable/replica-spread.ts';
 
 /** how long each degraded state is held while the lane keeps checking the placements */
@@ -249,15 +249,7 @@ export const rolloutSoak = defineLane<Cluster>({
     );
 
     await ctx.step(`${victim} is powered back, boots anew, rejoins active and gets its replicas back`, async () => {
-      await power.start();
-      const bootAfter = await ctx.eventually(`${victim} reports a boot after power-on`, () =>
-        cluster.node(victim).bootId(),
-      );
-      ctx.check(
-        `${victim} booted anew after the power loss (its boot id changed)`,
-        bootAfter !== bootBefore,
-        `${bootBefore} → ${bootAfter}`,
-      );
+      await powerBackOn(ctx, victim, bootBefore);
       await ctx.until(
         `${victim} is active again`,
         async () => (await stateOf(victim))?.state,

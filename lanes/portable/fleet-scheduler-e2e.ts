@@ -3,7 +3,7 @@ import type { Cluster } from '../../contracts/target.ts';
 import { defineLane } from '../../harness/define.ts';
 import type { LaneContextWithWaits } from '../../harness/run-lane.ts';
 import { timeouts } from '../../harness/timeouts.ts';
-import { nodesRunning } from './portable-cluster.ts';
+import { nodesRunning, powerBackOn } from './portable-cluster.ts';
 import { expectSpread, formatSpread, spreadOf } from './replica-spread.ts';
 
 /**
@@ -84,15 +84,7 @@ export const fleetSchedulerE2e = defineLane<Cluster>({
     });
 
     await ctx.step(`${victim} returns`, async () => {
-      await cluster.node(victim).power.start();
-      const bootAfter = await ctx.eventually(`${victim} reports a boot after power-on`, () =>
-        cluster.node(victim).bootId(),
-      );
-      ctx.check(
-        `${victim} booted anew after the power loss (its boot id changed)`,
-        bootAfter !== bootBefore,
-        `${bootBefore} → ${bootAfter}`,
-      );
+      await powerBackOn(ctx, victim, bootBefore);
       await ctx.until(
         'the returned worker is active again',
         () => nodeState(victim),

@@ -82,3 +82,18 @@ export async function restartedInstance(
   );
   ctx.log(`${service} on ${node.name}: pid ${before.pid} → ${after?.pid}`);
 }
+
+/**
+ * Power `name` back on after a power loss and show it booted anew: its boot id differs from `bootBefore`. The check
+ * is named "<node> booted anew after the power loss (its boot id changed)".
+ */
+export async function powerBackOn(ctx: LaneContext<Cluster>, name: string, bootBefore: string): Promise<void> {
+  const node = ctx.target.node(name);
+  await node.power.start();
+  const bootAfter = await ctx.eventually(`${name} reports a boot after power-on`, () => node.bootId());
+  ctx.check(
+    `${name} booted anew after the power loss (its boot id changed)`,
+    bootAfter !== bootBefore,
+    `${bootBefore} → ${bootAfter}`,
+  );
+}
