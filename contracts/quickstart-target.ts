@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import type { ServiceName } from '../profiles/descriptor-schema.ts';
 import type { TargetIdentity } from '../profiles/result-schema.ts';
 import type { AcceleratorMode, ProbeGuest } from './guest.ts';
@@ -7,6 +8,13 @@ import type { ServicePorts } from './ports/index.ts';
 /** The services of the single-node profile the quickstart proves, in the seed's order. */
 export const quickstartServices = ['chainfire', 'flaredb', 'iam', 'prismnet', 'plasmavmc'] as const;
 export type QuickstartService = (typeof quickstartServices)[number];
+
+/** The machine-readable product-surface manifest a single-node system ships (ultracloud/product-surface@1). */
+export const ProductSurface = z.object({
+  profile: z.string().nullable().optional(),
+  services: z.array(z.string()),
+  components: z.array(z.string()),
+});
 
 /** What a service's health looks like from inside the guest. */
 export interface GuestHealth {

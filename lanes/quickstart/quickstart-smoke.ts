@@ -3,13 +3,11 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { z } from 'zod';
+import { ProductSurface, quickstartServices } from '../../contracts/quickstart-target.ts';
 import { nixErrorSummary, runNix } from '../../guards/nix-command.ts';
 import { defineLane } from '../../harness/define.ts';
 import { type NixGuardTarget, prepareNix } from '../guards/nix-guard-target.ts';
 import { rolloutStack } from './single-node-quickstart.ts';
-
-/** The single-node core the trial surface ships, in the seed's order. */
-const singleNodeCore = ['chainfire', 'flaredb', 'iam', 'prismnet', 'plasmavmc'];
 
 /** Output names the seed's `rg` picks out of `nix flake show`. */
 const surfacePattern = /quickstart|single-node|trial|container|oci/i;
@@ -20,11 +18,8 @@ const system = 'x86_64-linux';
 const trialVm = 'single-node-trial-vm';
 const quickstartConfig = 'nixosConfigurations.single-node-quickstart';
 
-const ProductSurface = z.object({
-  profile: z.string().nullable().optional(),
-  services: z.array(z.string()),
-  components: z.array(z.string()).optional(),
-});
+/** the system's manifest, read for its services: components are the in-guest lane's concern */
+const SystemSurface = ProductSurface.partial({ components: true });
 
 const BuildResult = z.array(z.object({ drvPath: z.string(), outputs: z.object({ out: z.string() }) }));
 
@@ -103,11 +98,11 @@ export const quickstartSmoke = defineLane<NixGuardTarget>({
       );
       const manifestPath = join(toplevel.out, 'etc/ultracloud/product-surface.json');
       const text = await readFile(manifestPath, 'utf8').catch(() => '');
-      const parsed = ProductSurface.safeParse(text ? JSON.parse(text) : null);
+      const parsed = SystemSurface.safeParse(text ? JSON.parse(text) : null);
       ctx.check('the system ships a product-surface manifest', parsed.success, manifestPath);
       await ctx.artifact('product-surface.json', text || '{}\n');
       const services = parsed.data?.services ?? [];
-      for (const s of singleNodeCore)
+      for (const s of quickstartServices)
         ctx.check(`the trial surface runs ${s}`, services.includes(s), services.join(', '));
       for (const s of rolloutStack)
         ctx.check(`the trial surface does not run ${s}`, !services.includes(s), services.join(', '));

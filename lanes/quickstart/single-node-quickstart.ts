@@ -1,8 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { z } from 'zod';
-import { type QuickstartTarget, type QuickstartVm, quickstartServices } from '../../contracts/quickstart-target.ts';
+import {
+  ProductSurface,
+  type QuickstartTarget,
+  type QuickstartVm,
+  quickstartServices,
+} from '../../contracts/quickstart-target.ts';
 import { defineLane, type LaneContext, type LaneDefinition } from '../../harness/define.ts';
 import { formatEnvironment } from '../../helpers/environment.ts';
 import { MarkerFailureError, MarkerTimeoutError, waitForMarkers } from '../../helpers/markers.ts';
@@ -25,12 +29,6 @@ export const quickstartOperations = [
   'prismnet.networks',
   'plasmavmc.worker',
 ] as const;
-
-const ProductSurface = z.object({
-  profile: z.string().nullable().optional(),
-  services: z.array(z.string()),
-  components: z.array(z.string()),
-});
 
 type Ctx = LaneContext<QuickstartTarget>;
 
