@@ -150,11 +150,11 @@ export async function recordHistoryDuring<T>(
           invokedAt: now(),
           outcome: 'unknown',
         };
-        const err = await attempt(entry, async () =>
-          isPut
-            ? (await port.put(key, entry.value as string), entry.value)
-            : (await port.get(key, 'linearizable')).value,
-        );
+        const err = await attempt(entry, async () => {
+          if (!isPut) return (await port.get(key, 'linearizable')).value;
+          await port.put(key, entry.value as string);
+          return entry.value;
+        });
         if (err === undefined) break;
         const reason = transientReason(err);
         if (reason && a < attempts && !stopping) {

@@ -8,10 +8,9 @@ const bash = (script: string, env: NodeJS.ProcessEnv = {}) =>
 
 describe('scripts/setup.sh', () => {
   it('puts the project’s ucproof, node and vitest on PATH when sourced with --env', () => {
-    const out = bash(
-      'source scripts/setup.sh --env && command -v ucproof && command -v node && command -v vitest',
-      { PATH: '/usr/bin:/bin' },
-    ).trim();
+    const out = bash('source scripts/setup.sh --env && command -v ucproof && command -v node && command -v vitest', {
+      PATH: '/usr/bin:/bin',
+    }).trim();
     const [ucproof, node, vitest] = out.split('\n');
     expect(ucproof).toBe(join(projectRoot, 'bin/ucproof'));
     expect(node).toMatch(new RegExp(`^${join(projectRoot, '.toolchain')}/node-[0-9.]+/bin/node$`));
