@@ -1,5 +1,7 @@
+import { join } from 'node:path';
 import { defineConfig } from 'vitest/config';
 import { laneTags } from './harness/define.ts';
+import { DurationShardSequencer, shardBlobReporter, shardOfRun } from './harness/shard-sequencer.ts';
 import { unsupportedNode } from './helpers/node-version.ts';
 import { InvalidInputError } from './profiles/descriptor-schema.ts';
 import { checkEnvironment, checkWorkRoot } from './profiles/env-schema.ts';
@@ -12,6 +14,8 @@ refuseBadInput();
 // One Vitest project per lane group, so `vitest --project guards`, `vitest run tests/publishable` and
 // `vitest run -t <lane>` all select the way the seed groups its proof lanes.
 const run = suiteRunContext();
+// a sharded run (`--shard=i/n`) tells its lanes which shard they are and writes a blob report for the merge
+const shard = shardOfRun();
 
 const clusterGroups = ['publishable', 'companion', 'portable', 'lab'];
 const laneGroups = ['guards', 'quickstart', 'baremetal', ...clusterGroups];
@@ -27,8 +31,13 @@ export default defineConfig({
       'default',
       // also writes the suite's junit.xml: placeholder first, replaced atomically, never empty
       ['./reporters/proof-reporter.ts', { workRoot: run.workRoot, runId: run.runId }],
+      ...shardBlobReporter(shard, run.workRoot),
     ],
     teardownTimeout: 60_000,
+    // copies of the lanes' proof files that the UI and HTML report show as attachments: under the work root
+    attachmentsDir: join(run.workRoot, '.vitest-attachments'),
+    // sharded runs balance their shards by the durations the last run kept in the work root
+    sequence: { sequencer: DurationShardSequencer },
     tags: Object.entries(laneTags).map(([name, description]) => ({ name, description })),
     projects: [
       {

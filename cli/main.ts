@@ -33,6 +33,11 @@ const commands: Record<
     summary: 'wait for ULTRACLOUD_MARKER sequences in a (growing) log',
     load: () => import('./commands/markers.ts'),
   },
+  'merge-proofs': {
+    summary: "copy shards' proof roots and blob reports into this work root (then vitest --merge-reports)",
+    workRoot: true,
+    load: () => import('./commands/merge-proofs.ts'),
+  },
   guard: { summary: 'supported-surface, eval and build guards', load: () => import('./commands/guard.ts') },
   'work-root-budget': {
     workRoot: true,

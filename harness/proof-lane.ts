@@ -1,11 +1,22 @@
+import { readdirSync, statSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { join } from 'node:path';
 import { test } from 'vitest';
 import { BlockedError, LaneFailedError } from '../contracts/errors.ts';
 import type { Cluster } from '../contracts/target.ts';
-import type { LaneResult, TargetIdentity } from '../profiles/result-schema.ts';
+import { workRoot } from '../helpers/proof-root.ts';
+import type { LaneMeta, LaneResult, StepRecord, TargetIdentity } from '../profiles/result-schema.ts';
 import { takeRecordedCalls } from './cluster.ts';
 import type { LaneDefinition } from './define.ts';
 import { laneEvidence } from './lane-evidence.ts';
 import { type LaneContextWithWaits, runLane } from './run-lane.ts';
+
+declare module 'vitest' {
+  interface TaskMeta {
+    /** the lane's verdict and where it ran, kept in blob reports for merged runs */
+    ucproof?: LaneMeta;
+  }
+}
 
 export interface ProofLaneOptions<C> {
   /** builds what the lane runs against (e.g. the cluster handle from the global setup) */
@@ -88,7 +99,16 @@ export function proofLane<C>(
       if (missing.length) lane = blocked(missing);
     }
     takeRecordedCalls();
+    // each finished step shows in the Vitest UI and HTML report as it happens, with its status and duration
+    const annotations: Promise<unknown>[] = [];
+    const onStep = (step: Readonly<StepRecord>) => {
+      if (step.status === 'running') return;
+      annotations.push(annotate(`${step.path.join(' › ')}: ${step.status} in ${step.durationMs} ms`, 'step'));
+    };
+    const root = workRoot();
     const result = await runLane(lane, {
+      onStep,
+      workRoot: root,
       target,
       targetName: options.targetName ?? identity?.name ?? process.env.ULTRACLOUD_TARGET_NAME ?? 'reference-lab',
       targetIdentity: identity,
@@ -99,7 +119,12 @@ export function proofLane<C>(
       evidence: laneEvidence(def.name, task.file?.filepath, cluster as Parameters<typeof laneEvidence>[2]),
     });
     earlier.push(result);
+    await Promise.allSettled(annotations);
+    task.meta.ucproof = { result, host: hostname(), shard: process.env.ULTRACLOUD_SHARD || null, workRoot: root };
     await annotate(`proof root: work/${def.name}/${result.runId} (${result.status})`, 'proof-root');
+    for (const file of proofRootAttachments(join(root, def.name, result.runId), result)) {
+      await annotate(file.name, 'proof-file', { path: file.path, contentType: file.contentType });
+    }
     const undeclared = result.bindings?.used.filter((o) => !def.requires?.includes(o)) ?? [];
     if (def.requires && undeclared.length) {
       await annotate(`called but not declared in requires: ${undeclared.join(', ')}`, 'bindings');
@@ -119,5 +144,39 @@ export function proofLane<C>(
       if (result.failureClass) throw new LaneFailedError(message, result.failureClass);
       throw new Error(message);
     }
+  });
+}
+
+/** Attachments larger than this stay in the proof root only (the UI and HTML report link the root instead). */
+const attachmentLimitBytes = 2 * 1024 * 1024;
+
+/**
+ * A lane's main proof files as test attachments: result.json, environment.txt, the failure bundle's files and the
+ * serial and console logs among its artifacts.
+ */
+export function proofRootAttachments(
+  proofRoot: string,
+  result: Pick<LaneResult, 'artifacts' | 'failureBundle'>,
+): Array<{ name: string; path: string; contentType: string }> {
+  const names = ['result.json', 'environment.txt'];
+  if (result.failureBundle) {
+    try {
+      for (const e of readdirSync(join(proofRoot, result.failureBundle), { withFileTypes: true }))
+        if (e.isFile()) names.push(join(result.failureBundle, e.name));
+    } catch {
+      // a bundle that could not be written is named in the lane's log, not here
+    }
+  }
+  names.push(...result.artifacts.filter((a) => /(^|\/)(serial|console)[^/]*\.log$|\.serial\.log$/.test(a)));
+  return names.flatMap((name) => {
+    const path = join(proofRoot, name);
+    try {
+      const st = statSync(path);
+      if (!st.isFile() || st.size > attachmentLimitBytes) return [];
+    } catch {
+      return [];
+    }
+    const contentType = name.endsWith('.json') ? 'application/json' : 'text/plain';
+    return [{ name, path, contentType }];
   });
 }

@@ -37,6 +37,8 @@ export interface RunLaneOptions<C> {
   signal?: AbortSignal;
   /** progress lines (step start/end); defaults to stderr */
   log?: (line: string) => void;
+  /** called as each step starts and again when it ends (status and duration set), e.g. to annotate a Vitest test */
+  onStep?: (step: Readonly<StepRecord>) => void;
   /**
    * the results of this lane's earlier attempts in this run, oldest first: their files move to attempts/<n>/,
    * this result lists them, and a pass after them is `flaky`
@@ -217,6 +219,7 @@ export async function runLane<C>(
       steps.push(record);
       const label = [def.name, ...record.path].join(' › ');
       log(`  ▶ ${label}`);
+      options.onStep?.(record);
       history({ event: 'step-start', path: record.path });
       checkpoint();
       const t0 = performance.now();
@@ -239,6 +242,7 @@ export async function runLane<C>(
         history({ event: 'step-end', path: record.path, status: record.status, durationMs: record.durationMs });
         checkpoint();
         log(`  ${record.status === 'passed' ? '✓' : '✗'} ${label} (${record.durationMs} ms)`);
+        options.onStep?.(record);
       }
     },
     check(property: string, ok: boolean, detail?: string): void {

@@ -63,6 +63,14 @@ export const ProofEnvironment = z
     ULTRACLOUD_SUITE_NAME: name,
     ULTRACLOUD_RUN_ID: name,
     ULTRACLOUD_TARGET_NAME: nonBlank,
+    /** set from `--shard=i/n` by vitest.config.ts; a CI job may set it itself */
+    ULTRACLOUD_SHARD: z
+      .string()
+      .regex(/^[1-9]\d*\/[1-9]\d*$/, 'must be <index>/<count>, e.g. 1/2')
+      .refine((s) => {
+        const [i, n] = s.split('/').map(Number);
+        return (i as number) <= (n as number);
+      }, 'has an index above the count'),
     // how clusters and VMs run
     ULTRACLOUD_VM_ACCELERATOR: z.enum(['kvm', 'tcg', 'auto'], { error: 'must be kvm, tcg or auto' }),
     ULTRACLOUD_VM_ACCELERATOR_MODE: z.enum(['kvm', 'tcg', 'none'], { error: 'must be kvm, tcg or none' }),

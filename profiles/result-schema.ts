@@ -115,6 +115,10 @@ export const SuiteResult = z.object({
       proofRoot: z.string().nullable(),
       /** for a blocked lane, what is missing (bindings as `service.operation`) */
       missing: z.array(z.string()).default([]),
+      /** the shard (`index/count`) that ran the lane, for a sharded run */
+      shard: z.string().nullable().default(null),
+      /** the host that ran the lane */
+      host: z.string().nullable().default(null),
     }),
   ),
   environment: z.record(z.string(), z.string()),
@@ -122,3 +126,17 @@ export const SuiteResult = z.object({
   writerPid: z.number().int().positive().nullable().default(null),
 });
 export type SuiteResult = z.infer<typeof SuiteResult>;
+
+/**
+ * What a lane's Vitest test carries in its task meta. Blob reports keep it, so a report merged from shards that
+ * ran on other hosts (`vitest --merge-reports`) still has every lane's verdict, steps and where it ran.
+ */
+export const LaneMeta = z.object({
+  result: LaneResult,
+  host: z.string(),
+  /** `index/count` of a sharded run (`--shard`), else null */
+  shard: z.string().nullable(),
+  /** the work root the lane's proof root was written under, on its host */
+  workRoot: z.string(),
+});
+export type LaneMeta = z.infer<typeof LaneMeta>;

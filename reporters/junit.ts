@@ -1,3 +1,5 @@
+import type { LaneResult } from '../profiles/result-schema.ts';
+
 /** One lane's line in the suite's JUnit file. */
 export interface JUnitCase {
   name: string;
@@ -99,4 +101,33 @@ export function formatJUnit(
   }
   lines.push('  </testsuite>', '</testsuites>', '');
   return lines.join('\n');
+}
+
+/**
+ * One JUnit case per step of a lane (`lane › step › substep`), so CI dashboards show which step fails and how
+ * often. A failed step is a <failure> when a property broke there, an <error> when the harness did.
+ */
+export function stepCases(lane: Pick<LaneResult, 'lane' | 'steps' | 'failure' | 'missingRequirements'>): JUnitCase[] {
+  return lane.steps.map((step) => {
+    const name = [lane.lane, ...step.path].join(' › ');
+    const base = { name, classname: lane.lane, timeSeconds: (step.durationMs ?? 0) / 1000 };
+    const failedCheck = step.checks.find((c) => !c.ok);
+    const atThisStep = lane.failure && lane.failure.stepPath.join(' › ') === step.path.join(' › ');
+    const message =
+      (failedCheck &&
+        `property "${failedCheck.property}" violated${failedCheck.detail ? `: ${failedCheck.detail}` : ''}`) ||
+      (atThisStep ? lane.failure?.message : undefined);
+    switch (step.status) {
+      case 'passed':
+        return { ...base, outcome: 'passed' };
+      case 'blocked':
+        return { ...base, outcome: 'skipped', message: `blocked: missing ${lane.missingRequirements.join(', ')}` };
+      case 'failed':
+        return step.failureClass === 'property' || failedCheck
+          ? { ...base, outcome: 'property', message: message ?? 'a property was violated' }
+          : { ...base, outcome: 'harness', message: message ?? 'the step failed outside a check' };
+      default:
+        return { ...base, outcome: 'interrupted', message: `the step was ${step.status} when the lane ended` };
+    }
+  });
 }

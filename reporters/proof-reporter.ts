@@ -1,10 +1,11 @@
-import { mkdirSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import type { Reporter, TestCase, TestModule, TestRunEndReason } from 'vitest/node';
 import { captureEnvironment, formatEnvironment } from '../helpers/environment.ts';
 import { redactValue } from '../helpers/redact.ts';
-import { LaneResult, type LaneStatus, SuiteResult, type TargetIdentity } from '../profiles/result-schema.ts';
-import { formatJUnit, type JUnitCase } from './junit.ts';
+import { LaneMeta, LaneResult, type LaneStatus, SuiteResult, type TargetIdentity } from '../profiles/result-schema.ts';
+import { recordDurations } from './durations.ts';
+import { formatJUnit, type JUnitCase, stepCases } from './junit.ts';
 import { suiteRunContext } from './run-context.ts';
 
 export interface ProofReporterOptions {
@@ -23,6 +24,12 @@ export interface ProofReporterOptions {
  * interrupted) and `latest` pointing at it, each later replaced atomically. Lanes write their own result.json as
  * they run; this reporter only reads them. `vitest run` exits on Ctrl-C without calling onTestRunEnd, so the
  * verdict is also written from the process's exit hook; after kill -9 the placeholder is what stays.
+ *
+ * Each lane's test also carries its result in its task meta (harness/proof-lane.ts), which blob reports keep: in
+ * `vitest --merge-reports` this reporter sees lanes that ran on other shards and hosts, takes their verdicts from
+ * there, and points at their proof roots where `ucproof merge-proofs` copied them into this work root. Beside
+ * junit.xml it writes junit-steps.xml (one testcase per step, named `lane › step`), and it keeps each test file's
+ * duration in the work root (.lane-durations.json) for the next sharded run to balance its shards.
  */
 export default class ProofReporter implements Reporter {
   private readonly startedAt = new Date();
@@ -73,30 +80,43 @@ export default class ProofReporter implements Reporter {
         this.cases.set(tc.name, tc);
       }
     this.environment = await captureEnvironment();
-    this.write(reason);
+    const lanes = this.write(reason);
+    recordDurations(this.workRoot, [...this.cases.values()]);
     // nothing passed and something is blocked: not a green run (exit 3, as a --require-kvm preflight block)
     const states = [...this.seen.values()].map((r) => r?.state);
-    const blocked = [...this.seen.keys()].some(
-      (name) => readLaneResult(join(this.workRoot, name, this.runId, 'result.json'))?.status === 'blocked',
-    );
+    const blocked = lanes.some((l) => l.status === 'blocked');
     if (reason === 'passed' && blocked && !states.includes('passed') && !process.exitCode) {
       process.stderr.write(`[proof] nothing passed and lanes are blocked: exit 3\n`);
       process.exitCode = 3;
     }
   }
 
+  /** A lane's result and where it ran: from its test's meta (live or merged run), else from its proof root. */
+  private laneOf(name: string): { result?: LaneResult; proofRoot: string | null; host?: string; shard?: string } {
+    const meta = LaneMeta.safeParse(this.cases.get(name)?.meta().ucproof);
+    if (meta.success) {
+      const { result, host, shard, workRoot } = meta.data;
+      const here = join(this.workRoot, name, result.runId);
+      const proofRoot = existsSync(here) ? here : `${host}:${join(workRoot, name, result.runId)}`;
+      return { result, proofRoot, host, ...(shard ? { shard } : {}) };
+    }
+    const proofRoot = join(this.workRoot, name, this.runId);
+    const result = readLaneResult(join(proofRoot, 'result.json'));
+    return { ...(result ? { result } : {}), proofRoot: result ? proofRoot : null };
+  }
+
   private suiteRoot(): string {
     return join(this.workRoot, this.suite, this.runId);
   }
 
-  private write(reason: TestRunEndReason, placeholder = false): void {
+  private write(reason: TestRunEndReason, placeholder = false): SuiteResult['lanes'] {
     if (!placeholder) this.written = true;
     const lanes: SuiteResult['lanes'] = [];
     const junitCases: JUnitCase[] = [];
+    const stepJUnitCases: JUnitCase[] = [];
     const targets = new Map<string, TargetIdentity>();
     for (const [name, testResult] of this.seen) {
-      const proofRoot = join(this.workRoot, name, this.runId);
-      const laneResult = readLaneResult(join(proofRoot, 'result.json'));
+      const { result: laneResult, proofRoot, host, shard } = this.laneOf(name);
       const state = testResult?.state;
       const status: LaneStatus =
         laneResult?.status ??
@@ -110,12 +130,15 @@ export default class ProofReporter implements Reporter {
       lanes.push({
         lane: name,
         status,
-        proofRoot: laneResult ? proofRoot : null,
+        proofRoot,
         missing: status === 'blocked' ? (laneResult?.missingRequirements ?? []) : [],
+        shard: shard ?? null,
+        host: host ?? null,
       });
       const t = laneResult?.targetIdentity;
       if (t) targets.set(JSON.stringify(t), t);
       junitCases.push(junitCase(name, this.cases.get(name), status, laneResult));
+      if (laneResult) stepJUnitCases.push(...stepCases(laneResult));
     }
     junitCases.sort((a, b) => a.name.localeCompare(b.name));
     lanes.sort((a, b) => a.lane.localeCompare(b.lane));
@@ -142,11 +165,16 @@ export default class ProofReporter implements Reporter {
       join(suiteRoot, 'junit.xml'),
       formatJUnit(this.suite, junitCases, status === 'interrupted', this.startedAt, targetProperties(suite.targets)),
     );
+    writeAtomicSync(
+      join(suiteRoot, 'junit-steps.xml'),
+      formatJUnit(`${this.suite} steps`, stepJUnitCases, status === 'interrupted', this.startedAt),
+    );
     const link = join(this.workRoot, this.suite, 'latest');
     const tmp = `${link}.${process.pid}.tmp`;
     rmSync(tmp, { force: true });
     symlinkSync(relative(dirname(link), suiteRoot), tmp);
     renameSync(tmp, link);
+    return suite.lanes;
   }
 }
 

@@ -136,6 +136,12 @@ const rows: Row[] = [
     names: () => ['ULTRACLOUD_QUICKSTART_KEEP_VM', '"yes"'],
   },
   {
+    name: 'ULTRACLOUD_SHARD=3/2',
+    argv: up,
+    env: () => ({ ULTRACLOUD_SHARD: '3/2' }),
+    names: () => ['ULTRACLOUD_SHARD', 'index above the count'],
+  },
+  {
     name: 'ULTRACLOUD_LAB_QUICKSTART_FAULTS with an unknown fault',
     argv: up,
     env: () => ({ ULTRACLOUD_LAB_QUICKSTART_FAULTS: 'omit:chainfire,explode' }),

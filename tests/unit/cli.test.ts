@@ -37,6 +37,7 @@ const commands = [
   'proof',
   'core-ops-proof',
   'markers',
+  'merge-proofs',
   'guard',
   'work-root-budget',
   'cluster',
