@@ -64,7 +64,11 @@ export interface ConnectedTarget {
  */
 export interface TargetDriver {
   readonly kind: string;
-  boot(descriptor: TargetDescriptor | null, options: { workRoot: string }): Promise<BootedTarget>;
+  /** progress: lines for the person waiting (nodes booted, each node ready), printed by the global setup */
+  boot(
+    descriptor: TargetDescriptor | null,
+    options: { workRoot: string; progress?: (line: string) => void },
+  ): Promise<BootedTarget>;
   connect(info: ClusterInfo): Promise<ConnectedTarget> | ConnectedTarget;
   /** what the bare-metal lanes boot on this target */
   baremetal?(descriptor: TargetDescriptor | null): Promise<BaremetalTarget> | BaremetalTarget;

@@ -28,8 +28,12 @@ async function bootSelected(): Promise<BootedTarget> {
   const selection = selectTarget();
   const descriptor = selection.kind === 'descriptor' ? selection.descriptor : null;
   const driver = await targetDriver(descriptor ?? { kind: 'reference-lab' });
+  const started = performance.now();
+  const progress = (line: string) => process.stderr.write(`[cluster] ${line}\n`);
   try {
-    return await driver.boot(descriptor, { workRoot: workRoot() });
+    const booted = await driver.boot(descriptor, { workRoot: workRoot(), progress });
+    progress(`${booted.info.target.name} ready in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+    return booted;
   } catch (err) {
     // a target this host cannot boot: lanes record blocked with what is missing instead of the run crashing
     if (!(err instanceof BlockedError)) throw err;

@@ -253,6 +253,7 @@ export async function runLane<C>(
       if (!ok) throw new PropertyViolation(property, currentPath(), detail);
     },
     async eventually<T>(property: string, probe: () => Promise<T>, opts?: EventuallyOptions): Promise<T> {
+      const stopTicker = waitProgress(property, opts?.timeoutMs ?? 30_000, (line) => log(`    ${line}`));
       try {
         const value = await eventually(probe, { ...opts, signal: controller.signal, what: property });
         ctx.check(property, true);
@@ -260,6 +261,8 @@ export async function runLane<C>(
       } catch (err) {
         if (err instanceof WaitTimeoutError) ctx.check(property, false, err.message);
         throw err;
+      } finally {
+        stopTicker();
       }
     },
     async until<T>(
@@ -452,4 +455,24 @@ function classify(
   }
   const kind = err instanceof WaitTimeoutError ? 'timeout' : 'harness';
   return { status: 'failed', failure: { kind, stepPath, message }, failureClass: 'harness' };
+}
+
+/** How often a long wait says what it awaits and how long it has left. */
+const waitProgressEveryMs = 10_000;
+
+/**
+ * For a wait bounded by more than twice the progress period: a line every period naming what is awaited, the time
+ * spent and the time left, so a long wait is never silent. Returns the function that stops it.
+ */
+export function waitProgress(what: string, timeoutMs: number, write: (line: string) => void): () => void {
+  if (timeoutMs <= 2 * waitProgressEveryMs) return () => {};
+  const started = performance.now();
+  const timer = setInterval(() => {
+    const spent = (performance.now() - started) / 1000;
+    write(
+      `… awaiting "${what}": ${spent.toFixed(0)} s so far, ${Math.max(0, timeoutMs / 1000 - spent).toFixed(0)} s left`,
+    );
+  }, waitProgressEveryMs);
+  timer.unref();
+  return () => clearInterval(timer);
 }

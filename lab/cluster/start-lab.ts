@@ -31,6 +31,8 @@ export interface BootLabOptions {
   readyTimeoutMs?: number;
   /** aborting ends the boot wherever it is: the controller tears down what it made, bootLab rejects */
   signal?: AbortSignal;
+  /** progress lines as the boot goes (nodes started, each node ready, with the time since the boot began) */
+  progress?: (line: string) => void;
 }
 
 /** bootLab was aborted through its signal; the lab it was booting is gone. */
@@ -107,11 +109,16 @@ export function parseServiceList(
 
 /** Boot a lab through its own controller process; resolves once every node printed node.ready. */
 export async function bootLab(options: BootLabOptions = {}): Promise<BootedLab> {
+  const started = performance.now();
+  const progress = (line: string) =>
+    options.progress?.(`${line} (${((performance.now() - started) / 1000).toFixed(1)} s)`);
   const spec = await resolveLabSpec(options);
   await validateFaults(spec.faults, spec.nodes);
+  progress(`reference lab: booting ${spec.nodes.map((n) => n.name).join(', ')}`);
   if (!process.env.ULTRACLOUD_VM_ACCELERATOR && spec.nodes.some((n) => n.services.includes('plasmavmc'))) {
     // probe once per harness process; every plasmavmc of this and later labs inherits the answer
     process.env.ULTRACLOUD_VM_ACCELERATOR = (await probeAccelerator(await probeGuestImage())).mode;
+    progress(`VM accelerator for plasmavmc: ${process.env.ULTRACLOUD_VM_ACCELERATOR} (probed by booting a guest)`);
   }
   const { signal } = options;
   const interrupted = () => new LabBootInterrupted('lab boot interrupted; the lab was torn down');
@@ -146,6 +153,7 @@ export async function bootLab(options: BootLabOptions = {}): Promise<BootedLab> 
     signal?.removeEventListener('abort', onAbort);
   }
   const state = JSON.parse(readFileSync(statePath, 'utf8')) as LabState;
+  progress(`lab ${state.labId}: bridge, namespaces and ${state.nodes.length} node supervisors started`);
   if (detach) {
     child.stdout?.destroy();
     child.unref();
@@ -158,7 +166,7 @@ export async function bootLab(options: BootLabOptions = {}): Promise<BootedLab> 
   const timeoutMs = options.readyTimeoutMs ?? 120_000;
   try {
     if (signal?.aborted) throw interrupted();
-    if (timeoutMs > 0) await waitForNodesReady(state, timeoutMs, signal);
+    if (timeoutMs > 0) await waitForNodesReady(state, timeoutMs, signal, progress);
   } catch (err) {
     await lab.stop();
     throw signal?.aborted ? interrupted() : err;
@@ -201,10 +209,21 @@ export async function labNodes(controllerUrl: string): Promise<NodeSummary[]> {
   return (await res.json()) as NodeSummary[];
 }
 
-export async function waitForNodesReady(state: LabState, timeoutMs: number, signal?: AbortSignal): Promise<void> {
+export async function waitForNodesReady(
+  state: LabState,
+  timeoutMs: number,
+  signal?: AbortSignal,
+  progress?: (line: string) => void,
+): Promise<void> {
+  const reported = new Set<string>();
   await eventually(
     async () => {
       const nodes = await labNodes(state.controllerUrl);
+      for (const n of nodes) {
+        if (reported.has(n.name) || !n.ready || n.services.some((s) => s.health !== 'healthy')) continue;
+        reported.add(n.name);
+        progress?.(`${n.name}: ready, ${n.services.map((s) => s.name).join(', ')} healthy`);
+      }
       const waiting = nodes.filter((n) => !n.ready || n.services.some((s) => s.health !== 'healthy'));
       if (waiting.length) {
         const detail = waiting.map((n) => {

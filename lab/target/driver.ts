@@ -68,7 +68,7 @@ export function labNodeHandles(info: ClusterInfo): NodeHandle[] {
  * Boot the six-node reference lab (or reuse the kept one with ULTRACLOUD_KEEP_CLUSTER=1), wait for each node's
  * node.boot and node.ready markers and every service healthy.
  */
-async function boot(descriptor: TargetDescriptor | null): Promise<BootedTarget> {
+async function boot(descriptor: TargetDescriptor | null, progress?: (line: string) => void): Promise<BootedTarget> {
   allowLabDestinations();
   const keep = process.env.ULTRACLOUD_KEEP_CLUSTER === '1';
   const readyTimeoutMs = Number(process.env.ULTRACLOUD_LAB_READY_TIMEOUT_MS ?? 180_000);
@@ -83,7 +83,7 @@ async function boot(descriptor: TargetDescriptor | null): Promise<BootedTarget> 
     }
     await waitForNodesReady(state, readyTimeoutMs);
   } else {
-    const lab = await bootLab({ detach: keep, readyTimeoutMs });
+    const lab = await bootLab({ detach: keep, readyTimeoutMs, ...(progress ? { progress } : {}) });
     state = lab.state;
     if (keep) await setCurrentLab(state);
     else stop = () => lab.stop();
@@ -108,7 +108,7 @@ async function boot(descriptor: TargetDescriptor | null): Promise<BootedTarget> 
 /** The reference lab as a target: network-namespace nodes, its services' HTTP bindings, its fault switches. */
 export const driver: TargetDriver = {
   kind: 'reference-lab',
-  boot: (descriptor) => boot(descriptor),
+  boot: (descriptor, options) => boot(descriptor, options.progress),
   connect(info) {
     allowLabDestinations();
     const { controllerUrl } = labStateOf(info);

@@ -448,6 +448,8 @@ async function hold(
       await checks(instances, nodes);
       const left = end - Date.now();
       if (left <= 0) break;
+      if (samples.length % 3 === 0)
+        ctx.log(`holding: ${samples.length} checks passed, ${Math.ceil(left / 1000)} s of ${holdMs / 1000} s left`);
       await sleep(Math.min(holdCheckEveryMs, left), ctx.signal);
     }
   } finally {
