@@ -81,6 +81,7 @@ describe('what a person sees of a lane', () => {
     for (const step of steps) await page.getByText(step).first().waitFor({ timeout: 60_000 });
     await page.getByText('result.json', { exact: true }).first().waitFor();
     await page.screenshot({ path: join(workRoot, 'vitest-ui.png') });
+    // biome-ignore lint/performance/useDomNodeTextContent: Playwright's innerText is the rendered text, what a person sees
     const text = await page.innerText('body');
     expect(text).toMatch(/the target answers: passed in \d+ ms/);
     expect(text).toContain('proof root: work/shard-alpha/');
@@ -121,6 +122,7 @@ describe('what a person sees of a lane', () => {
     await page.goto(`http://127.0.0.1:${port}/index.html`);
     await page.getByText('shard-alpha', { exact: true }).first().click({ timeout: 60_000 });
     for (const step of steps) await page.getByText(step).first().waitFor({ timeout: 60_000 });
+    // biome-ignore lint/performance/useDomNodeTextContent: Playwright's innerText is the rendered text, what a person sees
     expect(await page.innerText('body')).toContain('result.json');
   }, 120_000);
 });
