@@ -64,7 +64,9 @@ async function junitCases(workRoot: string, runId: string): Promise<string[]> {
 }
 
 const load = loadavg()[0]?.toFixed(2);
-const [whole, one, two, merged] = await Promise.all(['whole-', 'shard1-', 'shard2-', 'merged-'].map(workTempDir));
+const [whole, one, two, merged] = await Promise.all(
+  ['whole-', 'shard1-', 'shard2-', 'merged-'].map((p) => workTempDir(p)),
+);
 const w = await run([vitestBin, 'run', values.suite], whole as string, 'whole', 'whole');
 const [s1, s2] = await Promise.all([
   run([vitestBin, 'run', values.suite, '--shard=1/2'], one as string, 'shard-1', 'shard 1/2'),
