@@ -31,6 +31,8 @@ export default defineConfig({
       'default',
       // also writes the suite's junit.xml: placeholder first, replaced atomically, never empty
       ['./reporters/proof-reporter.ts', { workRoot: run.workRoot, runId: run.runId }],
+      // where the time went: the ten slowest test files, printed when the run ends
+      ['./reporters/slowest-files.ts', { count: 10 }],
       ...shardBlobReporter(shard, run.workRoot),
     ],
     teardownTimeout: 60_000,
