@@ -213,6 +213,13 @@ export function scratchCopy(repo: string, dest: string): number {
   for (const l of linked) {
     if (existsSync(join(repo, l)) && !existsSync(join(dest, l))) symlinkSync(join(repo, l), join(dest, l));
   }
+  // a repository of its own: the copy sits under the checkout's ignored work root, and nix reads a flake inside a
+  // git work tree through that tree's index, where the ignored copy would have no files
+  execFileSync('git', ['init', '-q'], { cwd: dest });
+  execFileSync('git', ['add', '-A', '--', '.', ...linked.map((l) => `:!${l}`)], {
+    cwd: dest,
+    maxBuffer: 64 * 1024 * 1024,
+  });
   return copied;
 }
 

@@ -193,6 +193,9 @@ describe('applying a mutant to a scratch copy', () => {
     expect(readFileSync(join(dest, 'lab', 'untracked.ts'), 'utf8')).toBe('export {};\n');
     expect(lstatSync(join(dest, 'node_modules')).isSymbolicLink()).toBe(true);
     expect(existsSync(join(dest, 'work'))).toBe(false);
+    // a repository of its own, every copied file in its index (nix reads a flake in a git tree through the index)
+    const tracked = execFileSync('git', ['ls-files'], { cwd: dest, encoding: 'utf8' }).trim().split('\n').sort();
+    expect(tracked).toEqual(['.gitignore', 'lab/svc.ts', 'lab/untracked.ts']);
     applyMutant(dest, {
       id: 'm',
       file: 'lab/svc.ts',
