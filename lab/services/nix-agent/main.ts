@@ -31,6 +31,7 @@ await startHttpService({
     const deployer = deployerUrl(env);
     const pollMs = Number(process.env.UCP_NIX_AGENT_POLL_MS ?? 1000);
     const healthTimeoutMs = Number(process.env.UCP_NIX_AGENT_HEALTH_TIMEOUT_MS ?? 30_000);
+    const trustedKeys = process.env.UCP_NIX_AGENT_TRUSTED_PUBLIC_KEYS || null;
     let lastError: string | null = null;
     let running: Promise<unknown> = Promise.resolve();
 
@@ -39,13 +40,20 @@ await startHttpService({
       if (local) return local;
       if (!deployer) return null;
       try {
-        const d = await requestJson<{ target_system: string; health_check_command: string | null; generation: number }>(
-          'GET',
-          `${deployer}/api/v1/nodes/${encodeURIComponent(nodeId)}/desired-system`,
-          { timeoutMs: 5_000 },
-        );
+        const d = await requestJson<{
+          target_system: string;
+          health_check_command: string | null;
+          generation: number;
+          binary_cache_url?: string | null;
+        }>('GET', `${deployer}/api/v1/nodes/${encodeURIComponent(nodeId)}/desired-system`, { timeoutMs: 5_000 });
         lastError = null;
-        return { ...d, health_check_command: d.health_check_command ?? null, source: 'deployer' };
+        return {
+          target_system: d.target_system,
+          generation: d.generation,
+          health_check_command: d.health_check_command ?? null,
+          binary_cache_url: typeof d.binary_cache_url === 'string' ? d.binary_cache_url : null,
+          source: 'deployer',
+        };
       } catch (err) {
         lastError = (err as Error).message;
         return null;
@@ -89,7 +97,15 @@ await startHttpService({
     };
     const reconcile = () => {
       running = running.then(async () => {
-        const changed = await converge(await fetchDesired(), store, profile, faults, env.stateDir, healthTimeoutMs);
+        const changed = await converge(
+          await fetchDesired(),
+          store,
+          profile,
+          faults,
+          env.stateDir,
+          healthTimeoutMs,
+          trustedKeys,
+        );
         if (changed) await report();
       });
       return running;
@@ -117,6 +133,7 @@ await startHttpService({
           health_check_command: command,
           generation: s.localGenerations,
           source: 'local',
+          binary_cache_url: null,
         };
       });
       await reconcile();
