@@ -10,7 +10,10 @@ import { SystemProfile } from './system-profile.ts';
 /**
  * nix-agent in the reference lab: converges its node to the desired system published by the deployer (polled
  * every UCP_NIX_AGENT_POLL_MS, default 1000) or set locally, as generations of a system profile under its state
- * dir (profiles/system-<N>-link, profiles/system). Reports observed status back to the deployer.
+ * dir (profiles/system-<N>-link, profiles/system). The target closure is realised in the node's own Nix store by
+ * substitution from the desired system's binary_cache_url, trusting only UCP_NIX_AGENT_TRUSTED_PUBLIC_KEYS, with
+ * builders disabled (realise.ts); without a cache URL it must already be valid there. Reports observed status back
+ * to the deployer.
  *   GET    /api/v1/status            observed status, current and desired system, generations, last health check
  *   POST   /api/v1/reconcile         converge now
  *   PUT    /api/v1/desired-system {target_system, health_check_command?}   local desired system (overrides deployer)
