@@ -139,9 +139,9 @@ export const deployerVmSmoke = defineLane<Cluster>({
         .slice(shipped.cacheLogLength)
         .filter((r) => r.remote_address === handle.address && r.status === 200);
       ctx.check(
-        `the node fetched ${hash}.narinfo from the cache`,
+        "the node fetched the closure's narinfo from the cache",
         fromNode.some((r) => r.method === 'GET' && r.path === `/${hash}.narinfo`),
-        JSON.stringify(fromNode),
+        `${hash}.narinfo: ${JSON.stringify(fromNode)}`,
       );
       ctx.check(
         "the node fetched the closure's NAR from the cache",
@@ -172,6 +172,7 @@ export const deployerVmSmoke = defineLane<Cluster>({
       const s = await settle(ctx, agent, d.generation, 'nix-agent settles on the unshipped closure');
       await ctx.artifact('nix-agent-status-unshipped.json', s);
       ctx.check('nix-agent reports the unshipped closure failed', s.observed === 'failed', describe(s));
+      ctx.check('nix-agent did not build the unshipped closure', !s.built, describe(s));
       ctx.check('the node stays on the shipped closure', s.current?.system === closure, describe(s));
       const [info] = await pathInfoOn(handle, [unshipped]);
       ctx.check(
