@@ -19,6 +19,8 @@ export interface ControllerApi {
   setFault(body: unknown): Promise<string[]>;
   clearFault(body: unknown): Promise<string[]>;
   activeFaults(): Promise<string[]>;
+  /** copy host-built store paths into the lab's signed binary cache (lab/cluster/binary-cache.ts) */
+  pushToBinaryCache(body: unknown): Promise<{ paths: string[] }>;
 }
 
 export class ApiError extends Error {
@@ -31,7 +33,7 @@ export class ApiError extends Error {
 
 /**
  * The controller's loopback HTTP API: GET /nodes, POST /nodes/<n>/power {action}, POST
- * /nodes/<n>/services/<svc>/restart, GET/PUT/DELETE /faults.
+ * /nodes/<n>/services/<svc>/restart, GET/PUT/DELETE /faults, POST /binary-cache {paths}.
  */
 export async function startControllerApi(api: ControllerApi): Promise<Server> {
   const server = createServer((req, res) => {
@@ -59,6 +61,7 @@ export async function startControllerApi(api: ControllerApi): Promise<Server> {
         if (path === '/faults' && req.method === 'GET') return send(200, await api.activeFaults());
         if (path === '/faults' && req.method === 'PUT') return send(200, await api.setFault(body));
         if (path === '/faults' && req.method === 'DELETE') return send(200, await api.clearFault(body));
+        if (path === '/binary-cache' && req.method === 'POST') return send(200, await api.pushToBinaryCache(body));
         send(404, { error: `no route for ${req.method} ${path}` });
       } catch (err) {
         send(err instanceof ApiError ? err.status : 500, { error: err instanceof Error ? err.message : String(err) });

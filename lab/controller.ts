@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { writeFileAtomic } from '../helpers/atomic.ts';
 import { generateSshKeyPair } from '../helpers/ssh-keys.ts';
+import { CachePushRequest, prepareBinaryCache, pushToBinaryCache } from './cluster/binary-cache.ts';
 import { allocateLab, type LabRecord, labSocketDir, labTmpDir, releaseLab, subnetOf } from './cluster/lab-registry.ts';
 import {
   createLabSecretsDir,
@@ -121,6 +122,7 @@ async function boot(): Promise<{ state: LabState; statePath: string }> {
   const sshKeyPath = labClientKeyPath(labDir);
   writeFileSync(sshKeyPath, keys.private, { mode: 0o600 });
   writeFileSync(`${sshKeyPath}.pub`, `${keys.public}\n`);
+  const cachePublicKey = prepareBinaryCache(labDir, lab.labId);
 
   checkpoint();
   await createBridge(lab);
@@ -141,6 +143,7 @@ async function boot(): Promise<{ state: LabState; statePath: string }> {
     hostsFile,
     authorizedKey: keys.public,
     view,
+    cachePublicKey,
   });
   const faults = new ControllerFaults(configs);
   for (const f of spec.faults) await faults.set(f);
@@ -191,6 +194,18 @@ async function boot(): Promise<{ state: LabState; statePath: string }> {
       return faults.active();
     },
     activeFaults: async () => faults.active(),
+    pushToBinaryCache: async (body) => {
+      const parsed = CachePushRequest.safeParse(body);
+      if (!parsed.success)
+        throw new ApiError(
+          400,
+          `binary-cache push: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+        );
+      if (!cachePublicKey)
+        throw new ApiError(503, 'the lab has no binary cache key: nix-store is not installed on this host');
+      await pushToBinaryCache(labDir, parsed.data.paths);
+      return { paths: parsed.data.paths };
+    },
   });
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : 0;

@@ -54,6 +54,15 @@ export interface PhoneHomeAnswer extends InstallPlan {
   bundle_url: string;
 }
 
+export interface BinaryCacheRequest {
+  method: string;
+  path: string;
+  status: number;
+  remote_address: string | null;
+  user_agent: string | null;
+  at: string;
+}
+
 /**
  * Deployer: node classes with install plans, admin pre-register (idempotent), phone-home with the bootstrap
  * token (`Authorization: Bearer`), the flake bundle, desired-system publication and observed status.
@@ -88,7 +97,15 @@ export interface DeployerPort {
   phoneHome(request: PhoneHomeRequest, token: string | null): Promise<PhoneHomeAnswer>;
   /** the flake bundle bytes (a tar.gz) of a node class */
   downloadBundle(nodeClass: string, token: string | null): Promise<Buffer>;
-  desiredSystem(nodeId: string): Promise<DesiredSystem & { node_id: string }>;
+  /** what nix-agent receives: the desired system and, with a cache, the binary cache to substitute it from */
+  desiredSystem(nodeId: string): Promise<DesiredSystem & { node_id: string; binary_cache_url?: string }>;
+  /**
+   * Ship host-built store paths (with their closures) into the signed binary cache the deployer names in
+   * binary_cache_url: what an operator's build host does before publishing a desired system.
+   */
+  shipToBinaryCache(paths: string[]): Promise<{ paths: string[] }>;
+  /** the binary cache's request log: every file a client fetched, from which address */
+  binaryCacheRequests(): Promise<{ binary_cache_url: string | null; requests: BinaryCacheRequest[] }>;
   reportStatus(
     nodeId: string,
     status: { observed: string; generation?: number; target_system?: string; current_system?: string; detail?: string },
@@ -110,4 +127,6 @@ export const deployerOperations = [
   'downloadBundle',
   'desiredSystem',
   'reportStatus',
+  'shipToBinaryCache',
+  'binaryCacheRequests',
 ] as const satisfies readonly (keyof DeployerPort)[];

@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { projectNode } from '../../helpers/node-version.ts';
 import type { NodeConfig, ServiceConfig } from '../node/node-config.ts';
 import { nodePaths } from '../node/node-config.ts';
+import { binaryCacheDir } from './binary-cache.ts';
 import { serviceMain } from './fault-catalogue.ts';
 import { labTmpDir } from './lab-registry.ts';
 import { labHostKeyPath } from './lab-secrets.ts';
@@ -36,6 +37,8 @@ export function nodeConfigs(options: {
   hostsFile: string;
   authorizedKey: string;
   view: LabState['nodes'];
+  /** the public key of the lab's binary cache (null: no cache), trusted by every nix-agent */
+  cachePublicKey?: string | null;
 }): NodeConfig[] {
   const { spec, labId, labDir, view } = options;
   const cluster = JSON.stringify({
@@ -65,6 +68,7 @@ export function nodeConfigs(options: {
           UCP_STATE_DIR: join(paths.state, s),
           UCP_CLUSTER: cluster,
           UCP_FAULTS_FILE: join(paths.faults, `${s}.json`),
+          ...serviceCacheEnv(s, labDir, options.cachePublicKey ?? null),
           // the accelerator the harness probed once, so VM services do not each probe again
           ...(process.env.ULTRACLOUD_VM_ACCELERATOR
             ? { ULTRACLOUD_VM_ACCELERATOR: process.env.ULTRACLOUD_VM_ACCELERATOR }
@@ -84,6 +88,19 @@ export function nodeConfigs(options: {
       hostKey: labHostKeyPath(labDir, n.name),
       authorizedKey: options.authorizedKey,
       services,
+      // a node running nix-agent has a Nix store of its own: <node dir>/state/nix, bind-mounted over /nix in the node
+      ...(n.services.includes('nix-agent') ? { nixDir: join(paths.state, 'nix') } : {}),
     };
   });
+}
+
+/**
+ * The binary cache wiring of one service: the deployer serves the lab's cache folder (and hands its URL to nodes
+ * with their desired system), nix-agent trusts the lab's cache key.
+ */
+function serviceCacheEnv(service: string, labDir: string, publicKey: string | null): Record<string, string> {
+  if (!publicKey) return {};
+  if (service === 'deployer') return { UCP_BINARY_CACHE_DIR: binaryCacheDir(labDir) };
+  if (service === 'nix-agent') return { UCP_NIX_AGENT_TRUSTED_PUBLIC_KEYS: publicKey };
+  return {};
 }

@@ -28,6 +28,8 @@ export interface NodeConfig {
   /** the lab's public key, installed as root's authorized key inside the node */
   authorizedKey: string;
   services: ServiceConfig[];
+  /** the node's own Nix store (nodes running nix-agent): bind-mounted over /nix inside the node */
+  nixDir?: string;
 }
 
 export const nodePaths = (nodeDir: string) => ({

@@ -37,6 +37,11 @@ mkdirSync(config.tmpDir, { recursive: true });
 chmodSync(config.tmpDir, 0o1777);
 execFileSync('mount', ['--bind', config.tmpDir, '/tmp']);
 process.env.TMPDIR = '/tmp';
+if (config.nixDir) {
+  // the node's own Nix store: the host's /nix/store is not visible here, a closure arrives by substitution
+  mkdirSync(config.nixDir, { recursive: true });
+  execFileSync('mount', ['--bind', config.nixDir, '/nix']);
+}
 console.line('supervisor', `hostname ${config.node}, address ${config.address}, role ${config.role}`);
 
 let nodeReady = false;

@@ -114,7 +114,7 @@ export const driver: TargetDriver = {
     const { controllerUrl } = labStateOf(info);
     return {
       nodes: labNodeHandles(info),
-      ports: createServicePorts(descriptorBinding(info.descriptor)),
+      ports: createServicePorts({ ...descriptorBinding(info.descriptor), controllerUrl }),
       faults: labFaults(controllerUrl),
     };
   },

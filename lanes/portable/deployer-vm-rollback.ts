@@ -18,7 +18,13 @@ export const deployerVmRollback = defineLane<Cluster>({
   group: 'portable',
   tags: ['needs-root', 'disruptive'],
   summary: 'a failing health_check_command ends rolled-back and the node leaves the rejected generation',
-  requires: ['deployer.inspect', 'deployer.publishDesiredSystem', 'deployer.putClass', 'nix-agent.status'],
+  requires: [
+    'deployer.inspect',
+    'deployer.publishDesiredSystem',
+    'deployer.putClass',
+    'deployer.shipToBinaryCache',
+    'nix-agent.status',
+  ],
   async run(ctx: LaneContextWithWaits<Cluster>) {
     const cluster = ctx.target;
     const node = nodesRunning(cluster, 'nix-agent').at(-1) as string;
@@ -43,10 +49,11 @@ export const deployerVmRollback = defineLane<Cluster>({
     };
 
     const [good, candidate] = await ctx.step(
-      'build the known-good and the candidate closures on the host',
+      'build the known-good and the candidate closures on the host and ship them to the binary cache',
       async () => {
         const built = [await buildHostClosure(ctx, node), await buildHostClosure(ctx, candidateConfiguration)];
         ctx.check('the candidate is a different closure', built[0] !== built[1], built.join(' vs '));
+        await deployer.shipToBinaryCache(built);
         return built as [string, string];
       },
     );

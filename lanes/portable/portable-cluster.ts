@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import { HarnessError } from '../../contracts/errors.ts';
 import { isNewInstance, type NodeHandle } from '../../contracts/node-handle.ts';
 import type { Cluster } from '../../contracts/target.ts';
@@ -5,6 +6,7 @@ import { runNix, selectFlake } from '../../guards/nix-command.ts';
 import type { LaneContext } from '../../harness/define.ts';
 import type { LaneContextWithWaits } from '../../harness/run-lane.ts';
 import type { ServiceName } from '../../profiles/descriptor-schema.ts';
+import { PathInfo } from './node-store.ts';
 
 /** The nodes of the target that run a service, in topology order. */
 export function nodesRunning(cluster: Cluster, service: ServiceName): string[] {
@@ -33,6 +35,28 @@ export async function buildHostClosure(ctx: LaneContextWithWaits<Cluster>, confi
   if (!out) throw new HarnessError(`nix build ${attr} printed no output path: ${run.stdout}`);
   ctx.log(`host-built ${configuration}: ${out}`);
   return out;
+}
+
+/**
+ * `nix path-info --json` of `paths` as the binary cache at `url` holds them, read from the host (never through a
+ * node, whose requests to the cache are the lane's evidence). Blocked when nix is missing.
+ */
+export async function cachePathInfo(
+  ctx: LaneContextWithWaits<Cluster>,
+  url: string,
+  paths: string[],
+): Promise<PathInfo[]> {
+  const run = await runNix(
+    'path-info',
+    ['--json', '--store', url, '--option', 'narinfo-cache-positive-ttl', '0', ...paths],
+    { offline: true, signal: ctx.signal },
+  ).catch((err: Error) => {
+    if ((err as { missing?: string[] }).missing) ctx.block(['nix']);
+    throw err;
+  });
+  if (run.exitCode !== 0)
+    throw new HarnessError(`nix path-info --store ${url} failed: ${run.stderr.trim().slice(-800)}`);
+  return z.array(PathInfo).parse(JSON.parse(run.stdout));
 }
 
 /**

@@ -1,6 +1,7 @@
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DeployerPort } from '../../contracts/ports/deployer.ts';
 import type { NixAgentPort, NixAgentStatus } from '../../contracts/ports/nix-agent.ts';
@@ -23,12 +24,15 @@ describe('nix-agent lab service', () => {
   let deployer: DeployerPort;
   let agent: NixAgentPort;
 
-  /** a host-built closure: a store-path-like directory that already exists when it is published */
+  /**
+   * a host-built closure: a directory added to the host's Nix store (the agent here runs on the host, whose store
+   * is its own), valid there when it is published
+   */
   const closure = async (name: string) => {
     const path = join(store, `${name.padEnd(8, '0')}-nixos-system-node01`);
     await mkdir(path, { recursive: true });
     await writeFile(join(path, 'nixos-version'), `${name}\n`);
-    return path;
+    return (await execa('nix-store', ['--option', 'build-users-group', '', '--add', path])).stdout.trim();
   };
   const settle = (pred: (s: NixAgentStatus) => boolean, what: string) =>
     eventually(

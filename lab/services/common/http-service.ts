@@ -20,6 +20,8 @@ export interface Request {
   /** the parsed JSON body (undefined for an empty body) */
   readonly body: unknown;
   readonly raw: Buffer;
+  /** the address the request came from */
+  readonly remoteAddress: string | null;
 }
 
 /** A route answers with a JSON value, or a Reply for status, headers or raw bytes. */
@@ -151,6 +153,7 @@ async function dispatch(table: RouteTable, req: IncomingMessage, res: ServerResp
       headers: req.headers,
       body,
       raw,
+      remoteAddress: req.socket.remoteAddress?.replace(/^::ffff:/, '') ?? null,
     });
     if (out && typeof out === 'object' && replyTag in out) {
       const r = out as Reply;

@@ -16,6 +16,15 @@ export const deployerFaults = {
   'revoked-token-accepted': {
     breaks: 'a revoked bootstrap token is refused at phone-home like a token never issued',
   },
+  'omit-binary-cache-url': {
+    breaks: "a node's desired system names the binary cache (binary_cache_url) its closure is substituted from",
+  },
+  'unsigned-narinfo': {
+    breaks: "the binary cache serves each narinfo signed with the lab's cache key",
+  },
+  'foreign-signed-narinfo': {
+    breaks: "the binary cache's narinfo signatures are made with the key nodes trust, not another",
+  },
   'restart-noop': {
     breaks:
       "a restart request restarts the service: a new process (another pid or start time) answers afterwards (the lab's node supervisor honours this switch)",

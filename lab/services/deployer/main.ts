@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { HttpError, type Request, reply, startHttpService } from '../common/http-service.ts';
 import { JsonStore } from '../common/json-store.ts';
+import { BinaryCacheServer } from './binary-cache.ts';
 import { requireBootstrapToken, sha256 } from './bootstrap-auth.ts';
 import { readDeployerConfig } from './deployer-config.ts';
 import {
@@ -33,6 +34,9 @@ import { buildClassBundle } from './flake-bundle.ts';
  *   GET  /api/v1/nodes/:id/desired-system                        for nix-agent
  *   POST /api/v1/nodes/:id/status {observed, generation, target_system?, current_system?, detail?}
  *   POST /api/v1/nodes/:id/observed-system {status, target_system, current_system?}   the installer's agent
+ *   GET  /cache/<file>                                           the lab's signed Nix binary cache (UCP_BINARY_CACHE_DIR)
+ *   GET  /api/v1/admin/binary-cache/requests                     every request the cache answered
+ * With a cache, a node's desired system carries binary_cache_url: where nix-agent substitutes the closure from.
  */
 await startHttpService({
   faults: deployerFaults,
@@ -48,6 +52,24 @@ await startHttpService({
       requireBootstrapToken(req, config, store.get().tokens ?? [], faults.on('accept-any-token'));
     };
     const now = () => new Date().toISOString();
+    const cacheDir = process.env.UCP_BINARY_CACHE_DIR;
+    const cache = cacheDir ? new BinaryCacheServer(cacheDir) : null;
+    const cacheUrl = cache ? `http://${env.host}:${env.port}/cache` : null;
+    const serveCache = (req: Request) => {
+      if (!cache) throw new HttpError(404, 'this deployer serves no binary cache');
+      const signatures = faults.on('unsigned-narinfo')
+        ? 'strip'
+        : faults.on('foreign-signed-narinfo')
+          ? 'foreign'
+          : 'as-signed';
+      return cache.serve(req.params.file ?? '', req, signatures);
+    };
+    app.get('/cache/:file*', serveCache);
+    app.on('HEAD', '/cache/:file*', serveCache);
+    app.get('/api/v1/admin/binary-cache/requests', () => ({
+      binary_cache_url: cacheUrl,
+      requests: cache?.requests ?? [],
+    }));
     const mutateNode = (id: string, fn: (n: NodeRecord) => void) =>
       store.update((s) => {
         fn(findNode(s, id));
@@ -188,7 +210,8 @@ await startHttpService({
       const node = findNode(store.get(), req.params.id ?? '');
       const desired = desiredFor(store.get(), node);
       if (!desired) throw new HttpError(404, `no desired system is published for node "${node.node_id}"`);
-      return { node_id: node.node_id, ...desired };
+      const binary_cache_url = faults.on('omit-binary-cache-url') ? null : cacheUrl;
+      return { node_id: node.node_id, ...desired, ...(binary_cache_url ? { binary_cache_url } : {}) };
     });
     const report = (id: string, status: Omit<NodeRecord['observed'] & object, 'reported_at'>) => {
       mutateNode(id, (n) => {

@@ -1,8 +1,8 @@
-import { existsSync } from 'node:fs';
 import type { FaultSwitches } from '../common/fault-switches.ts';
 import type { JsonStore } from '../common/json-store.ts';
 import type { nixAgentFaults } from './faults.ts';
 import { type HealthCheckResult, runHealthCheck } from './health-check.ts';
+import { realise } from './realise.ts';
 import { buildOnGuest, type SystemProfile } from './system-profile.ts';
 
 export interface Desired {
@@ -10,6 +10,8 @@ export interface Desired {
   health_check_command: string | null;
   generation: number;
   source: 'deployer' | 'local';
+  /** the binary cache the deployer names for substituting the closure */
+  binary_cache_url: string | null;
 }
 
 export type Observed = 'idle' | 'activating' | 'active' | 'rolled-back' | 'failed';
@@ -53,6 +55,7 @@ export async function converge(
   faults: FaultSwitches<typeof nixAgentFaults>,
   stateDir: string,
   healthTimeoutMs: number,
+  trustedKeys: string | null = null,
 ): Promise<boolean> {
   if (!desired || store.get().handled === keyOf(desired)) return false;
   store.update((s) => {
@@ -60,14 +63,19 @@ export async function converge(
     s.observed = 'activating';
     s.detail = null;
   });
-  const present = existsSync(desired.target_system);
-  if (!present) {
+  const realised = await realise(
+    desired.target_system,
+    desired.binary_cache_url,
+    trustedKeys,
+    faults.on('build-on-node'),
+  );
+  if (!realised.ok) {
     store.update((s) => {
       s.observed = 'failed';
       s.handled = keyOf(desired);
       s.buildRequired = true;
       s.built = false;
-      s.detail = `target closure ${desired.target_system} is not present on this node: a guest-side build would be required`;
+      s.detail = realised.detail;
     });
     return true;
   }

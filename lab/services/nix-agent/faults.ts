@@ -10,4 +10,8 @@ export const nixAgentFaults = {
   'compile-on-guest': {
     breaks: 'a host-built target closure is activated as shipped, without guest-side compilation',
   },
+  'build-on-node': {
+    breaks:
+      "a target closure reaches the node's store by substitution from the signed binary cache, never by a build on the node",
+  },
 } satisfies FaultCatalogue;

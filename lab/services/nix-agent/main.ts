@@ -10,7 +10,10 @@ import { SystemProfile } from './system-profile.ts';
 /**
  * nix-agent in the reference lab: converges its node to the desired system published by the deployer (polled
  * every UCP_NIX_AGENT_POLL_MS, default 1000) or set locally, as generations of a system profile under its state
- * dir (profiles/system-<N>-link, profiles/system). Reports observed status back to the deployer.
+ * dir (profiles/system-<N>-link, profiles/system). The target closure is realised in the node's own Nix store by
+ * substitution from the desired system's binary_cache_url, trusting only UCP_NIX_AGENT_TRUSTED_PUBLIC_KEYS, with
+ * builders disabled (realise.ts); without a cache URL it must already be valid there. Reports observed status back
+ * to the deployer.
  *   GET    /api/v1/status            observed status, current and desired system, generations, last health check
  *   POST   /api/v1/reconcile         converge now
  *   PUT    /api/v1/desired-system {target_system, health_check_command?}   local desired system (overrides deployer)
@@ -31,6 +34,7 @@ await startHttpService({
     const deployer = deployerUrl(env);
     const pollMs = Number(process.env.UCP_NIX_AGENT_POLL_MS ?? 1000);
     const healthTimeoutMs = Number(process.env.UCP_NIX_AGENT_HEALTH_TIMEOUT_MS ?? 30_000);
+    const trustedKeys = process.env.UCP_NIX_AGENT_TRUSTED_PUBLIC_KEYS || null;
     let lastError: string | null = null;
     let running: Promise<unknown> = Promise.resolve();
 
@@ -39,13 +43,20 @@ await startHttpService({
       if (local) return local;
       if (!deployer) return null;
       try {
-        const d = await requestJson<{ target_system: string; health_check_command: string | null; generation: number }>(
-          'GET',
-          `${deployer}/api/v1/nodes/${encodeURIComponent(nodeId)}/desired-system`,
-          { timeoutMs: 5_000 },
-        );
+        const d = await requestJson<{
+          target_system: string;
+          health_check_command: string | null;
+          generation: number;
+          binary_cache_url?: string | null;
+        }>('GET', `${deployer}/api/v1/nodes/${encodeURIComponent(nodeId)}/desired-system`, { timeoutMs: 5_000 });
         lastError = null;
-        return { ...d, health_check_command: d.health_check_command ?? null, source: 'deployer' };
+        return {
+          target_system: d.target_system,
+          generation: d.generation,
+          health_check_command: d.health_check_command ?? null,
+          binary_cache_url: typeof d.binary_cache_url === 'string' ? d.binary_cache_url : null,
+          source: 'deployer',
+        };
       } catch (err) {
         lastError = (err as Error).message;
         return null;
@@ -89,7 +100,15 @@ await startHttpService({
     };
     const reconcile = () => {
       running = running.then(async () => {
-        const changed = await converge(await fetchDesired(), store, profile, faults, env.stateDir, healthTimeoutMs);
+        const changed = await converge(
+          await fetchDesired(),
+          store,
+          profile,
+          faults,
+          env.stateDir,
+          healthTimeoutMs,
+          trustedKeys,
+        );
         if (changed) await report();
       });
       return running;
@@ -117,6 +136,7 @@ await startHttpService({
           health_check_command: command,
           generation: s.localGenerations,
           source: 'local',
+          binary_cache_url: null,
         };
       });
       await reconcile();

@@ -7,6 +7,8 @@ export interface PortBinding {
   instances(service: ServiceName): Array<{ node: string; endpoint: Endpoint }>;
   /** the instance on one node; throws when that node runs no such service */
   on(node: string, service: ServiceName): Endpoint;
+  /** the lab controller's loopback API, where host-built closures are shipped into the lab's binary cache */
+  readonly controllerUrl?: string;
 }
 
 export function baseUrl(endpoint: Endpoint): string {

@@ -1,4 +1,5 @@
-import type { DeployerNode, DeployerPort, NodeClass } from '../../../contracts/ports/deployer.ts';
+import { BindingRequiredError } from '../../../contracts/errors.ts';
+import type { BinaryCacheRequest, DeployerNode, DeployerPort, NodeClass } from '../../../contracts/ports/deployer.ts';
 import { callJson, HttpCallError } from '../../../helpers/http.ts';
 import { registerSecret } from '../../../helpers/redact.ts';
 import type { PortBinding } from './binding.ts';
@@ -44,5 +45,15 @@ export function createDeployerPort(binding: PortBinding, node?: string): Deploye
     async reportStatus(nodeId, status) {
       await callJson('POST', url(`/nodes/${enc(nodeId)}/status`), { body: status });
     },
+    // the lab's build host (its controller) signs and copies into the cache the deployer serves
+    async shipToBinaryCache(paths) {
+      if (!binding.controllerUrl) throw new BindingRequiredError('deployer.shipToBinaryCache', binding.targetName);
+      return callJson('POST', `${binding.controllerUrl}/binary-cache`, { body: { paths }, timeoutMs: 120_000 });
+    },
+    binaryCacheRequests: () =>
+      callJson<{ binary_cache_url: string | null; requests: BinaryCacheRequest[] }>(
+        'GET',
+        url('/admin/binary-cache/requests'),
+      ),
   };
 }
