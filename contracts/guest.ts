@@ -26,6 +26,8 @@ export interface GuestSpec {
   /** forwards on a user-mode NIC; the NIC exists when this is given or `network` is true */
   hostfwd?: HostForward[];
   network?: boolean;
+  /** a virtio NIC on an existing host tap device (e.g. one enslaved to a tenant bridge), instead of user-mode NAT */
+  tap?: { ifname: string; mac: string };
   /** file the serial console is appended to (across reboots and restarts) */
   serialLog: string;
   accel: AcceleratorMode;

@@ -17,7 +17,12 @@ export function qemuArgs(spec: GuestSpec, qmpSocket: string): string[] {
     args.push('-drive', `file=${d.path},if=none,id=disk${i},format=${d.format ?? 'raw'},cache=writeback${ro}`);
     args.push('-device', `virtio-blk-pci,drive=disk${i}${d.serial ? `,serial=${d.serial}` : ''}`);
   });
-  if (spec.network || spec.hostfwd?.length) {
+  if (spec.tap) {
+    if (spec.network || spec.hostfwd?.length)
+      throw new Error(`guest ${spec.name}: a tap NIC has no user-mode forwards`);
+    args.push('-netdev', `tap,id=net0,ifname=${spec.tap.ifname},script=no,downscript=no`);
+    args.push('-device', `virtio-net-pci,netdev=net0,mac=${spec.tap.mac}`);
+  } else if (spec.network || spec.hostfwd?.length) {
     const fwd = (spec.hostfwd ?? []).map(
       (f) => `,hostfwd=tcp:${f.hostAddress ?? '127.0.0.1'}:${f.hostPort}-:${f.guestPort}`,
     );

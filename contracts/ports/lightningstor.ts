@@ -1,18 +1,24 @@
+import { z } from 'zod';
+
 export interface Bucket {
   name: string;
   metadata: Record<string, string>;
   createdAt: string;
 }
 
-export interface ObjectVersion {
-  key: string;
-  versionId: string;
-  size: number;
-  sha256: string;
-  deleteMarker: boolean;
-  isLatest: boolean;
-  createdAt: string;
-}
+/** One version of an object as LightningStor lists it (validated where it crosses the wire). */
+export const ObjectVersionSchema = z.object({
+  key: z.string(),
+  versionId: z.string(),
+  size: z.number(),
+  sha256: z.string(),
+  deleteMarker: z.boolean(),
+  isLatest: z.boolean(),
+  createdAt: z.string(),
+  /** the writing client's IPv4 address (no port), as the LightningStor server saw the PUT (or DELETE) request */
+  writer: z.string().optional(),
+});
+export type ObjectVersion = z.infer<typeof ObjectVersionSchema>;
 
 /** LightningStor: buckets with metadata and versioned objects. */
 export interface LightningstorPort {

@@ -21,8 +21,21 @@ export interface Vm {
   desired: 'running' | 'stopped';
   state: VmState;
   node: string;
-  /** the web app's forward on the worker: http://host:port/ */
+  /** the web app's forward on the worker: http://host:port/ (a VM without a PrismNet port) */
   forward: { host: string; port: number; guestPort: number } | null;
+  /** the VM's NIC on its PrismNet port: a tap on the port's tenant bridge, with the port's MAC and address */
+  nic?: {
+    port: string;
+    network: string;
+    bridge: string;
+    tap: string;
+    mac: string;
+    ip: string;
+    prefix: number;
+    gateway: string;
+  } | null;
+  /** the LightningStor bucket the VM's web app keeps its state in, or null when it keeps it on its disk */
+  stateBucket?: string | null;
   accelerator: 'kvm' | 'tcg' | null;
   pid: number | null;
   bootMs: number | null;
@@ -48,7 +61,19 @@ export interface PlasmavmcPort {
   worker(): Promise<WorkerRegistration>;
   /** every worker's registration, in topology order */
   workers(): Promise<WorkerRegistration[]>;
-  createVm(spec: { name: string; memoryMiB?: number; diskMiB?: number; start?: boolean }): Promise<Vm>;
+  /**
+   * `port`: a PrismNet port id on this worker the VM is attached to (its NIC on the port's tenant network, the
+   * port's security groups applying to it); `stateBucket`: the LightningStor bucket the VM's web app keeps its
+   * state in, written and read by the VM itself over its port (needs `port`).
+   */
+  createVm(spec: {
+    name: string;
+    memoryMiB?: number;
+    diskMiB?: number;
+    start?: boolean;
+    port?: string;
+    stateBucket?: string;
+  }): Promise<Vm>;
   listVms(): Promise<Vm[]>;
   /** the VM (by id or name), or null when this worker has none such */
   vm(id: string): Promise<Vm | null>;

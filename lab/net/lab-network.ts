@@ -1,4 +1,4 @@
-import { type LabRecord, saveLab, subnetOf } from '../cluster/lab-registry.ts';
+import { type LabRecord, labAddressRange, saveLab, subnetOf } from '../cluster/lab-registry.ts';
 import { ip, ipQuiet } from './ip.ts';
 import { guardLabRange } from './lab-range.ts';
 
@@ -22,7 +22,9 @@ export async function createBridge(lab: LabRecord): Promise<void> {
 
 /**
  * Create node `index`'s namespace, wire it to the bridge and bring up `lo` and `eth0`. No default route: a node
- * reaches its lab's /24 and nothing else.
+ * reaches its lab's /24, and the rest of the lab address range (where tenant networks draw their subnets) is
+ * on-link on `eth0`, so a tenant address is delivered to whichever node answers ARP for it on the lab's bridge
+ * (the worker whose PrismNet carries the port: proxy ARP). Nothing beyond the lab's bridge is reachable.
  */
 export async function createNodeNetwork(
   lab: LabRecord,
@@ -41,6 +43,7 @@ export async function createNodeNetwork(
   await ip('-n', netns, 'link', 'set', 'lo', 'up');
   await ip('-n', netns, 'addr', 'add', `${address}/24`, 'dev', 'eth0');
   await ip('-n', netns, 'link', 'set', 'eth0', 'up');
+  for (const block of labAddressRange()) await ip('-n', netns, 'route', 'add', block, 'dev', 'eth0');
   return { netns, address };
 }
 

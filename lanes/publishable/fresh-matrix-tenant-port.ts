@@ -78,24 +78,3 @@ export async function httpPostFrom(
   });
   return r.exitCode === 0 ? r.stdout.trim() : null;
 }
-
-/**
- * Carry TCP connections to `ip`:`port` on the worker to the guest's forward there: the guest's interface on its
- * PrismNet port, for a hypervisor whose guest networking ends at a host forward. stop() ends exactly this relay.
- */
-export async function attachPortToForward(
-  worker: NodeHandle,
-  ip: string,
-  port: number,
-  forward: { host: string; port: number },
-): Promise<{ stop(): Promise<void> }> {
-  const pid = (
-    await worker.succeed(
-      `setsid nohup socat TCP-LISTEN:${port},bind=${ip},reuseaddr,fork TCP:${forward.host}:${forward.port} ` +
-        '</dev/null >/dev/null 2>&1 & echo $!',
-      { timeoutMs: 20_000 },
-    )
-  ).trim();
-  if (!/^\d+$/.test(pid)) throw new Error(`starting the relay on ${worker.name} printed "${pid}", not a pid`);
-  return { stop: async () => void (await worker.exec(`kill ${pid}`)) };
-}

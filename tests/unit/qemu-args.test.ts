@@ -33,4 +33,17 @@ describe('qemuArgs', () => {
     expect(line).not.toContain('-netdev');
     expect(line).not.toContain('-no-reboot');
   });
+
+  test('a tap NIC: the named host tap with the given MAC, and no user-mode NAT beside it', () => {
+    const line = joined(qemuArgs({ ...base, tap: { ifname: 'vtabc', mac: '52:54:00:12:34:56' } }, '/q'));
+    expect(line).toContain('-netdev tap,id=net0,ifname=vtabc,script=no,downscript=no');
+    expect(line).toContain('-device virtio-net-pci,netdev=net0,mac=52:54:00:12:34:56');
+    expect(line).not.toContain('-netdev user');
+    expect(() =>
+      qemuArgs(
+        { ...base, tap: { ifname: 'vtabc', mac: '52:54:00:12:34:56' }, hostfwd: [{ hostPort: 1, guestPort: 2 }] },
+        '/q',
+      ),
+    ).toThrow(/tap NIC has no user-mode forwards/);
+  });
 });

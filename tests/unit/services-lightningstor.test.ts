@@ -75,4 +75,23 @@ describe('lightningstor lab service', () => {
     expect(await port.getObject('images', 'del.txt')).toBeNull();
     expect((await port.listObjectVersions('images', 'del.txt')).at(-1)).toMatchObject({ deleteMarker: true });
   });
+
+  it("records the writing client's address with each version and lists it", async () => {
+    const put = await port.putObject('images', 'who.txt', 'mine');
+    const marker = await port.deleteObject('images', 'who.txt');
+    const versions = await port.listObjectVersions('images', 'who.txt');
+    expect(versions.map((v) => [v.versionId, v.writer])).toEqual([
+      [put.versionId, '127.0.0.1'],
+      [marker.versionId, '127.0.0.1'],
+    ]);
+  });
+
+  it('fault drop-object-write acknowledges a PUT with a version id but stores nothing', async () => {
+    await svc.setFaults({ 'drop-object-write': true });
+    const dropped = await port.putObject('images', 'dropped.txt', 'lost');
+    await svc.setFaults({});
+    expect(dropped.versionId).toBeTruthy();
+    expect(await port.getObject('images', 'dropped.txt', dropped.versionId)).toBeNull();
+    expect(await port.listObjectVersions('images', 'dropped.txt')).toEqual([]);
+  });
 });

@@ -129,4 +129,35 @@ describe('prismnet lab service (iptables in a node namespace)', () => {
     await net.setPortSecurityGroups(vm.id, [sg]);
     expect(await connect(vm.ip)).toBe('hello-from-vm1');
   });
+
+  it('routes for its tenant networks and answers ARP on its uplink for exactly the ports it carries', async () => {
+    expect((await inNs(nsNode, 'cat', '/proc/sys/net/ipv4/ip_forward')).stdout.trim()).toBe('1');
+    const proxied = async () =>
+      (
+        JSON.parse((await inNs(nsNode, 'ip', '-j', 'neigh', 'show', 'proxy', 'dev', `pnn${id}`)).stdout) as Array<{
+          dst: string;
+        }>
+      ).map((n) => n.dst);
+    expect(await proxied()).toEqual([vm.ip]);
+    const network = (await net.networks())[0] as { id: string };
+    const extra = await net.createPort(network.id, { name: 'vm2' });
+    expect((await proxied()).sort()).toEqual([vm.ip, extra.ip].sort());
+    await net.deletePort(extra.id);
+    expect(await proxied()).toEqual([vm.ip]);
+  });
+
+  it('fault acl-not-on-forward unhooks the ACL chain from FORWARD (INPUT keeps it); off, it is back', async () => {
+    const hooked = async (hook: string) =>
+      inNs(nsNode, 'iptables', '-w', '-C', hook, '-j', 'PRISMNET').then(
+        () => true,
+        () => false,
+      );
+    expect([await hooked('INPUT'), await hooked('FORWARD')]).toEqual([true, true]);
+    await svc.setFaults({ 'acl-not-on-forward': true });
+    await net.setPortSecurityGroups(vm.id, [sg]);
+    expect([await hooked('INPUT'), await hooked('FORWARD')]).toEqual([true, false]);
+    await svc.setFaults({});
+    await net.setPortSecurityGroups(vm.id, [sg]);
+    expect([await hooked('INPUT'), await hooked('FORWARD')]).toEqual([true, true]);
+  });
 });

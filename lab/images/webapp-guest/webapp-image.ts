@@ -9,9 +9,11 @@ const file = (name: string) => readFileSync(fileURLToPath(new URL(name, import.m
 const acpiPowerButton = 'sync\npoweroff -f\n';
 
 /**
- * plasmavmc's tenant VM image: a busybox initramfs whose /init brings up virtio disk and network (10.0.2.15 on
- * user-mode NAT), serves the web app with httpd on port 80, and keeps the app's state on the attached virtio
- * disk. Markers: webapp.boot.<vm>, webapp.ready.<vm>, webapp.state-written.<vm>, webapp.failed.<vm>.
+ * plasmavmc's tenant VM image: a busybox initramfs whose /init brings up its virtio NIC (the PrismNet port's
+ * address from the kernel command line, or 10.0.2.15 on user-mode NAT), serves the web app with httpd on ports 80
+ * and 8080, and keeps the app's state in LightningStor, written and read by the VM itself over the network.
+ * Markers: webapp.boot.<vm>, webapp.state-loaded.<vm>, webapp.ready.<vm>, webapp.state-written.<vm>,
+ * webapp.failed.<vm>.
  */
 export function buildWebappGuestImage(): Promise<string> {
   return buildInitramfs({

@@ -13,4 +13,8 @@ export const lightningstorFaults = {
   'deleted-still-served': {
     breaks: 'a read of a deleted object without a version id answers 404, not an older version',
   },
+  'drop-object-write': {
+    breaks:
+      'an acknowledged object PUT is stored as a new version (the write is answered with a version id but never stored)',
+  },
 } satisfies FaultCatalogue;

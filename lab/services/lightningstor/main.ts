@@ -45,11 +45,14 @@ await startHttpService({
         ),
       ),
     }));
-    app.put('/v1/buckets/:bucket/objects/:key*', (req) =>
-      store.put(req.params.bucket ?? '', req.params.key ?? '', req.raw),
-    );
+    app.put('/v1/buckets/:bucket/objects/:key*', (req) => {
+      const bucket = req.params.bucket ?? '';
+      const key = req.params.key ?? '';
+      if (faults.on('drop-object-write')) return store.unstored(bucket, key, req.raw, req.remoteAddress);
+      return store.put(bucket, key, req.raw, req.remoteAddress);
+    });
     app.delete('/v1/buckets/:bucket/objects/:key*', (req) =>
-      store.deleteMarker(req.params.bucket ?? '', req.params.key ?? ''),
+      store.deleteMarker(req.params.bucket ?? '', req.params.key ?? '', req.remoteAddress),
     );
     app.get('/v1/buckets/:bucket/objects/:key*', (req) => {
       const bucket = req.params.bucket ?? '';
@@ -64,7 +67,11 @@ await startHttpService({
         throw new HttpError(404, `object "${key}" in "${bucket}" is deleted (${version.versionId})`);
       return reply({
         body: store.read(version),
-        headers: { 'x-version-id': version.versionId, 'x-sha256': version.sha256 },
+        headers: {
+          'x-version-id': version.versionId,
+          'x-sha256': version.sha256,
+          ...(version.writer ? { 'x-writer': version.writer } : {}),
+        },
       });
     });
   },

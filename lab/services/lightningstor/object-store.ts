@@ -61,9 +61,10 @@ export class ObjectStore {
     return key === undefined ? all : all.filter((v) => v.key === key);
   }
 
-  put(bucket: string, key: string, data: Buffer): ObjectVersion {
+  put(bucket: string, key: string, data: Buffer, writer: string): ObjectVersion {
     this.bucket(bucket);
-    const version = this.record(bucket, key, data.length, createHash('sha256').update(data).digest('hex'), false);
+    const sha256 = createHash('sha256').update(data).digest('hex');
+    const version = this.record(bucket, key, data.length, sha256, false, writer);
     const fd = openSync(join(this.dataDir, version.versionId), 'w');
     try {
       writeSync(fd, data);
@@ -77,9 +78,16 @@ export class ObjectStore {
     return version;
   }
 
-  deleteMarker(bucket: string, key: string): ObjectVersion {
+  /** the answer a PUT would get, with nothing stored (fault drop-object-write) */
+  unstored(bucket: string, key: string, data: Buffer, writer: string): ObjectVersion {
     this.bucket(bucket);
-    const marker = this.record(bucket, key, 0, '', true);
+    const sha256 = createHash('sha256').update(data).digest('hex');
+    return this.record(bucket, key, data.length, sha256, false, writer);
+  }
+
+  deleteMarker(bucket: string, key: string, writer: string): ObjectVersion {
+    this.bucket(bucket);
+    const marker = this.record(bucket, key, 0, '', true, writer);
     this.state.update((s) => {
       s.versions[bucket]?.push(marker);
     });
@@ -90,9 +98,16 @@ export class ObjectStore {
     return readFileSync(join(this.dataDir, version.versionId));
   }
 
-  private record(bucket: string, key: string, size: number, sha256: string, deleteMarker: boolean): ObjectVersion {
+  private record(
+    bucket: string,
+    key: string,
+    size: number,
+    sha256: string,
+    deleteMarker: boolean,
+    writer: string,
+  ): ObjectVersion {
     if (!key) throw new HttpError(400, `empty object key in bucket "${bucket}"`);
     const versionId = `${Date.now().toString(36)}-${randomBytes(6).toString('hex')}`;
-    return { key, versionId, size, sha256, deleteMarker, createdAt: new Date().toISOString() };
+    return { key, versionId, size, sha256, deleteMarker, createdAt: new Date().toISOString(), writer };
   }
 }

@@ -8,4 +8,8 @@ export const plasmavmcFaults = {
   'lose-disk-on-restart': {
     breaks: "a VM's disk survives a restart (the disk is recreated empty, so the web app's state is gone)",
   },
+  'tap-not-attached': {
+    breaks:
+      "a VM on a PrismNet port is attached to the port's tenant network (its tap is created but left outside the tenant bridge)",
+  },
 } satisfies FaultCatalogue;

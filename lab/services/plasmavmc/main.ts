@@ -10,6 +10,7 @@ import { JsonStore } from '../common/json-store.ts';
 import type { ServiceEnvironment } from '../common/service-env.ts';
 import { plasmavmcFaults } from './faults.ts';
 import { assertSharedDisk, migrateOut, migrationSocket } from './migration.ts';
+import { lightningstorEndpoint, removeTap, resolveNic } from './nic.ts';
 import { type PlasmavmcState, parseCreateVm, type VmRecord } from './vm-record.ts';
 import { VmRuntime } from './vm-runtime.ts';
 import { registration } from './worker.ts';
@@ -17,7 +18,10 @@ import { registration } from './worker.ts';
 /**
  * PlasmaVMC in the reference lab: a worker's VM service on real QEMU (KVM when it works, TCG otherwise).
  *   GET    /v1/worker                       the worker's registration: node, hypervisors, capacity, accelerator
- *   GET    /v1/vms, POST /v1/vms {name, memoryMiB?, diskMiB?, start?}   list / create (and start)
+ *   GET    /v1/vms, POST /v1/vms {name, memoryMiB?, diskMiB?, start?, port?, stateBucket?}   list / create (and start)
+ *          port: a PrismNet port of this worker: the VM's NIC is a tap on the port's tenant bridge with the port's
+ *          MAC and address (else user-mode NAT with a forward on this worker's address); stateBucket: the web app
+ *          keeps its state in that LightningStor bucket, written and read by the VM over its port
  *   GET    /v1/vms/:id                      status (id or name)
  *   POST   /v1/vms/:id/start | stop | restart
  *   DELETE /v1/vms/:id
@@ -60,6 +64,8 @@ await startHttpService({
       host: env.host,
       stateDir: env.stateDir,
       accelerator: () => accelerator,
+      attachTaps: () => !faults.on('tap-not-attached'),
+      store: () => lightningstorEndpoint(env),
       log: (line) => process.stdout.write(`${line}\n`),
     });
     runtime = vms;
@@ -87,6 +93,8 @@ await startHttpService({
         throw new HttpError(409, `a VM named "${spec.name}" already exists on ${env.node}`);
       }
       const id = randomBytes(6).toString('hex');
+      const nic = spec.port ? await resolveNic(env, id, spec.port) : null;
+      if (spec.stateBucket) lightningstorEndpoint(env);
       const vm: VmRecord = {
         id,
         name: spec.name,
@@ -98,6 +106,8 @@ await startHttpService({
         state: 'stopped',
         node: env.node,
         forward: null,
+        nic,
+        stateBucket: spec.stateBucket,
         accelerator: null,
         pid: null,
         bootMs: null,
@@ -138,6 +148,7 @@ await startHttpService({
       await vms.stop(vm.id, 2_000);
       store.update((s) => void delete s.vms[vm.id]);
       await rm(vm.diskPath, { force: true });
+      if (vm.nic) await removeTap(vm.nic);
       return { deleted: vm.id };
     });
     app.get('/v1/vms/:id/console', (req) => {

@@ -1,5 +1,6 @@
 import type { AcceleratorMode } from '../../../helpers/qemu-args.ts';
 import { HttpError } from '../common/http-service.ts';
+import type { VmNic } from './nic.ts';
 
 export type VmState = 'booting' | 'running' | 'stopped' | 'failed' | 'migrating';
 
@@ -16,8 +17,12 @@ export interface VmRecord {
   desired: 'running' | 'stopped';
   state: VmState;
   node: string;
-  /** the web app's port forward on this worker's address */
+  /** the web app's port forward on this worker's address (a VM without a PrismNet port) */
   forward: { host: string; port: number; guestPort: number } | null;
+  /** the VM's NIC on its PrismNet port (a tap on the tenant bridge), or null for user-mode NAT with a forward */
+  nic: VmNic | null;
+  /** the LightningStor bucket the web app keeps its state in (written by the VM itself), or null: on its disk */
+  stateBucket: string | null;
   accelerator: AcceleratorMode | null;
   pid: number | null;
   /** QEMU start to the guest's webapp.ready marker, last boot */
@@ -38,6 +43,8 @@ export interface CreateVmSpec {
   memoryMiB: number;
   diskMiB: number;
   start: boolean;
+  port: string | null;
+  stateBucket: string | null;
 }
 
 /** Validate POST /v1/vms; a bad field is a 400 naming it. */
@@ -55,10 +62,24 @@ export function parseCreateVm(body: unknown): CreateVmSpec {
     return v;
   };
   if (b.start !== undefined && typeof b.start !== 'boolean') throw new HttpError(400, 'start must be a boolean');
+  if (b.port !== undefined && (typeof b.port !== 'string' || !/^[\w-]{1,64}$/.test(b.port))) {
+    throw new HttpError(400, 'port must be a PrismNet port id');
+  }
+  if (
+    b.stateBucket !== undefined &&
+    (typeof b.stateBucket !== 'string' || !/^[a-z0-9][a-z0-9.-]{1,62}$/.test(b.stateBucket))
+  ) {
+    throw new HttpError(400, 'stateBucket must be a LightningStor bucket name');
+  }
+  if (b.stateBucket !== undefined && b.port === undefined) {
+    throw new HttpError(400, 'stateBucket needs a port: the VM reaches LightningStor over its PrismNet port');
+  }
   return {
     name: b.name,
     memoryMiB: int('memoryMiB', 128, 64, 2048),
     diskMiB: int('diskMiB', 16, 1, 1024),
     start: b.start !== false,
+    port: (b.port as string | undefined) ?? null,
+    stateBucket: (b.stateBucket as string | undefined) ?? null,
   };
 }

@@ -2,11 +2,12 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { guestKernel } from '../../../helpers/guest-image/guest-kernel.ts';
 import { waitForMarkers } from '../../../helpers/markers.ts';
-import type { AcceleratorMode } from '../../../helpers/qemu-args.ts';
+import type { AcceleratorMode, GuestSpec } from '../../../helpers/qemu-args.ts';
 import { bootGuest, type QemuGuest } from '../../../helpers/qemu-guest.ts';
 import { buildWebappGuestImage } from '../../images/webapp-guest/webapp-image.ts';
 import type { JsonStore } from '../common/json-store.ts';
 import { forwardPort } from './forward-port.ts';
+import { ensureTap } from './nic.ts';
 import type { PlasmavmcState, VmRecord } from './vm-record.ts';
 
 export interface VmRuntimeOptions {
@@ -15,6 +16,10 @@ export interface VmRuntimeOptions {
   host: string;
   stateDir: string;
   accelerator: () => Promise<AcceleratorMode>;
+  /** whether a VM's tap goes onto its tenant bridge (false: fault tap-not-attached) */
+  attachTaps: () => boolean;
+  /** LightningStor's host:port, handed to a VM that keeps its state there */
+  store: () => string;
   log: (line: string) => void;
 }
 
@@ -50,15 +55,28 @@ export class VmRuntime {
   }
 
   /**
-   * Start QEMU for a VM: the webapp image, its disk from shared storage, the web app forwarded to this worker's
-   * address. `incoming` makes it a migration destination waiting on that unix socket instead of booting.
+   * Start QEMU for a VM: the webapp image, its disk from shared storage, and its NIC: on its PrismNet port (a tap
+   * on the tenant bridge, the port's address on the kernel command line), else user-mode NAT with the web app
+   * forwarded to this worker's address. `incoming` makes it a migration destination waiting on that unix socket.
    */
   async boot(id: string, incoming?: string): Promise<VmRecord> {
     const vm = this.#store.get().vms[id];
     if (!vm) throw new Error(`no VM ${id}`);
     if (this.#guests.get(id)?.running) return vm;
     const accel = await this.#options.accelerator();
-    const port = await forwardPort(this.#options.host, vm.forward?.port);
+    let forward: VmRecord['forward'] = null;
+    let nicSpec: Pick<GuestSpec, 'tap' | 'hostfwd'>;
+    if (vm.nic) {
+      await ensureTap(vm.nic, this.#options.attachTaps());
+      nicSpec = { tap: { ifname: vm.nic.tap, mac: vm.nic.mac } };
+    } else {
+      const port = await forwardPort(this.#options.host, vm.forward?.port);
+      forward = { host: this.#options.host, port, guestPort };
+      nicSpec = { hostfwd: [{ hostAddress: this.#options.host, hostPort: port, guestPort }] };
+    }
+    const cmdline = [`console=ttyS0 quiet panic=-1 ucp.vm=${vm.name}`];
+    if (vm.nic) cmdline.push(`ucp.ip=${vm.nic.ip}/${vm.nic.prefix}`, `ucp.gw=${vm.nic.gateway}`);
+    if (vm.stateBucket) cmdline.push(`ucp.store=${this.#options.store()}`, `ucp.bucket=${vm.stateBucket}`);
     const serialLog = this.consoleLog(id);
     await mkdir(join(this.#options.stateDir, 'consoles'), { recursive: true });
     const ready = incoming
@@ -74,9 +92,9 @@ export class VmRuntime {
       name: `vm-${id}`,
       kernel: guestKernel().vmlinuz,
       initrd: await buildWebappGuestImage(),
-      append: `console=ttyS0 quiet panic=-1 ucp.vm=${vm.name}`,
+      append: cmdline.join(' '),
       drives: [{ path: vm.diskPath, serial: `vm-${id}` }],
-      hostfwd: [{ hostAddress: this.#options.host, hostPort: port, guestPort }],
+      ...nicSpec,
       serialLog,
       accel,
       memoryMiB: vm.memoryMiB,
@@ -89,7 +107,7 @@ export class VmRuntime {
       pid: guest.pid,
       accelerator: accel,
       node: this.#options.node,
-      forward: { host: this.#options.host, port, guestPort },
+      forward,
       boots: vm.boots + (incoming ? 0 : 1),
       detail: null,
     });

@@ -1,4 +1,5 @@
 import { execFile, spawn } from 'node:child_process';
+import { writeFile } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import type { AclRule, NetState } from './model.ts';
 
@@ -14,16 +15,33 @@ async function cmd(file: string, args: string[]): Promise<string> {
   }
 }
 
+export interface DataplaneFaults {
+  /** deny as REJECT (acl-deny-rejects) */
+  denyRejects: boolean;
+  /** rules matching all (acl-rule-ignores-match) */
+  ignoresMatch: boolean;
+  /** the ACL chain hooked into INPUT only, so traffic forwarded to a VM's tap escapes it (acl-not-on-forward) */
+  notOnForward: boolean;
+}
+
 /**
  * PrismNet's dataplane in this node's network namespace: one Linux bridge per tenant network holding its
- * gateway address, and the security-group ACLs of every port as iptables rules in one chain that INPUT and
- * FORWARD jump to, replaced atomically with iptables-restore.
+ * gateway address (the node routes between its tenant networks and the lab network), the security-group ACLs of
+ * every port as iptables rules in one chain that INPUT and FORWARD jump to (replaced atomically with
+ * iptables-restore), and a proxy-ARP entry per port on the node's uplink, so the lab network delivers a port's
+ * address to the worker that carries the port (the lab routes the tenant address range on-link: lab/README.md).
  */
 export class Dataplane {
-  /** fault switches read at each programming: deny as REJECT (acl-deny-rejects), rules matching all (acl-rule-ignores-match) */
-  private readonly faults: () => { denyRejects: boolean; ignoresMatch: boolean };
-  constructor(faults = () => ({ denyRejects: false, ignoresMatch: false })) {
+  /** fault switches read at each programming */
+  private readonly faults: () => DataplaneFaults;
+  /** this node's lab address: the uplink is the interface holding it */
+  private readonly host: string | undefined;
+  constructor(
+    faults = (): DataplaneFaults => ({ denyRejects: false, ignoresMatch: false, notOnForward: false }),
+    host?: string,
+  ) {
     this.faults = faults;
+    this.host = host;
   }
 
   private queue: Promise<unknown> = Promise.resolve();
@@ -35,6 +53,7 @@ export class Dataplane {
     }
     await cmd('ip', ['addr', 'replace', `${gateway}/${prefix}`, 'dev', bridge]);
     await cmd('ip', ['link', 'set', bridge, 'up']);
+    await writeFile('/proc/sys/net/ipv4/ip_forward', '1\n');
   }
 
   async removeBridge(bridge: string): Promise<void> {
@@ -57,13 +76,42 @@ export class Dataplane {
     }
     lines.push('COMMIT', '');
     await restore(lines.join('\n'));
+    const notOnForward = this.faults().notOnForward;
     for (const hook of ['INPUT', 'FORWARD']) {
       const present = await run('iptables', ['-w', '-C', hook, '-j', chain]).then(
         () => true,
         () => false,
       );
-      if (!present) await cmd('iptables', ['-w', '-I', hook, '1', '-j', chain]);
+      const wanted = !(hook === 'FORWARD' && notOnForward);
+      if (wanted && !present) await cmd('iptables', ['-w', '-I', hook, '1', '-j', chain]);
+      if (!wanted && present) await cmd('iptables', ['-w', '-D', hook, '-j', chain]);
     }
+    await this.proxyPorts(state);
+  }
+
+  /** answer ARP on the uplink for exactly the port addresses this node carries */
+  private async proxyPorts(state: NetState): Promise<void> {
+    const uplink = await this.uplink();
+    if (!uplink) return;
+    const wanted = new Set(Object.values(state.ports).map((p) => p.ip));
+    const have = (
+      JSON.parse((await cmd('ip', ['-j', 'neigh', 'show', 'proxy', 'dev', uplink])) || '[]') as Array<{
+        dst: string;
+      }>
+    ).map((n) => n.dst);
+    for (const ip of have) if (!wanted.has(ip)) await cmd('ip', ['neigh', 'del', 'proxy', ip, 'dev', uplink]);
+    for (const ip of wanted) if (!have.includes(ip)) await cmd('ip', ['neigh', 'replace', 'proxy', ip, 'dev', uplink]);
+  }
+
+  /** the interface holding this node's address (none on loopback: nothing to answer ARP on) */
+  private async uplink(): Promise<string | null> {
+    if (!this.host) return null;
+    const links = JSON.parse(await cmd('ip', ['-j', '-4', 'addr', 'show'])) as Array<{
+      ifname: string;
+      addr_info?: Array<{ local?: string }>;
+    }>;
+    const link = links.find((l) => l.addr_info?.some((a) => a.local === this.host));
+    return link && link.ifname !== 'lo' ? link.ifname : null;
   }
 
   /** the chain as the kernel holds it (iptables -S) */

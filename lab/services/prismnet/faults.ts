@@ -14,4 +14,8 @@ export const prismnetFaults = {
     breaks:
       'an ACL rule affects only the traffic it names (its protocol, port range and remote CIDR), nothing else to the port',
   },
+  'acl-not-on-forward': {
+    breaks:
+      "a port's security-group rules apply to traffic forwarded to it (a VM's tap on the tenant bridge), not only to addresses the node holds itself",
+  },
 } satisfies FaultCatalogue;

@@ -33,10 +33,14 @@ await startHttpService({
       ports: {},
       securityGroups: {},
     }));
-    const dp = new Dataplane(() => ({
-      denyRejects: faults.on('acl-deny-rejects'),
-      ignoresMatch: faults.on('acl-rule-ignores-match'),
-    }));
+    const dp = new Dataplane(
+      () => ({
+        denyRejects: faults.on('acl-deny-rejects'),
+        ignoresMatch: faults.on('acl-rule-ignores-match'),
+        notOnForward: faults.on('acl-not-on-forward'),
+      }),
+      env.host,
+    );
     const get = <K extends keyof NetState>(kind: K, id: string): NetState[K][string] => {
       const item = store.get()[kind][id];
       if (!item) throw new HttpError(404, `no ${kind.replace(/s$/, '')} "${id}"`);

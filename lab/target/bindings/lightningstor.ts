@@ -1,4 +1,5 @@
-import type { Bucket, LightningstorPort, ObjectVersion } from '../../../contracts/ports/lightningstor.ts';
+import { z } from 'zod';
+import { type Bucket, type LightningstorPort, ObjectVersionSchema } from '../../../contracts/ports/lightningstor.ts';
 import { callJson, HttpCallError } from '../../../helpers/http.ts';
 import type { PortBinding } from './binding.ts';
 import { instanceUrl } from './lab-instance.ts';
@@ -42,7 +43,8 @@ export function createLightningstorPort(binding: PortBinding, node?: string): Li
     deleteObject: (bucket, key) => callJson('DELETE', objectUrl(bucket, key)),
     async listObjectVersions(bucket, key) {
       const query = key === undefined ? '' : `?key=${enc(key)}`;
-      return (await callJson<{ versions: ObjectVersion[] }>('GET', url(`/${enc(bucket)}/versions${query}`))).versions;
+      const answer = await callJson<unknown>('GET', url(`/${enc(bucket)}/versions${query}`));
+      return z.object({ versions: z.array(ObjectVersionSchema) }).parse(answer).versions;
     },
   };
 }
