@@ -16,6 +16,10 @@ export const deployerFaults = {
   'revoked-token-accepted': {
     breaks: 'a revoked bootstrap token is refused at phone-home like a token never issued',
   },
+  'serve-altered-bundle': {
+    breaks:
+      'the flake bundle a node downloads is the one the deployer records serving it: the bytes served have the recorded sha256',
+  },
   'restart-noop': {
     breaks:
       "a restart request restarts the service: a new process (another pid or start time) answers afterwards (the lab's node supervisor honours this switch)",
