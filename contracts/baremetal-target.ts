@@ -13,14 +13,35 @@ export interface BaremetalNode {
   diskById: string;
 }
 
+export interface BaremetalDisk {
+  /** e.g. /dev/disk/by-id/virtio-uc-control-root */
+  byId: string;
+  /** the raw disk image on the host */
+  path: string;
+}
+
+/** Disko's layout of the target disk: the partition table type (as sfdisk names it), file system and label. */
+export interface DiskLayout {
+  table: string;
+  fsType: string;
+  label: string;
+}
+
 /** A prepared bare-metal environment: images built, deployer running with install plans, disks created. */
 export interface BaremetalSession extends AsyncDisposable {
   readonly nodes: readonly BaremetalNode[];
   readonly deployer: DeployerPort;
   /** the installer ISO boot of a node, bootstrap parameters on its kernel command line */
   installerGuest(node: BaremetalNode): GuestSpec;
-  /** the boot of a node from its installed disk */
+  /** the boot of a node from its installed disk; its console is appended to the installer boot's serialLog */
   installedGuest(node: BaremetalNode): GuestSpec;
+  /**
+   * every disk attached to the node, as the host sees it: its /dev/disk/by-id name in the guest and the raw image
+   * file behind it (read back after the install, while no guest runs)
+   */
+  disks(node: BaremetalNode): readonly BaremetalDisk[];
+  /** what the node class's Disko config lays out on the plan's disk */
+  diskLayout(node: BaremetalNode): DiskLayout;
   /** SSH to the installed node through its hostfwd */
   ssh(node: BaremetalNode): SshTarget;
   /** the desired system the deployer publishes for the node's class */

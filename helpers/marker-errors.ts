@@ -57,6 +57,28 @@ export class MarkerFailureError extends PropertyViolation {
   }
 }
 
+/** A marker of the sequence came before one that must precede it (a strict wait). */
+export class MarkerOrderError extends PropertyViolation {
+  readonly state: MarkerWaitState;
+  /** the marker as seen, the sequence entry it matched, and the entry still awaited when it came */
+  readonly marker: string;
+  readonly early: string;
+  readonly awaited: string;
+  readonly line: string;
+  constructor(state: MarkerWaitState, marker: string, early: string, awaited: string, line: string, waitedMs: number) {
+    super(`marker "${early}" comes after "${awaited}"`, []);
+    this.message =
+      `marker "${marker}" came early: seen after ${waitedMs} ms while "${awaited}", which precedes it in the sequence, ` +
+      `was still awaited; seen: ${describeSeen(state.seen)}; line: ${line.trim()}; source: ${state.source}`;
+    this.name = 'MarkerOrderError';
+    this.state = state;
+    this.marker = marker;
+    this.early = early;
+    this.awaited = awaited;
+    this.line = line;
+  }
+}
+
 /** The stream ended (the VM or process went away) before the sequence completed. */
 export class MarkerStreamEndedError extends HarnessError {
   readonly state: MarkerWaitState;

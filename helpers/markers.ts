@@ -5,6 +5,7 @@ export { type FollowFileOptions, followFile } from './follow-file.ts';
 export {
   describeSeen,
   MarkerFailureError,
+  MarkerOrderError,
   MarkerStreamEndedError,
   MarkerTimeoutError,
   type MarkerWaitState,

@@ -1,6 +1,7 @@
 import { HarnessError } from '../contracts/errors.ts';
 import {
   MarkerFailureError,
+  MarkerOrderError,
   MarkerStreamEndedError,
   MarkerTimeoutError,
   type MarkerWaitState,
@@ -28,6 +29,13 @@ export interface WaitForMarkersOptions {
   label?: string;
   /** called for every marker seen, e.g. to log console progress */
   onMarker?: (event: MarkerEvent) => void;
+  /** called when a sequence entry is matched, with its index in the sequence */
+  onHit?: (hit: MarkerHit, index: number) => void;
+  /**
+   * a marker matching a later sequence entry while an earlier one is awaited ends the wait at once with
+   * MarkerOrderError (default: it is passed over, and the sequence may still complete when the entries come later)
+   */
+  strict?: boolean;
 }
 
 export interface MarkerWaitResult {
@@ -42,7 +50,7 @@ export interface MarkerWaitResult {
  * Wait until `sequence` appears in order on a live console. Event-driven: a file is followed through fs.watch, a
  * stream through its data events; no interval polling. Fails at once on a failure marker (MarkerFailureError), on
  * timeout with MarkerTimeoutError (a WaitTimeoutError naming the markers seen, the one awaited and the time
- * waited), and with MarkerStreamEndedError when a stream ends first.
+ * waited), with MarkerOrderError on a marker that came early (`strict` only), and with MarkerStreamEndedError when a stream ends first.
  */
 export async function waitForMarkers(
   source: MarkerSource,
@@ -59,7 +67,7 @@ export async function waitForMarkers(
   }
   options.signal?.throwIfAborted();
   const label = sourceLabel(source, options.label);
-  const progress = new MarkerSequence(sequence, options.failure ?? []);
+  const progress = new MarkerSequence(sequence, options.failure ?? [], performance.now(), { strict: options.strict });
   const state = (): MarkerWaitState => ({
     seen: progress.seen.map((e) => e.name),
     events: [...progress.seen],
@@ -77,8 +85,16 @@ export async function waitForMarkers(
   const onMarker = (event: MarkerEvent) => {
     if (outcome) return;
     options.onMarker?.(event);
+    const hitsBefore = progress.hits.length;
     const verdict = progress.observe(event);
+    const hit = progress.hits[hitsBefore];
+    if (hit && options.onHit) options.onHit(hit, hitsBefore);
     if (verdict.kind === 'complete') settle({ ok: true });
+    if (verdict.kind === 'out-of-order') {
+      const { name, line } = verdict.event;
+      const error = new MarkerOrderError(state(), name, verdict.early, verdict.awaiting, line, progress.elapsedMs());
+      settle({ ok: false, error });
+    }
     if (verdict.kind === 'failed') {
       const { name, line } = verdict.event;
       const error = new MarkerFailureError(state(), name, verdict.pattern, line, progress.elapsedMs());

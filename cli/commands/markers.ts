@@ -3,6 +3,7 @@ import { HarnessError } from '../../contracts/errors.ts';
 import {
   type MarkerEvent,
   MarkerFailureError,
+  MarkerOrderError,
   MarkerTimeoutError,
   type MarkerWaitState,
   markerPatternProblem,
@@ -24,6 +25,8 @@ options:
   --failure X,Y,...     markers (or ".*" patterns) that end the wait at once as a failure
   --timeout SECONDS     give up after this long (default 600, at most 2147483: about 24.8 days)
   --from start|end      count markers already in the file (start, default) or only new ones (end)
+  --strict              a sequence marker that comes before an earlier entry of the sequence fails the wait at once
+                        (default: it is passed over and the sequence may still complete)
   --json                print {"ok","seen","matched","awaiting","failure"} on stdout instead of a summary
 
 Each marker seen is printed on stderr as "<time> <name>" while the command follows the log.
@@ -46,6 +49,7 @@ interface WaitArgs {
   failure: string[];
   timeoutMs: number;
   from: 'start' | 'end';
+  strict: boolean;
   json: boolean;
 }
 
@@ -58,6 +62,7 @@ function parseWaitArgs(argv: string[]): WaitArgs | 'help' {
       timeout: { type: 'string' },
       from: { type: 'string' },
       json: { type: 'boolean' },
+      strict: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
     allowPositionals: true,
@@ -81,6 +86,7 @@ function parseWaitArgs(argv: string[]): WaitArgs | 'help' {
     failure: values.failure === undefined ? [] : patternList('failure', values.failure),
     timeoutMs: Math.max(1, Math.round(timeoutSeconds * 1000)),
     from,
+    strict: values.strict ?? false,
     json: values.json ?? false,
   };
 }
@@ -124,6 +130,7 @@ async function wait(argv: string[]): Promise<number> {
       failure: args.failure,
       timeoutMs: args.timeoutMs,
       from: args.from,
+      strict: args.strict,
       signal: interrupt.signal,
       onMarker: progress,
     });
@@ -138,6 +145,7 @@ async function wait(argv: string[]): Promise<number> {
   } catch (err) {
     if (err instanceof MarkerTimeoutError) return reportUnfinished(args.json, err.state, null, err.message);
     if (err instanceof MarkerFailureError) return reportUnfinished(args.json, err.state, err.marker, err.message);
+    if (err instanceof MarkerOrderError) return reportUnfinished(args.json, err.state, err.marker, err.message);
     throw err;
   } finally {
     process.removeListener('SIGINT', onSignal).removeListener('SIGTERM', onSignal);

@@ -1,3 +1,5 @@
+import { z } from 'zod';
+
 export interface InstallPlan {
   nixos_configuration: string;
   disko_config_path: string;
@@ -36,6 +38,21 @@ export interface DeployerNode {
     reported_at: string;
   } | null;
 }
+
+/**
+ * The deployer's own record of one flake-bundle download: which node fetched the bundle of which class, the sha256
+ * and size of the bytes the deployer served, and when. Validated on the way in (bundleFetches).
+ */
+export const bundleFetchSchema = z.object({
+  /** the node named by the download's node_id query; null when the download named none */
+  node_id: z.string().min(1).nullable(),
+  node_class: z.string().min(1),
+  sha256: z.string().regex(/^[0-9a-f]{64}$/, 'a lowercase hex sha256'),
+  bytes: z.number().int().nonnegative(),
+  at: z.iso.datetime(),
+});
+export type BundleFetch = z.infer<typeof bundleFetchSchema>;
+export const bundleFetchesSchema = z.object({ fetches: z.array(bundleFetchSchema) });
 
 export interface PhoneHomeRequest {
   /** the DMI serial */
@@ -106,6 +123,8 @@ export interface DeployerPort {
   shipToBinaryCache(paths: string[]): Promise<{ paths: string[] }>;
   /** the binary cache's request log: every file a client fetched, from which address */
   binaryCacheRequests(): Promise<{ binary_cache_url: string | null; requests: BinaryCacheRequest[] }>;
+  /** every bundle download the deployer served, in the order it served them (its own record) */
+  bundleFetches(): Promise<BundleFetch[]>;
   reportStatus(
     nodeId: string,
     status: { observed: string; generation?: number; target_system?: string; current_system?: string; detail?: string },
@@ -125,6 +144,7 @@ export const deployerOperations = [
   'publishDesiredSystem',
   'phoneHome',
   'downloadBundle',
+  'bundleFetches',
   'desiredSystem',
   'reportStatus',
   'shipToBinaryCache',

@@ -8,11 +8,13 @@ import { probeGuestImage } from '../../helpers/guest-image/probe-image.ts';
 import type { AcceleratorMode, GuestSpec } from '../../helpers/qemu-guest.ts';
 import { assertPortFree, defaultSshForwards } from '../../helpers/qemu-hostfwd.ts';
 import { registerSecret } from '../../helpers/redact.ts';
+import { type InstallerFault, installerFaults } from '../images/baremetal-faults.ts';
 import {
   buildDiskBootImage,
   buildFlakeBundle,
   buildInstallerImage,
   diskoConfigPath,
+  diskoLayout,
 } from '../images/baremetal-images.ts';
 import { dropbearFiles } from '../images/dropbear-files.ts';
 import { startHostDeployer } from './host-deployer.ts';
@@ -27,6 +29,8 @@ export interface LabBaremetalOptions {
   installerToken?: string;
   /** publish this target_disk_by_id in the install plans instead of the disks QEMU attaches */
   targetDiskOverride?: string;
+  /** installer fault switches (lab/images/baremetal-faults.ts), named on the installer's kernel command line */
+  installerFaults?: readonly InstallerFault[];
   memoryMiB?: number;
 }
 
@@ -46,6 +50,8 @@ export const labBaremetalNodes: readonly BaremetalNode[] = [
 ];
 
 const serialOf = (node: BaremetalNode) => node.diskById.replace('/dev/disk/by-id/virtio-', '');
+/** every node also has a decoy disk, attached first (vda), that the install plan does not name */
+const decoySerialOf = (node: BaremetalNode) => serialOf(node).replace(/-root$/, '-spare');
 
 /** The reference lab's bare-metal target: busybox installer "ISO", host deployer, QEMU disks with serials. */
 export function labBaremetalTarget(options: LabBaremetalOptions = {}): BaremetalTarget {
@@ -62,6 +68,13 @@ async function openLabSession(
   stateDir: string,
   runtimeDir: string,
 ): Promise<BaremetalSession> {
+  for (const fault of options.installerFaults ?? []) {
+    if (!Object.hasOwn(installerFaults, fault)) {
+      throw new HarnessError(
+        `installerFaults: unknown installer fault "${fault}" (known: ${Object.keys(installerFaults).join(', ')})`,
+      );
+    }
+  }
   const sshPorts = options.sshPorts ?? sshPortsFromEnv() ?? defaultSshForwards;
   await assertPortFree(sshPorts.control, 'SSH to the control-plane node (hostfwd)');
   await assertPortFree(sshPorts.worker, 'SSH to the worker node (hostfwd)');
@@ -102,8 +115,14 @@ async function openLabSession(
     }
     await mkdir(join(runtimeDir, 'disks'), { recursive: true });
     await mkdir(join(stateDir, 'console'), { recursive: true });
-    for (const node of nodes)
+    for (const node of nodes) {
       await writeFile(diskPath(runtimeDir, node), '').then(() => truncate(diskPath(runtimeDir, node), 256 * 2 ** 20));
+      await writeFile(decoyPath(runtimeDir, node), '').then(() => truncate(decoyPath(runtimeDir, node), 64 * 2 ** 20));
+    }
+    const disks = (node: BaremetalNode) => [
+      { byId: `/dev/disk/by-id/virtio-${decoySerialOf(node)}`, path: decoyPath(runtimeDir, node) },
+      { byId: node.diskById, path: diskPath(runtimeDir, node) },
+    ];
     const kernel = guestKernel().vmlinuz;
     const base = (node: BaremetalNode): Omit<GuestSpec, 'initrd' | 'append'> => ({
       name: node.name,
@@ -111,7 +130,7 @@ async function openLabSession(
       accel,
       memoryMiB: options.memoryMiB ?? 384,
       serialLog: join(runtimeDir, 'console', `${node.name}.log`),
-      drives: [{ path: diskPath(runtimeDir, node), serial: serialOf(node) }],
+      drives: disks(node).map((d) => ({ path: d.path, serial: d.byId.replace('/dev/disk/by-id/virtio-', '') })),
       hostfwd: [{ hostPort: node.role === 'worker' ? sshPorts.worker : sshPorts.control, guestPort: 22 }],
       extraArgs: ['-smbios', `type=1,serial=${node.name}`],
     });
@@ -123,17 +142,21 @@ async function openLabSession(
         ...base(node),
         initrd: installer,
         append: [
-          'console=ttyS0 quiet panic=-1',
+          // no_timer_check: under TCG on a loaded host the kernel's IO-APIC timer check can fail and panic the boot
+          'console=ttyS0 quiet panic=-1 no_timer_check',
           `ultracloud.deployer_url=${deployerUrl}`,
           `ultracloud.bootstrap_token=${options.installerToken ?? token}`,
           `ultracloud.hostname=${node.name}`,
+          ...(options.installerFaults?.length ? [`ultracloud.faults=${options.installerFaults.join(',')}`] : []),
         ].join(' '),
       }),
       installedGuest: (node) => ({
         ...base(node),
         initrd: diskBoot,
-        append: `console=ttyS0 quiet panic=-1 ultracloud.root_serial=${serialOf(node)}`,
+        append: `console=ttyS0 quiet panic=-1 no_timer_check ultracloud.node_id=${node.name}`,
       }),
+      disks,
+      diskLayout: () => ({ ...diskoLayout }),
       ssh: (node) => ({
         host: '127.0.0.1',
         port: node.role === 'worker' ? sshPorts.worker : sshPorts.control,
@@ -157,6 +180,7 @@ async function openLabSession(
 }
 
 const diskPath = (runtimeDir: string, node: BaremetalNode) => join(runtimeDir, 'disks', `${node.name}.img`);
+const decoyPath = (runtimeDir: string, node: BaremetalNode) => join(runtimeDir, 'disks', `${node.name}-spare.img`);
 
 /** ULTRACLOUD_BAREMETAL_SSH_PORTS=<control>,<worker> moves the SSH forwards (e.g. beside a parallel run). */
 export function sshPortsFromEnv(env: NodeJS.ProcessEnv = process.env): { control: number; worker: number } | undefined {

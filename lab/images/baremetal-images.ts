@@ -79,8 +79,11 @@ export interface FlakeBundle {
   systems: InstalledSystem[];
 }
 
+/** The layout the lab's Disko config asks for: an msdos table, one partition, this file system and label. */
+export const diskoLayout = { table: 'dos', fsType: 'ext2', label: 'nixos' } as const;
+
 /** Disko's part, as a node class's disko_config_path in the bundle points at it. */
-export const diskoConfig = 'DISKO_TABLE=msdos\nDISKO_FSTYPE=ext2\nDISKO_LABEL=nixos\n';
+export const diskoConfig = `DISKO_TABLE=msdos\nDISKO_FSTYPE=${diskoLayout.fsType}\nDISKO_LABEL=${diskoLayout.label}\n`;
 
 /**
  * The flake bundle the deployer hands the installer: disko configs per node class and one system per

@@ -2,16 +2,29 @@ import { randomBytes } from 'node:crypto';
 import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { BaremetalNode, BaremetalSession, BaremetalTarget } from '../../contracts/baremetal-target.ts';
+import type {
+  BaremetalDisk,
+  BaremetalNode,
+  BaremetalSession,
+  BaremetalTarget,
+} from '../../contracts/baremetal-target.ts';
+import { HarnessError, WaitTimeoutError } from '../../contracts/errors.ts';
 import type { LaneContextWithWaits } from '../../harness/run-lane.ts';
+import { describeReadback, missingDiskTools, readDiskImage } from '../../helpers/disk-image.ts';
 import { formatEnvironment } from '../../helpers/environment.ts';
-import { MarkerFailureError, stripTerminalEscapes } from '../../helpers/markers.ts';
+import { MarkerFailureError, MarkerOrderError, stripTerminalEscapes, waitForMarkers } from '../../helpers/markers.ts';
 import { workRoot } from '../../helpers/proof-root.ts';
 import { probeAccelerator } from '../../helpers/qemu-accelerator.ts';
 import { bootGuest, type QemuGuest } from '../../helpers/qemu-guest.ts';
-import { GuestExitedError, waitForGuestMarkers } from '../../helpers/qemu-markers.ts';
+import { GuestExitedError } from '../../helpers/qemu-markers.ts';
 import { QemuNodeHandle } from '../../helpers/qemu-node-handle.ts';
-import { failureMarkers, installedMarkers, installerMarkers, propertyOfFailure } from './baremetal-markers.ts';
+import {
+  failureMarkers,
+  installedMarkers,
+  installerMarkers,
+  markerOrderProperty,
+  propertyOfFailure,
+} from './baremetal-markers.ts';
 
 export interface BaremetalProofOptions {
   /** the release-facing runner refuses TCG: without working KVM the lane is blocked */
@@ -94,15 +107,77 @@ interface NodeRun {
   guests: Array<QemuGuest | QemuNodeHandle>;
 }
 
-async function installNode(ctx: Ctx, s: BaremetalSession, node: BaremetalNode, run: NodeRun) {
-  const expect = async (guest: QemuGuest, stem: string) => {
-    const marker = `${stem}.${node.name}`;
+/**
+ * A node's console, both boots (installer, then installed disk) appended to one serial log, followed as ONE strictly
+ * ordered sequence of the seed's markers: a marker of the sequence seen before one that precedes it fails the wait at
+ * once (MarkerOrderError), naming the marker that came early. Each step awaits its entry of that one wait.
+ */
+class NodeConsole {
+  readonly sequence: readonly string[];
+  readonly #hits: Array<PromiseWithResolvers<void>>;
+  readonly #whole: Promise<unknown>;
+  readonly #stop = new AbortController();
+
+  constructor(node: BaremetalNode, serialLog: string, run: NodeRun) {
+    this.sequence = [...installerMarkers, ...installedMarkers].map((m) => `${m}.${node.name}`);
+    this.#hits = this.sequence.map(() => Promise.withResolvers<void>());
+    this.#whole = waitForMarkers(serialLog, this.sequence, {
+      failure: failureMarkers,
+      strict: true,
+      label: `${node.name} console`,
+      // a backstop: each entry has its own budget (await)
+      timeoutMs: run.timeoutMs * this.sequence.length,
+      signal: AbortSignal.any([run.signal, this.#stop.signal]),
+      onHit: (_, i) => this.#hits[i]?.resolve(),
+    });
+    this.#whole.catch(() => {});
+  }
+
+  /** Until entry `index` is seen; fails with the whole wait's failure, when `guest` exits first, or after timeoutMs. */
+  async await(index: number, guest: QemuGuest, timeoutMs: number, signal: AbortSignal): Promise<void> {
+    const marker = this.sequence[index] as string;
+    const done = new AbortController();
+    const exited = guest.exited.then(async (exit) => {
+      // a marker printed just before the exit is still heard: give the file follower a moment
+      await sleep(500, undefined, { signal: done.signal });
+      throw new GuestExitedError(
+        guest.name,
+        [marker],
+        exit.signal ? `signal ${exit.signal}` : `exit code ${exit.code}`,
+      );
+    });
+    const timer = sleep(timeoutMs, undefined, { signal: AbortSignal.any([done.signal, signal]) }).then(() => {
+      throw new WaitTimeoutError(`marker "${marker}" not seen after ${timeoutMs} ms on ${guest.serialLog}`, timeoutMs);
+    });
+    exited.catch(() => {});
+    timer.catch(() => {});
     try {
-      await waitForGuestMarkers(guest, [marker], {
-        failure: failureMarkers,
-        timeoutMs: run.timeoutMs,
-        signal: run.signal,
-      });
+      await Promise.race([
+        (this.#hits[index] as PromiseWithResolvers<void>).promise,
+        this.#whole.then(() => {}),
+        exited,
+        timer,
+      ]);
+    } finally {
+      done.abort();
+    }
+  }
+
+  [Symbol.dispose]() {
+    this.#stop.abort(new Error('node console no longer followed'));
+  }
+}
+
+async function installNode(ctx: Ctx, s: BaremetalSession, node: BaremetalNode, run: NodeRun) {
+  const installerSpec = s.installerGuest(node);
+  if (s.installedGuest(node).serialLog !== installerSpec.serialLog) {
+    throw new HarnessError(`${node.name}: the installed boot's console must append to the installer's serial log`);
+  }
+  using consoleLog = new NodeConsole(node, installerSpec.serialLog, run);
+  const expect = async (guest: QemuGuest, index: number) => {
+    const marker = consoleLog.sequence[index] as string;
+    try {
+      await consoleLog.await(index, guest, run.timeoutMs, run.signal);
     } catch (err) {
       if (err instanceof MarkerFailureError) {
         // the marker is heard before its line ends (a serial console writes in pieces): give the rest of the line,
@@ -110,34 +185,35 @@ async function installNode(ctx: Ctx, s: BaremetalSession, node: BaremetalNode, r
         const line = await completedMarkerLine(guest.serialLog, err.marker);
         ctx.check(propertyOfFailure(err.marker), false, line ? `${err.message}; full line: ${line}` : err.message);
       }
+      if (err instanceof MarkerOrderError) ctx.check(markerOrderProperty, false, err.message);
       if (err instanceof GuestExitedError)
         ctx.check(`${node.name} keeps running until "${marker}"`, false, err.message);
       throw err;
     }
-    ctx.check(`console shows "${marker}"`, true);
+    ctx.check(`console shows "${marker}" in the seed's order`, true);
   };
-  const [boot, phoneHome, bundle, disko, installed, reboot] = installerMarkers;
   const installer = await ctx.step('boot the installer ISO', async () => {
-    const guest = await bootGuest(s.installerGuest(node));
+    const guest = await bootGuest(installerSpec);
     run.guests.push(guest);
-    await expect(guest, boot);
+    await expect(guest, 0);
     return guest;
   });
   await ctx.step('phone home to the deployer', async () => {
-    await expect(installer, phoneHome);
+    await expect(installer, 1);
     const seen = await s.deployer.inspect(node.name);
     ctx.check('the deployer recorded the phone-home', seen?.phone_home != null);
     const disks = seen?.phone_home?.disks_by_id ?? [];
     ctx.check(`the installer reported ${node.diskById}`, disks.includes(node.diskById), disks.join(', '));
   });
-  await ctx.step('download the flake bundle', () => expect(installer, bundle));
-  await ctx.step(`run Disko on ${node.diskById}`, () => expect(installer, disko));
+  await ctx.step('download the flake bundle', () => expect(installer, 2));
+  await ctx.step(`run Disko on ${node.diskById}`, () => expect(installer, 3));
   await ctx.step('install the system and reboot', async () => {
-    await expect(installer, installed);
-    await expect(installer, reboot);
+    await expect(installer, 4);
+    await expect(installer, 5);
     const exit = await installer.waitForExit(60_000);
     ctx.check('the installer reboots (QEMU ends the ISO boot)', exit.code === 0, JSON.stringify(exit));
   });
+  await ctx.step(`read back ${node.name}'s disks from their images`, () => checkDisks(ctx, s, node));
   const handle = new QemuNodeHandle({
     name: node.name,
     role: node.role,
@@ -145,13 +221,12 @@ async function installNode(ctx: Ctx, s: BaremetalSession, node: BaremetalNode, r
     ssh: s.ssh(node),
   });
   run.guests.push(handle);
-  const [postBoot, active] = installedMarkers;
   await ctx.step('boot the installed disk', async () => {
     await handle.power.start();
-    await expect(handle.guest, postBoot);
+    await expect(handle.guest, 6);
   });
   await ctx.step('nix-agent reports the desired system active', async () => {
-    await expect(handle.guest, active);
+    await expect(handle.guest, 7);
     const desired = s.desiredSystem(node);
     await ctx.eventually(
       `the deployer observes ${node.name} active on the desired system`,
@@ -167,20 +242,72 @@ async function installNode(ctx: Ctx, s: BaremetalSession, node: BaremetalNode, r
   return handle;
 }
 
+/**
+ * The disks as the host sees them after the install, while no guest runs: the plan's by-id disk carries Disko's
+ * table and one partition with its file system and label; every other disk of the node carries nothing at all.
+ */
+async function checkDisks(ctx: Ctx, s: BaremetalSession, node: BaremetalNode) {
+  const missing = await missingDiskTools();
+  if (missing.length > 0) ctx.block(missing);
+  const disks = s.disks(node);
+  const layout = s.diskLayout(node);
+  const target = disks.find((d) => d.byId === node.diskById);
+  ctx.check(
+    `${node.name} has the disk its install plan names, ${node.diskById}`,
+    target !== undefined,
+    disks.map((d) => d.byId).join(', '),
+  );
+  const read = await readDiskImage((target as BaremetalDisk).path);
+  const part = read.partitions.length === 1 ? read.partitions[0] : undefined;
+  ctx.check(
+    `${node.diskById} carries Disko's ${layout.table} partition table with one ${layout.fsType} partition labelled "${layout.label}"`,
+    read.table === layout.table && part?.fsType === layout.fsType && part.label === layout.label,
+    describeReadback(read),
+  );
+  for (const other of disks.filter((d) => d !== target)) {
+    const untouched = await readDiskImage(other.path);
+    ctx.check(
+      `${node.name}'s other disk ${other.byId}, which the install plan does not name, has no partition table and no file system`,
+      untouched.table === null && untouched.signature === null,
+      describeReadback(untouched),
+    );
+  }
+}
+
 async function checkOverSsh(ctx: Ctx, s: BaremetalSession, node: BaremetalNode, handle: QemuNodeHandle) {
   const desired = s.desiredSystem(node);
+  // the root file system's device (as the boot stage mounted it) and the serial of the disk it is on
   const out = await handle.succeed(
-    'cat /etc/ultracloud/system-id; readlink /run/current-system; hostname; cat /sys/block/vda/serial; echo; grep ^UC_INSTALLED_FROM= /etc/ultracloud/node.env',
+    [
+      'cat /etc/ultracloud/system-id',
+      'readlink /run/current-system',
+      'hostname',
+      'root=$(awk \'$2 == "/" { print $1 }\' /proc/mounts | tail -n 1); echo "$root"',
+      'disk=$(echo "$root" | sed "s|^/dev/||; s|[0-9]*$||"); cat "/sys/block/$disk/serial"; echo',
+      'cat /etc/ultracloud/bundle.sha256',
+    ].join('; '),
     { timeoutMs: 30_000 },
   );
-  const [systemId, current, hostname, serial, installedFrom] = out.split('\n').map((l) => l.trim());
+  const [systemId, current, hostname, rootDev, serial, bundleSha256] = out.split('\n').map((l) => l.trim());
   ctx.check(`${node.name} runs the desired system from its disk`, systemId === desired, `system-id ${systemId}`);
   ctx.check(`${node.name} activated the desired system`, current === desired, `current-system ${current}`);
   ctx.check(`${node.name} has its hostname`, hostname === node.name, `hostname ${hostname}`);
   ctx.check(
-    `${node.name} was installed onto ${node.diskById}`,
-    installedFrom === `UC_INSTALLED_FROM=${node.diskById}` && node.diskById.endsWith(serial ?? '?'),
-    `${installedFrom}; disk serial ${serial}`,
+    `${node.name}'s root file system is on ${node.diskById}`,
+    !!serial && node.diskById === `/dev/disk/by-id/virtio-${serial}`,
+    `root ${rootDev} on the disk with serial ${serial}`,
+  );
+  // provenance: the deployer's own record of what it served, against the digest the installer left on the disk
+  const fetches = (await s.deployer.bundleFetches()).filter((f) => f.node_id === node.name);
+  ctx.check(
+    `the deployer served ${node.name} its flake bundle exactly once`,
+    fetches.length === 1,
+    fetches.map((f) => `${f.at} ${f.node_class} sha256 ${f.sha256}`).join('; ') || 'no download recorded',
+  );
+  ctx.check(
+    `${node.name} was installed from the bundle the deployer served it (the sha256 on its disk is the deployer's)`,
+    fetches.length === 1 && bundleSha256 === fetches[0]?.sha256,
+    `on disk ${bundleSha256 || 'none'}; served ${fetches.map((f) => f.sha256).join(', ') || 'nothing'}`,
   );
   // node.env holds the bootstrap token: root reads it (above), nobody else may
   const access = (await handle.succeed('stat -c "%a %u" /etc/ultracloud/node.env', { timeoutMs: 30_000 })).trim();

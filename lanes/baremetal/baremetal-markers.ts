@@ -9,6 +9,10 @@ export const installerMarkers = [
 ] as const;
 export const installedMarkers = ['post-install.boot', 'desired-system-active'] as const;
 
+/** The property a marker of the sequence printed before one that precedes it breaks. */
+export const markerOrderProperty =
+  "each node's console shows the seed's bare-metal marker sequence in order, no marker before the one that precedes it";
+
 /** Failure markers: `install.failed.<stage>.<node>` from the installer, `post-install.failed.<what>.<node>` after. */
 export const failureMarkers = ['install.failed.*', 'post-install.failed.*'];
 

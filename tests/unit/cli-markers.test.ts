@@ -50,6 +50,18 @@ function appendLater(file: string, delaySeconds: number, lines: string[]): Promi
 }
 
 describe('ucproof markers wait', () => {
+  it('--strict exits 1 at once when a sequence marker comes before one that precedes it, naming it', async () => {
+    const log = join(dir, 'strict.log');
+    writeFileSync(log, 'ULTRACLOUD_MARKER a.n1\nULTRACLOUD_MARKER c.n1\nULTRACLOUD_MARKER b.n1\n');
+    const outcome = await ucproofMarkers(['wait', '--log', log, '--sequence', 'a.*,b.*,c.*', '--strict', '--json']);
+    expect(outcome.code).toBe(1);
+    const answer = JSON.parse(outcome.stdout) as { ok: boolean; failure: string; awaiting: string };
+    expect(answer).toMatchObject({ ok: false, failure: 'c.n1', awaiting: 'b.*' });
+    // without --strict the early marker is passed over: a, b complete
+    const lax = await ucproofMarkers(['wait', '--log', log, '--sequence', 'a.*,b.*', '--json', '--timeout', '30']);
+    expect(lax.code).toBe(0);
+  });
+
   it('exits 0 once a log still being written completes the sequence, and prints JSON', async () => {
     const log = join(dir, 'complete.log');
     writeFileSync(log, '\u001b[0mULTRACLOUD_MARKER pre-install.boot.node01\r\n');

@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { HarnessError, PropertyViolation, WaitTimeoutError } from '../../contracts/errors.ts';
 import {
   MarkerFailureError,
+  MarkerOrderError,
   MarkerStreamEndedError,
   MarkerTimeoutError,
   recordMarkers,
@@ -52,6 +53,37 @@ describe('waitForMarkers on a stream', () => {
     expect(err).toBeInstanceOf(MarkerTimeoutError);
     expect((err as MarkerTimeoutError).state.awaiting).toBe('b');
     expect((err as Error).message).toMatch(/^marker "b" not seen after \d+ ms; seen: b, a; source: stream$/);
+  });
+
+  it('strict: a later entry seen early fails the wait at once, naming it and the entry still awaited', async () => {
+    const stream = new PassThrough();
+    const hits: string[] = [];
+    const wait = waitForMarkers(stream, ['a.*', 'b.*', 'c.*'], {
+      timeoutMs: 60_000,
+      strict: true,
+      onHit: (hit, i) => hits.push(`${i}:${hit.marker}`),
+    });
+    stream.write('ULTRACLOUD_MARKER a.n1\nULTRACLOUD_MARKER other.n1\nULTRACLOUD_MARKER c.n1 why=early\n');
+    stream.write('ULTRACLOUD_MARKER b.n1\n');
+    const err = await wait.catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(MarkerOrderError);
+    expect(err).toBeInstanceOf(PropertyViolation);
+    const order = err as MarkerOrderError;
+    expect(order.marker).toBe('c.n1');
+    expect(order.early).toBe('c.*');
+    expect(order.awaited).toBe('b.*');
+    expect(order.property).toBe('marker "c.*" comes after "b.*"');
+    expect(order.message).toMatch(/^marker "c\.n1" came early: .* while "b\.\*", which precedes it .*why=early/);
+    expect(hits).toEqual(['0:a.n1']);
+  });
+
+  it('strict: the sequence in order, with other markers between, completes', async () => {
+    const stream = new PassThrough();
+    const wait = waitForMarkers(stream, ['a', 'b'], { timeoutMs: 60_000, strict: true });
+    stream.write(
+      'ULTRACLOUD_MARKER x\nULTRACLOUD_MARKER a\nULTRACLOUD_MARKER a\nULTRACLOUD_MARKER y\nULTRACLOUD_MARKER b\n',
+    );
+    expect((await wait).hits.map((h) => h.marker)).toEqual(['a', 'b']);
   });
 
   it('fails at once on a failure marker, naming it and what was awaited', async () => {

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -71,6 +71,20 @@ describe('deployer lab service', () => {
       await rm(dir, { recursive: true, force: true });
     }
     await expect(deployer.downloadBundle('control-plane', null)).rejects.toThrow(/401/);
+  });
+
+  it('records every bundle it serves with the sha256 of the bytes served; a refused download is not recorded', async () => {
+    const before = (await deployer.bundleFetches()).length;
+    const bytes = await deployer.downloadBundle('control-plane', token);
+    await expect(deployer.downloadBundle('control-plane', null)).rejects.toThrow(/401/);
+    const fetches = await deployer.bundleFetches();
+    expect(fetches).toHaveLength(before + 1);
+    expect(fetches.at(-1)).toMatchObject({
+      node_id: null,
+      node_class: 'control-plane',
+      sha256: createHash('sha256').update(bytes).digest('hex'),
+      bytes: bytes.length,
+    });
   });
 
   it('replays a pre-register request idempotently and refuses a conflicting one', async () => {

@@ -1,15 +1,22 @@
 #!/bin/sh
-# The lab's boot loader stage: find the installed disk by its serial, mount it and hand over to the /init the
-# installer put there. Nothing of the installed system lives in this image.
+# The lab's boot loader stage, in the firmware's boot order: the first disk whose first partition holds an installed
+# system (an /init) is mounted and handed over to. Nothing of the installed system lives in this image.
 . /etc/ultracloud/common.sh
 mount_basics
 read_cmdline
 load_modules
-make_by_id_links
-root="/dev/disk/by-id/virtio-${UC_ROOT_SERIAL:-}-part1"
 mkdir -p /newroot
-if ! mount -t ext2 "$root" /newroot 2>/dev/null || [ ! -x /newroot/init ]; then
-  UC_NODE=$UC_ROOT_SERIAL marker post-install.failed.no-installed-system "root=$root"
+root=
+for b in /sys/block/vd*; do
+  dev=/dev/${b##*/}1
+  [ -e "$dev" ] || continue
+  if mount -t ext2 "$dev" /newroot 2>/dev/null; then
+    [ -x /newroot/init ] && root=$dev && break
+    umount /newroot
+  fi
+done
+if [ -z "$root" ]; then
+  UC_NODE=${UC_NODE_ID:-unknown} marker post-install.failed.no-installed-system "no disk holds an installed system"
   sleep 1
   poweroff -f
 fi

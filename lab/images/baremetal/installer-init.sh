@@ -10,6 +10,9 @@ UC_HOSTNAME=${UC_HOSTNAME:-$UC_NODE}
 hostname "$UC_HOSTNAME"
 marker pre-install.boot
 
+# lab faults named on the kernel command line (ultracloud.faults=a,b; see lab/images/baremetal-faults.ts)
+has_fault() { case ",${UC_FAULTS:-}," in *",$1,"*) return 0 ;; esac; return 1; }
+
 fail() {
   marker "install.failed.$1" "$2"
   sync
@@ -40,19 +43,23 @@ case "$bundle" in http*) ;; *) bundle="$UC_DEPLOYER_URL${bundle:-/api/v1/bundle}
 wget -q -O /tmp/bundle.tar.gz --header "$auth" "$bundle?node_id=$UC_NODE" 2>/tmp/wget.err ||
   fail bundle-download "$(tail -n 1 /tmp/wget.err)"
 mkdir -p /tmp/bundle && tar -xzf /tmp/bundle.tar.gz -C /tmp/bundle || fail bundle-download "bundle is not a tar.gz"
-marker install.bundle-downloaded "bytes=$(wc -c < /tmp/bundle.tar.gz)"
+bundle_sha256=$(sha256sum /tmp/bundle.tar.gz | cut -d ' ' -f 1)
+bundle_marker="bytes=$(wc -c < /tmp/bundle.tar.gz) sha256=$bundle_sha256"
+has_fault markers-out-of-order || marker install.bundle-downloaded "$bundle_marker"
 
 # Disko: the disk layout comes from the bundle, the disk from the node class's by-id selector
 [ -f "/tmp/bundle/$disko" ] || fail disko "disko config $disko not in bundle"
 . "/tmp/bundle/$disko"
 [ -e "$target" ] || fail disko "target disk $target does not exist"
-printf 'o\nn\np\n1\n\n\nw\n' | fdisk "$target" >/tmp/fdisk.log 2>&1
+disk=$target part="$target-part1"
+has_fault partition-first-disk && disk=/dev/vda part=/dev/vda1
+printf 'o\nn\np\n1\n\n\nw\n' | fdisk "$disk" >/tmp/fdisk.log 2>&1
 make_by_id_links
-part="$target-part1"
 [ -e "$part" ] || fail disko "partition $part did not appear"
 mke2fs -q -L "${DISKO_LABEL:-nixos}" "$part" >/tmp/mke2fs.log 2>&1 || fail disko "mke2fs: $(tail -n 1 /tmp/mke2fs.log)"
 mkdir -p /mnt && mount -t "${DISKO_FSTYPE:-ext2}" "$part" /mnt || fail disko "cannot mount $part"
 marker install.disko.complete "partition=$part"
+has_fault markers-out-of-order && marker install.bundle-downloaded "$bundle_marker"
 
 # nixos-install: put the configuration's system onto the disk and give it its identity
 system="/tmp/bundle/systems/$cfg.tar.gz"
@@ -68,6 +75,7 @@ UC_NIXOS_CONFIGURATION=$cfg
 UC_INSTALLED_FROM=$target
 ENV
 chmod 600 /mnt/etc/ultracloud/node.env
+echo "$bundle_sha256" > /mnt/etc/ultracloud/bundle.sha256
 sync
 umount /mnt || fail nixos-install "cannot unmount target"
 marker install.nixos-install.complete "configuration=$cfg"

@@ -1,4 +1,10 @@
-import type { DeployerNode, DesiredSystem, InstallPlan, NodeClass } from '../../../contracts/ports/deployer.ts';
+import type {
+  BundleFetch,
+  DeployerNode,
+  DesiredSystem,
+  InstallPlan,
+  NodeClass,
+} from '../../../contracts/ports/deployer.ts';
 import { HttpError } from '../common/http-service.ts';
 
 // The wire types are the deployer's published API: the port client in contracts/ports/deployer.ts owns them.
@@ -19,9 +25,17 @@ export interface DeployerState {
   /** a list, not a map: the non-idempotent-preregister fault shows up as a duplicate entry */
   nodes: NodeRecord[];
   publications: number;
+  /** every flake-bundle download served, in order (absent in state written before the record existed) */
+  bundle_fetches?: BundleFetch[];
 }
 
-export const emptyDeployerState = (): DeployerState => ({ classes: {}, tokens: [], nodes: [], publications: 0 });
+export const emptyDeployerState = (): DeployerState => ({
+  classes: {},
+  tokens: [],
+  nodes: [],
+  publications: 0,
+  bundle_fetches: [],
+});
 
 export function findNode(state: DeployerState, nodeId: string): NodeRecord {
   const node = state.nodes.find((n) => n.node_id === nodeId);

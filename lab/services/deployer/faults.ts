@@ -25,6 +25,10 @@ export const deployerFaults = {
   'foreign-signed-narinfo': {
     breaks: "the binary cache's narinfo signatures are made with the key nodes trust, not another",
   },
+  'serve-altered-bundle': {
+    breaks:
+      'the flake bundle a node downloads is the one the deployer records serving it: the bytes served have the recorded sha256',
+  },
   'restart-noop': {
     breaks:
       "a restart request restarts the service: a new process (another pid or start time) answers afterwards (the lab's node supervisor honours this switch)",

@@ -1,4 +1,4 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { HttpError, type Request, reply, startHttpService } from '../common/http-service.ts';
@@ -30,7 +30,8 @@ import { buildClassBundle } from './flake-bundle.ts';
  *   GET  /api/v1/admin/nodes, GET /api/v1/admin/nodes/:id       list / inspect
  *   PUT  /api/v1/admin/nodes/:id/desired-system {target_system, health_check_command?}
  *   POST /api/v1/phone-home {node_id, hostname, disks_by_id}     the node's install plan
- *   GET  /api/v1/bundle/:class, GET /api/v1/bundle?node_id=      the flake bundle (tar.gz)
+ *   GET  /api/v1/bundle/:class[?node_id=], GET /api/v1/bundle?node_id=   the flake bundle (tar.gz)
+ *   GET  /api/v1/admin/bundle-fetches                            every bundle served: node, class, sha256, bytes, time
  *   GET  /api/v1/nodes/:id/desired-system                        for nix-agent
  *   POST /api/v1/nodes/:id/status {observed, generation, target_system?, current_system?, detail?}
  *   POST /api/v1/nodes/:id/observed-system {status, target_system, current_system?}   the installer's agent
@@ -189,22 +190,38 @@ await startHttpService({
         bundle_url: `/api/v1/bundle/${encodeURIComponent(cls.name)}`,
       };
     });
-    const bundle = async (className: string) => {
+    // every download is recorded with the digest of the bytes the deployer means to serve: its own provenance record
+    const bundle = async (className: string, nodeId: string | null) => {
       const cls = store.get().classes[className];
       if (!cls) throw new HttpError(404, `no node class "${className}"`);
+      if (nodeId !== null) findNode(store.get(), nodeId);
       const path = cls.bundle_path ?? config.bundlePath ?? (await buildClassBundle(env.stateDir, cls));
-      return reply({ body: readFileSync(path), headers: { 'content-type': 'application/gzip' } });
+      const bytes = readFileSync(path);
+      const fetch = {
+        node_id: nodeId,
+        node_class: cls.name,
+        sha256: createHash('sha256').update(bytes).digest('hex'),
+        bytes: bytes.length,
+        at: now(),
+      };
+      store.update((s) => {
+        s.bundle_fetches = [...(s.bundle_fetches ?? []), fetch];
+      });
+      // the fault serves other bytes than it records: the gzip header's MTIME changed, the content unpacks the same
+      const served = faults.on('serve-altered-bundle') ? alterGzipMtime(bytes) : bytes;
+      return reply({ body: served, headers: { 'content-type': 'application/gzip' } });
     };
     app.get('/api/v1/bundle/:class', (req) => {
       nodeAuth(req);
-      return bundle(req.params.class ?? '');
+      return bundle(req.params.class ?? '', req.query.get('node_id') || null);
     });
     app.get('/api/v1/bundle', (req) => {
       nodeAuth(req);
       const nodeId = req.query.get('node_id');
       if (!nodeId) throw new HttpError(400, 'node_id query parameter (or /api/v1/bundle/:class) is required');
-      return bundle(findNode(store.get(), nodeId).node_class);
+      return bundle(findNode(store.get(), nodeId).node_class, nodeId);
     });
+    app.get('/api/v1/admin/bundle-fetches', () => ({ fetches: store.get().bundle_fetches ?? [] }));
 
     app.get('/api/v1/nodes/:id/desired-system', (req) => {
       const node = findNode(store.get(), req.params.id ?? '');
@@ -245,3 +262,10 @@ await startHttpService({
     });
   },
 });
+
+/** the same gzip stream with another MTIME in its header (bytes 4-7), which no decompressor checks */
+function alterGzipMtime(bytes: Buffer): Buffer {
+  const altered = Buffer.from(bytes);
+  if (altered.length > 8) altered.writeUInt32LE((altered.readUInt32LE(4) + 1) >>> 0, 4);
+  return altered;
+}

@@ -1,5 +1,11 @@
 import { BindingRequiredError } from '../../../contracts/errors.ts';
-import type { BinaryCacheRequest, DeployerNode, DeployerPort, NodeClass } from '../../../contracts/ports/deployer.ts';
+import {
+  type BinaryCacheRequest,
+  bundleFetchesSchema,
+  type DeployerNode,
+  type DeployerPort,
+  type NodeClass,
+} from '../../../contracts/ports/deployer.ts';
 import { callJson, HttpCallError } from '../../../helpers/http.ts';
 import { registerSecret } from '../../../helpers/redact.ts';
 import type { PortBinding } from './binding.ts';
@@ -40,6 +46,16 @@ export function createDeployerPort(binding: PortBinding, node?: string): Deploye
       const res = await fetch(target, { headers: bearer(token), signal: AbortSignal.timeout(60_000) });
       if (!res.ok) throw new HttpCallError('GET', target, res.status, await res.text());
       return Buffer.from(await res.arrayBuffer());
+    },
+    async bundleFetches() {
+      const answer = bundleFetchesSchema.safeParse(await callJson('GET', url('/admin/bundle-fetches')));
+      if (!answer.success) {
+        const issue = answer.error.issues[0];
+        throw new Error(
+          `deployer answered an invalid bundle-fetch record: ${issue?.path.join('.')}: ${issue?.message}`,
+        );
+      }
+      return answer.data.fetches;
     },
     desiredSystem: (nodeId) => callJson('GET', url(`/nodes/${enc(nodeId)}/desired-system`)),
     async reportStatus(nodeId, status) {
