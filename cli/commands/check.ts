@@ -200,6 +200,13 @@ async function inBuild(name: LaneCheck, out: string): Promise<number> {
   const laneRoot = join(root, name, runId);
   const result = readLaneResult(join(laneRoot, 'result.json'));
   if (!result) {
+    // the suite stopped before the lane ran: blocked at preflight, naming what is missing
+    const missingFile = join(root, suite, runId, 'missing-requirements.txt');
+    if (code === 3 && existsSync(missingFile)) {
+      const missing = readFileSync(missingFile, 'utf8').trim().split('\n').join(', ');
+      process.stderr.write(`${tag} lane ${name} is blocked at preflight: missing ${missing}\n`);
+      return 1;
+    }
     process.stderr.write(`${tag} lane ${name} left no result (${join(laneRoot, 'result.json')}; proof exit ${code})\n`);
     return 1;
   }

@@ -138,8 +138,8 @@ let
 
   # A lane check: building it runs the lane `name` through the registered proof harness and fails the build when
   # the lane fails or is blocked, or when no harness is registered for `name`. The output is the lane's proof root
-  # (result.json at the top), the suite root under suite/, and the given links under checks/. The derivation is impure
-  # (`__impure`, Nix's impure-derivations and ca-derivations features): its output is never reused, so every
+  # (result.json at the top), the suite root under suite/, and the given links under checks/. The derivation is
+  # impure (`__impure`, Nix's impure-derivations and ca-derivations features): its output is never reused, so every
   # build runs the lane again against the lab as it is now, and a broken lab cannot pass from an earlier build.
   mkLaneCheck =
     { name, links ? { } }:
