@@ -27,11 +27,14 @@ const usage = `usage: ucproof check NAME
 
 Builds checks.x86_64-linux.NAME of the reference flake (lab/). The build runs the lane NAME against a lab of its
 own and fails when the lane fails or is blocked; its output holds the lane's proof root (result.json). Before the
-build this command registers the harness for it in ${checkRegistrationPath} (root-owned, mode 0600: the node and
-CLI to run and this run's environment, ULTRACLOUD_WORK_ROOT and ULTRACLOUD_LAB_FAULTS included) and removes the
-registration afterwards. The checks are impure derivations: every build runs the lane again.
+build this command registers the harness for it in
+  ${checkRegistrationPath}
+(root-owned, mode 0600: the node and CLI to run and this run's environment, ULTRACLOUD_WORK_ROOT and
+ULTRACLOUD_LAB_FAULTS included) and removes the registration afterwards. The checks are impure derivations: every
+build runs the lane again.
 
-NAME: ${laneChecks.join(', ')}
+NAME, one of:
+  ${laneChecks.join('\n  ')}
 
 exit: 0 the build passed, 1 the build failed (the lane failed or was blocked; nix's log names the lane, the step
 and the property), 2 bad arguments, 130 interrupted.
