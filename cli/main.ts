@@ -39,6 +39,10 @@ const commands: Record<
     load: () => import('./commands/merge-proofs.ts'),
   },
   guard: { summary: 'supported-surface, eval and build guards', load: () => import('./commands/guard.ts') },
+  check: {
+    summary: 'build a reference-flake lane check: the nix build runs the lane and fails when it fails',
+    load: () => import('./commands/check.ts'),
+  },
   'work-root-budget': {
     workRoot: true,
     summary: 'status | enforce | cleanup-advice | prune-proof-logs N',

@@ -60,10 +60,14 @@ export function localBuildArgs(settings: NixBuildSettings): string[] {
 
 /**
  * The options the pure offline reference flake needs: no substituters (nothing can be downloaded), no sandbox
- * (its builders are /bin/sh), and no build-users group when the host has none (a root single-user install).
+ * (its builders are /bin/sh), no build-users group when the host has none (a root single-user install), and the
+ * impure-derivations feature its lane checks are built with (lab/nix/README.md).
  */
 export function offlineArgs(): string[] {
-  const args = ['--option', 'substituters', '', '--option', 'sandbox', 'false'];
+  const args = [
+    ...['--extra-experimental-features', 'impure-derivations ca-derivations'],
+    ...['--option', 'substituters', '', '--option', 'sandbox', 'false'],
+  ];
   if (process.getuid?.() === 0 && !hasGroup('nixbld')) args.push('--option', 'build-users-group', '');
   return args;
 }

@@ -1,7 +1,10 @@
-/** Offline, local nix: no substituters, no sandbox, no build users. */
+/**
+ * Offline, local nix: no substituters, no sandbox, no build users; the impure-derivations feature the reference
+ * flake's lane checks need to be evaluated (lab/nix/README.md).
+ */
 export const offlineNixFlags = [
   '--extra-experimental-features',
-  'nix-command flakes',
+  'nix-command flakes impure-derivations ca-derivations',
   '--option',
   'substituters',
   '',

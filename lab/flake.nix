@@ -2,7 +2,9 @@
   description = "UltraCloud reference lab: every canonical attribute of the supported surface, pure and offline";
 
   # No inputs: nothing is fetched. Evaluate and build with
-  #   nix --extra-experimental-features 'nix-command flakes' --option substituters '' --option sandbox false ...
+  #   nix --extra-experimental-features 'nix-command flakes impure-derivations ca-derivations' \
+  #     --option substituters '' --option sandbox false ...
+  # (the lane checks are impure derivations: nix/README.md, "Lane checks")
   outputs =
     { self }:
     let

@@ -130,7 +130,46 @@ let
         exec $cli ${command} "$@"
       '';
     };
+
+  # Where the proof harness registers itself for a lane check's build (written by `ucproof check <name>`,
+  # root-owned, mode 0600): the node and CLI to run and the run's environment, faults included. A builder gets a
+  # clean environment and cannot find the project by itself; this file is how it does.
+  checkHarnessRegistration = "/run/ultracloud-proof/check-harness.json";
+
+  # A lane check: building it runs the lane `name` through the registered proof harness and fails the build when
+  # the lane fails or is blocked, or when no harness is registered for `name`. The output is the lane's proof root
+  # (result.json at the top), the suite root under suite/, and the given links under checks/. The derivation is
+  # impure (`__impure`, Nix's impure-derivations and ca-derivations features): its output is never reused, so every
+  # build runs the lane again against the lab as it is now, and a broken lab cannot pass from an earlier build.
+  mkLaneCheck =
+    { name, links ? { } }:
+    builtins.derivation {
+      inherit name system;
+      __impure = true;
+      builder = "/bin/sh";
+      PATH = "/usr/bin:/bin";
+      registration = checkHarnessRegistration;
+      passAsFile = [ "script" ];
+      script = ''
+        set -eu
+        fail() { echo "check ${name}: $*" >&2; exit 1; }
+        if [ ! -f "$registration" ]; then
+          fail "no proof harness is registered for this build: $registration is missing (build the check with 'ucproof check ${name}', which registers the harness and runs the lane)"
+        fi
+        # the registration is JSON written one field a line; node and cli are plain absolute paths
+        field() { sed -n "s|^  \"$1\": \"\(/[^\"\\]*\)\",\{0,1\}\$|\1|p" "$registration"; }
+        node="$(field node)"
+        cli="$(field cli)"
+        [ -n "$node" ] && [ -x "$node" ] || fail "the registration $registration names no executable node"
+        [ -n "$cli" ] && [ -f "$cli" ] || fail "the registration $registration names no proof harness CLI"
+        "$node" "$cli" check --in-build --out "$out" ${name}
+      '' + builtins.concatStringsSep "" (builtins.map (l: ''
+        mkdir -p "$out/checks"
+        ln -sT ${links.${l}} "$out/checks/${l}"
+      '') (builtins.attrNames links));
+      args = [ "-c" ". \"$scriptPath\"" ];
+    };
 in
 {
-  inherit system mkTree mkNode mkVm mkRunner;
+  inherit system mkTree mkNode mkVm mkRunner mkLaneCheck checkHarnessRegistration;
 }

@@ -1,5 +1,8 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { referenceFlake, runNix } from '../../guards/nix-command.ts';
+import { laneChecks } from '../../helpers/check-registration.ts';
 import {
   canonicalApps,
   canonicalChecks,
@@ -66,5 +69,35 @@ describe('the reference flake', () => {
     expect(configs['baremetal-qemu-control-plane']?.services).toEqual(
       expect.arrayContaining(['deployer', 'nix-agent']),
     );
+  });
+
+  it('makes every lane check an impure derivation, the guards pure, and baremetal-iso-e2e a runner that runs nothing', async () => {
+    const r = await runNix(
+      'eval',
+      [
+        '--json',
+        `${referenceFlake}#checks.x86_64-linux`,
+        '--apply',
+        'cs: builtins.mapAttrs (_: c: c.__impure or false) cs',
+      ],
+      { offline: true },
+    );
+    expect(r.exitCode, r.stderr).toBe(0);
+    const impure = JSON.parse(r.stdout) as Record<string, boolean>;
+    expect(impure).toEqual({
+      ...Object.fromEntries(canonicalChecks.map((c) => [c, false])),
+      ...Object.fromEntries(laneChecks.map((c) => [c, true])),
+    });
+    const built = await runNix(
+      'build',
+      ['--no-link', '--json', `${referenceFlake}#checks.x86_64-linux.baremetal-iso-e2e`],
+      {
+        offline: true,
+      },
+    );
+    expect(built.exitCode, built.stderr).toBe(0);
+    const out = (JSON.parse(built.stdout) as Array<{ outputs: { out: string } }>)[0]?.outputs.out ?? '';
+    expect(existsSync(join(out, 'bin', 'baremetal-iso-e2e'))).toBe(true);
+    expect(existsSync(join(out, 'result.json'))).toBe(false);
   });
 });
