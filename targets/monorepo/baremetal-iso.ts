@@ -15,11 +15,13 @@ export async function buildMonorepoIso(flake: string): Promise<string> {
     timeout: Number(process.env.ULTRACLOUD_VM_BUILD_TIMEOUT_MS ?? 7_200_000),
     maxBuffer: 64 * 1024 * 1024,
   });
+  // nix's error lines and the builder's own last words ("> ..."), which name what the build missed
   const why = `${res.stderr}`
     .split('\n')
-    .filter((l) => l.startsWith('error:'))
+    .map((l) => l.trim())
+    .filter((l) => l.startsWith('error:') || l.startsWith('> '))
     .join(' ')
-    .slice(0, 300);
+    .slice(0, 600);
   if (res.exitCode !== 0)
     throw new BlockedError([`${flake}#${isoAttribute} (nix build: ${why || `exit ${res.exitCode}`})`]);
   const out = (JSON.parse(res.stdout) as Array<{ outputs: { out: string } }>)[0]?.outputs.out ?? '';
