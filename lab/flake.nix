@@ -8,7 +8,7 @@
     let
       lib = import ./nix/lib.nix;
       nodes = import ./nix/nodes.nix;
-      isoImage = import ./nix/iso.nix { inherit (lib) system; };
+      isoImage = import ./nix/iso.nix { inherit (lib) system kernelDir; };
       # ultracloud-iso also builds its bootable installer ISO (config.system.build.isoImage)
       withIso = name: c:
         if name != "ultracloud-iso" then c

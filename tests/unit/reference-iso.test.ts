@@ -63,14 +63,15 @@ describe("the reference flake's ultracloud-iso", { timeout: 600_000 }, () => {
       expect(order, m).toMatch(new RegExp(`/${m}\\.ko`));
     }
     const list = (await execa('bash', ['-c', 'gzip -dc "$1" | cpio -t --quiet', '_', initrd])).stdout.split('\n');
-    for (const f of ['bin/busybox', 'usr/sbin/extlinux', 'usr/share/ultracloud/boot/mbr.bin']) expect(list).toContain(f);
+    for (const f of ['bin/busybox', 'usr/sbin/extlinux', 'usr/share/ultracloud/boot/mbr.bin'])
+      expect(list).toContain(f);
     expect(list).toContain('usr/share/ultracloud/boot/disk-boot.cpio.gz');
   });
 
   it('fails to build, naming the missing guest kernel, when the kernel is not where the build reads it', async () => {
     const copy = await copyReferenceFlake();
     try {
-      await patchFile(copy, 'nix/iso.nix', '"/var/lib/ultracloud-proof/guest-kernel"', '"/nonexistent/guest-kernel"');
+      await patchFile(copy, 'nix/lib.nix', '"/var/lib/ultracloud-proof/guest-kernel"', '"/nonexistent/guest-kernel"');
       const err = await buildMonorepoIso(copy).then(
         () => null,
         (e: unknown) => e,
