@@ -1,6 +1,7 @@
+import type { Endpoint } from '../profiles/descriptor-schema.ts';
 import type { TargetIdentity } from '../profiles/result-schema.ts';
 import type { AcceleratorMode, GuestSpec, ProbeGuest, SshTarget } from './guest.ts';
-import type { DeployerPort } from './ports/deployer.ts';
+import type { DeployerPort, InstallPlan } from './ports/deployer.ts';
 
 /** One QEMU-as-bare-metal node of the proof: its class's configuration and the disk its by-id selector names. */
 export interface BaremetalNode {
@@ -61,4 +62,36 @@ export interface BaremetalTarget {
   /** the guest the accelerator probe boots */
   probeGuest(): Promise<ProbeGuest>;
   open(options: { accel: AcceleratorMode; stateDir: string; runtimeDir: string }): Promise<BaremetalSession>;
+}
+
+/** What a target's bare-metal deployer is started with: the install plans, the flake bundle and the nodes. */
+export interface BaremetalDeployerRequest {
+  /** a directory the deployer may keep its state in */
+  stateDir: string;
+  /** the token phone-home must present (a secret: never logged) */
+  bootstrapToken: string;
+  /** the flake bundle (tar.gz) the deployer serves to the installer */
+  bundlePath: string;
+  /** one node class per configuration: its install plan and the system nix-agent must converge to */
+  classes: Array<{ name: string; installPlan: InstallPlan; desiredSystem: string }>;
+  /** nodes pre-registered into their classes */
+  nodes: Array<{ node_id: string; node_class: string; hostname: string }>;
+}
+
+/** A started bare-metal deployer: where it listens on the host's loopback, and its port. */
+export interface BaremetalDeployer extends AsyncDisposable {
+  readonly endpoint: Endpoint;
+  readonly port: DeployerPort;
+}
+
+/**
+ * The optional bare-metal deployer binding a bindings module exports as `baremetalDeployer`: the target's own
+ * deployer, started with install plans and the bundle, that the installer phones home to. A target whose bindings
+ * lack it cannot run the ISO install: the lane ends blocked, naming it.
+ */
+export type BaremetalDeployerBinding = (request: BaremetalDeployerRequest) => Promise<BaremetalDeployer>;
+
+/** What the harness hands a driver's baremetal() from the target's bindings module. */
+export interface BaremetalBindings {
+  deployer?: BaremetalDeployerBinding;
 }

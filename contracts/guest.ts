@@ -16,10 +16,38 @@ export interface HostForward {
 
 export type AcceleratorMode = 'kvm' | 'tcg';
 
+/** A slirp guestfwd: the guest's connections to guestAddress:guestPort reach 127.0.0.1:hostPort on the host. */
+export interface GuestForward {
+  guestAddress: string;
+  guestPort: number;
+  hostPort: number;
+}
+
+/** A QEMU fw_cfg item the guest reads under /sys/firmware/qemu_fw_cfg/by_name/<name>/raw, from a host file. */
+export interface FwCfgItem {
+  /** e.g. opt/ultracloud/bootstrap_token */
+  name: string;
+  file: string;
+}
+
 export interface GuestSpec {
   /** guest name, used for the QEMU process title and error messages */
   name: string;
-  kernel: string;
+  /** a kernel booted directly (with initrd and append); without one the firmware boots `boot`'s device */
+  kernel?: string;
+  /** an ISO image attached as a CD-ROM */
+  cdrom?: string;
+  /** with no kernel: boot from the CD-ROM or from the first disk (default disk) */
+  boot?: 'cdrom' | 'disk';
+  /** fw_cfg items (e.g. a secret handed to the guest without a command line) */
+  fwCfg?: FwCfgItem[];
+  /** slirp guest forwards on the user-mode NIC (the NIC exists when given) */
+  guestfwd?: GuestForward[];
+  /**
+   * the user-mode NAT's own address (slirp `host=`, default 10.0.2.2): moved (e.g. to 10.0.2.1) so a guestfwd may
+   * claim 10.0.2.2, the address an ISO's installer falls back to
+   */
+  userNetHost?: string;
   initrd?: string;
   append?: string;
   drives?: GuestDrive[];

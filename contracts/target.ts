@@ -1,6 +1,6 @@
 import type { NodeRole, ServiceName, TargetDescriptor } from '../profiles/descriptor-schema.ts';
 import type { TargetIdentity } from '../profiles/result-schema.ts';
-import type { BaremetalTarget } from './baremetal-target.ts';
+import type { BaremetalBindings, BaremetalTarget } from './baremetal-target.ts';
 import type { NodeHandle } from './node-handle.ts';
 import type { OperationName, ServicePorts } from './ports/index.ts';
 import type { QuickstartTarget } from './quickstart-target.ts';
@@ -70,8 +70,11 @@ export interface TargetDriver {
     options: { workRoot: string; progress?: (line: string) => void },
   ): Promise<BootedTarget>;
   connect(info: ClusterInfo): Promise<ConnectedTarget> | ConnectedTarget;
-  /** what the bare-metal lanes boot on this target */
-  baremetal?(descriptor: TargetDescriptor | null): Promise<BaremetalTarget> | BaremetalTarget;
+  /** what the bare-metal lanes boot on this target (with what its bindings module binds for them) */
+  baremetal?(
+    descriptor: TargetDescriptor | null,
+    bindings?: BaremetalBindings,
+  ): Promise<BaremetalTarget> | BaremetalTarget;
   /** what the quickstart lanes boot on this target: its single-node VM runner */
   quickstart?(descriptor: TargetDescriptor | null): Promise<QuickstartTarget> | QuickstartTarget;
 }

@@ -1,6 +1,7 @@
 import type { BaremetalTarget } from '../contracts/baremetal-target.ts';
 import { BlockedError } from '../contracts/errors.ts';
 import type { TargetIdentity } from '../profiles/result-schema.ts';
+import { loadBaremetalBindings } from './ports.ts';
 import { selectedDriver } from './selected-target.ts';
 
 export interface SelectedBaremetalTarget {
@@ -16,6 +17,8 @@ export interface SelectedBaremetalTarget {
 export async function selectedBaremetalTarget(env: NodeJS.ProcessEnv = process.env): Promise<SelectedBaremetalTarget> {
   const { driver, descriptor, identity } = await selectedDriver(env);
   if (!driver.baremetal) throw new BlockedError([`a bare-metal target of ${driver.kind}`]);
-  const target = await driver.baremetal(descriptor);
+  // a bindings module may bind the target's own bare-metal deployer (its `baremetalDeployer` export)
+  const bindings = descriptor?.bindings ? await loadBaremetalBindings(descriptor.bindings) : {};
+  const target = await driver.baremetal(descriptor, bindings);
   return { target: Object.assign(target, { identity }), identity };
 }

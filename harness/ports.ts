@@ -1,4 +1,5 @@
 import { pathToFileURL } from 'node:url';
+import type { BaremetalBindings, BaremetalDeployerBinding } from '../contracts/baremetal-target.ts';
 import { BindingRequiredError, HarnessError } from '../contracts/errors.ts';
 import {
   navigationOperations,
@@ -59,6 +60,25 @@ export async function loadBindingsModule(path: string, context: BindingsContext)
   if (exported === undefined) throw new InvalidInputError(`${origin} has no default export`, ['bindings']);
   const ports = typeof exported === 'function' ? await exported(context) : exported;
   return checkBindings(ports, origin);
+}
+
+/**
+ * The bare-metal deployer binding a bindings module exports as `baremetalDeployer` (optional: undefined when the
+ * module binds none). Anything else under that name is bad input naming the field.
+ */
+export async function loadBaremetalBindings(path: string): Promise<BaremetalBindings> {
+  const origin = `bindings module ${path}`;
+  let mod: { baremetalDeployer?: unknown };
+  try {
+    mod = await import(pathToFileURL(path).href);
+  } catch (err) {
+    throw new InvalidInputError(`${origin} cannot be loaded: ${(err as Error).message}`, ['bindings']);
+  }
+  if (mod.baremetalDeployer === undefined) return {};
+  if (typeof mod.baremetalDeployer !== 'function') {
+    throw new InvalidInputError(`${origin}: baremetalDeployer is not a function`, ['bindings.baremetalDeployer']);
+  }
+  return { deployer: mod.baremetalDeployer as BaremetalDeployerBinding };
 }
 
 export interface AssembledPorts {

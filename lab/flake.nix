@@ -10,7 +10,12 @@
     let
       lib = import ./nix/lib.nix;
       nodes = import ./nix/nodes.nix;
-      nixosConfigurations = builtins.mapAttrs lib.mkNode nodes;
+      isoImage = import ./nix/iso.nix { inherit (lib) system kernelDir; };
+      # ultracloud-iso also builds its bootable installer ISO (config.system.build.isoImage)
+      withIso = name: c:
+        if name != "ultracloud-iso" then c
+        else c // { config = c.config // { system = { build = c.config.system.build // { inherit isoImage; }; }; }; };
+      nixosConfigurations = builtins.mapAttrs (name: node: withIso name (lib.mkNode name node)) nodes;
       toplevel = name: nixosConfigurations.${name}.config.system.build.toplevel;
 
       trialVm = lib.mkTree {

@@ -58,5 +58,7 @@ export function buildGuardInstallables(): string[] {
     ...['node01', 'node02', 'node03', 'netboot-control-plane'].map(toplevelOf),
     toplevelOf('netboot-all-in-one'),
     ...['ultracloud-iso', 'baremetal-qemu-control-plane', 'baremetal-qemu-worker'].map(toplevelOf),
+    // the bootable installer ISO itself, not only the installer's configuration
+    'nixosConfigurations.ultracloud-iso.config.system.build.isoImage',
   ];
 }

@@ -114,7 +114,9 @@ export const TargetDescriptor = z
     nodes: z.array(NodeSpec).min(1),
     /**
      * a module (path relative to the descriptor file, or absolute) whose default export binds service ports for this
-     * target; loaded at run time and checked against the port contracts (contracts/ports/)
+     * target; loaded at run time and checked against the port contracts (contracts/ports/). Its optional named
+     * export `baremetalDeployer` (contracts/baremetal-target.ts) starts the target's own deployer for the
+     * bare-metal ISO install; without it that lane is blocked
      */
     bindings: z.string().min(1).optional(),
     /** a module providing the target driver itself (boot, connect), for a target this suite does not ship */

@@ -14,7 +14,7 @@ UCP_NODE_DIR="$UCP_TOOLCHAIN/node-$UCP_NODE_VERSION"
 UCP_APT_PACKAGES=(
   qemu-system-x86 qemu-utils nix-bin busybox-static dropbear-bin etcd-server etcd-client kmod cpio
   socat haproxy nsd bind9-dnsutils openssl iproute2 iptables procps psmisc e2fsprogs fdisk ca-certificates
-  python3-sushy chromium
+  python3-sushy chromium xorriso isolinux syslinux-common extlinux
 )
 
 log() { printf '[setup] %s\n' "$*" >&2; }
@@ -152,6 +152,27 @@ stage_guest_kernel() {
   mv "$dir.partial" "$dir"
 }
 
+stage_fixed_guest_kernel() {
+  # The reference flake's ultracloud-iso build reads the guest kernel at this fixed host location (a build with the
+  # sandbox off may read host files; evaluation stays pure): a copy of .toolchain/guest-kernel.
+  local fixed=/var/lib/ultracloud-proof/guest-kernel src="$UCP_TOOLCHAIN/guest-kernel"
+  if [ "${1:-}" = --needed ]; then
+    if [ -f "$fixed/version" ] && cmp -s "$fixed/version" "$src/version" && cmp -s "$fixed/vmlinuz" "$src/vmlinuz"; then
+      return 1
+    fi
+    if ! mkdir -p "$(dirname "$fixed")" 2>/dev/null || [ ! -w "$(dirname "$fixed")" ]; then
+      log "cannot write $fixed (the reference flake's ISO reads the guest kernel there): run this as root"
+      exit 1
+    fi
+    UCP_STAGE_WHAT="copied to $fixed"
+    return 0
+  fi
+  rm -rf "$fixed.partial"
+  cp -a "$src" "$fixed.partial"
+  rm -rf "$fixed"
+  mv "$fixed.partial" "$fixed"
+}
+
 if [ "${1:-}" = "--env" ]; then
   ucp_export_env
   return 0 2>/dev/null || exit 0
@@ -162,3 +183,4 @@ run_stage "Node $UCP_NODE_VERSION" stage_node
 ucp_export_env
 run_stage "npm dependencies" stage_npm_deps
 run_stage "guest kernel" stage_guest_kernel
+run_stage "guest kernel for the reference ISO" stage_fixed_guest_kernel

@@ -22,6 +22,7 @@ let
         ultracloud-iso baremetal-qemu-control-plane baremetal-qemu-worker
         ;
       single-node-trial-vm = packages.single-node-trial-vm;
+      ultracloud-iso-image = nixosConfigurations.ultracloud-iso.config.system.build.isoImage;
     };
   };
 

@@ -39,6 +39,28 @@ let
       // builtins.listToAttrs (builtins.map (f: { name = f.var; value = files.${f.path}; }) indexed)
     );
 
+  # The host location of the guest kernel the image builders read (scripts/setup.sh provides it).
+  kernelDir = "/var/lib/ultracloud-proof/guest-kernel";
+
+  # A bare-metal system the installer can put on a disk: the toplevel holds node.json, disko.sh (the disk layout)
+  # and rootfs.tar.gz (a bootable root made from the lab's system scripts, see system-builder.sh).
+  mkInstallableSystem =
+    { name, hostname, nodeJson, productSurface }:
+    builtins.derivation {
+      name = "nixos-system-${hostname}";
+      inherit system kernelDir nodeJson productSurface;
+      configuration = name;
+      builder = "/bin/sh";
+      passAsFile = [ "nodeJson" "productSurface" "disko" ];
+      disko = "DISKO_TABLE=msdos\nDISKO_FSTYPE=ext2\nDISKO_LABEL=nixos\n";
+      imageLib = ./image-lib.sh;
+      systemInit = ../images/baremetal/system-init.sh;
+      nixAgent = ../images/baremetal/nix-agent.sh;
+      commonSh = ../images/baremetal/common.sh;
+      udhcpcScript = ../images/baremetal/udhcpc.script;
+      args = [ "-c" ". ${./system-builder.sh}" ];
+    };
+
   # A NixOS-shaped configuration for one node: `config.system.build.toplevel` is a derivation whose output holds
   # node.json ({ hostname, role, services, profile }) and the product-surface manifest the node ships.
   mkNode =
@@ -52,19 +74,25 @@ let
         profile = node.profile or null;
         components = node.components or [ ];
       };
-      toplevel = mkTree {
-        name = "nixos-system-${description.hostname}";
-        files = {
-          "node.json" = builtins.toJSON description + "\n";
-          # the machine-readable product surface the system ships: its profile, services and every component
-          "etc/ultracloud/product-surface.json" = builtins.toJSON {
-            schema = "ultracloud/product-surface@1";
-            inherit (description) profile services;
-            components = description.services ++ description.components;
-          } + "\n";
-          "nixos-version" = "ultracloud-lab\n";
-        };
-      };
+      nodeJson = builtins.toJSON description + "\n";
+      # the machine-readable product surface the system ships: its profile, services and every component
+      productSurface = builtins.toJSON {
+        schema = "ultracloud/product-surface@1";
+        inherit (description) profile services;
+        components = description.services ++ description.components;
+      } + "\n";
+      toplevel =
+        if node.installable or false then
+          mkInstallableSystem { inherit name nodeJson productSurface; hostname = description.hostname; }
+        else
+          mkTree {
+            name = "nixos-system-${description.hostname}";
+            files = {
+              "node.json" = nodeJson;
+              "etc/ultracloud/product-surface.json" = productSurface;
+              "nixos-version" = "ultracloud-lab\n";
+            };
+          };
     in
     {
       config = {
@@ -171,5 +199,5 @@ let
     };
 in
 {
-  inherit system mkTree mkNode mkVm mkRunner mkLaneCheck checkHarnessRegistration;
+  inherit system kernelDir mkTree mkNode mkVm mkRunner mkLaneCheck checkHarnessRegistration;
 }

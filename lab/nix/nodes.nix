@@ -35,6 +35,7 @@ in
     role = "control-plane";
     profile = "bare-metal-bootstrap";
     services = [ "chainfire" "flaredb" "iam" "deployer" "nix-agent" ];
+    installable = true;
   };
-  baremetal-qemu-worker = { role = "worker"; profile = "bare-metal-bootstrap"; services = [ "nix-agent" "node-agent" ]; };
+  baremetal-qemu-worker = { role = "worker"; profile = "bare-metal-bootstrap"; services = [ "nix-agent" "node-agent" ]; installable = true; };
 }

@@ -48,6 +48,10 @@ export const driver: TargetDriver = {
     };
   },
   connect: (info) => ({ nodes: vmNodesOf(info).map((n) => new VmRunnerNodeHandle(n)), ports: {} }),
-  baremetal: (descriptor) => monorepoBaremetalTarget(flakeOf(descriptor)),
+  baremetal: (descriptor, bindings) =>
+    monorepoBaremetalTarget(flakeOf(descriptor), {
+      ...(bindings?.deployer ? { deployer: bindings.deployer } : {}),
+      ...(descriptor?.vm?.sshKey ? { sshKey: descriptor.vm.sshKey } : {}),
+    }),
   quickstart: (descriptor) => monorepoQuickstartTarget(flakeOf(descriptor), descriptor),
 };

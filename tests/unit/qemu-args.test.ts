@@ -46,4 +46,35 @@ describe('qemuArgs', () => {
       ),
     ).toThrow(/tap NIC has no user-mode forwards/);
   });
+
+  test('an ISO boot: no -kernel, boots the CD, a fw_cfg secret by file, a guestfwd to loopback on a moved NAT host', () => {
+    const { kernel: _none, ...noKernel } = base;
+    const args = qemuArgs(
+      {
+        ...noKernel,
+        cdrom: '/nix/store/x-ultracloud-iso/iso/ultracloud-iso.iso',
+        boot: 'cdrom',
+        fwCfg: [{ name: 'opt/ultracloud/bootstrap_token', file: '/run/t' }],
+        guestfwd: [{ guestAddress: '10.0.2.2', guestPort: 8088, hostPort: 40001 }],
+        userNetHost: '10.0.2.1',
+      },
+      '/q',
+    );
+    const line = joined(args);
+    expect(args).not.toContain('-kernel');
+    expect(args).not.toContain('-append');
+    expect(line).toContain('-boot order=d');
+    expect(line).toContain('-drive file=/nix/store/x-ultracloud-iso/iso/ultracloud-iso.iso,media=cdrom,readonly=on');
+    // the token travels as a file reference, never on the command line
+    expect(line).toContain('-fw_cfg name=opt/ultracloud/bootstrap_token,file=/run/t');
+    const netdev = args[args.indexOf('-netdev') + 1];
+    expect(netdev).toBe(
+      'user,id=net0,restrict=off,host=10.0.2.1,guestfwd=tcp:10.0.2.2:8088-cmd:socat - TCP:127.0.0.1:40001',
+    );
+  });
+
+  test('a disk boot without a kernel boots the first disk', () => {
+    const { kernel: _none, ...noKernel } = base;
+    expect(joined(qemuArgs({ ...noKernel, boot: 'disk' }, '/q'))).toContain('-boot order=c');
+  });
 });

@@ -54,3 +54,51 @@ network_up() {
 
 # value of a top-level string field in a flat JSON object
 json_field() { sed -n "s/.*\"$1\"[ ]*:[ ]*\"\([^\"]*\)\".*/\1/p" | head -n 1; }
+
+# An ISO boot carries no ultracloud.* kernel parameters: the deployer falls back to QEMU's user-NAT host (the
+# harness maps this fixed port to the real deployer) and the bootstrap token comes from QEMU fw_cfg, never from
+# the image. Parameters on the kernel command line win.
+ISO_DEPLOYER_FALLBACK=http://10.0.2.2:8088
+FW_CFG_TOKEN=/sys/firmware/qemu_fw_cfg/by_name/opt/ultracloud/bootstrap_token/raw
+bootstrap_fallbacks() {
+  UC_DEPLOYER_URL=${UC_DEPLOYER_URL:-$ISO_DEPLOYER_FALLBACK}
+  if [ -z "${UC_BOOTSTRAP_TOKEN:-}" ] && [ -r "$FW_CFG_TOKEN" ]; then UC_BOOTSTRAP_TOKEN=$(cat "$FW_CFG_TOKEN"); fi
+  return 0
+}
+
+# The ISO's installer makes the installed disk boot by itself: the kernel and the disk-boot stage it carries go
+# onto the partition mounted at $3, extlinux into /boot/extlinux, syslinux's MBR onto the disk $1 ($2: partition).
+# The lab's kernel-command-line installer carries none of this and leaves the disk to the harness's loader.
+ISO_BOOT_FILES=/usr/share/ultracloud/boot
+make_disk_bootable() {
+  [ -d "$ISO_BOOT_FILES" ] || return 0
+  mkdir -p "$3/boot/extlinux"
+  cp "$ISO_BOOT_FILES/vmlinuz" "$3/boot/vmlinuz" || return 1
+  cp "$ISO_BOOT_FILES/disk-boot.cpio.gz" "$3/boot/initrd.gz" || return 1
+  cat > "$3/boot/extlinux/extlinux.conf" <<CFG
+SERIAL 0 115200
+DEFAULT system
+TIMEOUT 1
+PROMPT 0
+LABEL system
+  KERNEL /boot/vmlinuz
+  APPEND initrd=/boot/initrd.gz console=ttyS0 quiet panic=-1 no_timer_check ultracloud.root_serial=${1#/dev/disk/by-id/virtio-}
+CFG
+  extlinux --install "$3/boot/extlinux" >/tmp/extlinux.log 2>&1 || return 1
+  dd if="$ISO_BOOT_FILES/mbr.bin" of="$1" bs=440 count=1 conv=notrunc 2>/dev/null || return 1
+}
+
+# the partition the MBR boots: marked active once the file system is unmounted
+mark_active() {
+  [ -d "$ISO_BOOT_FILES" ] || return 0
+  printf 'a\n1\nw\n' | fdisk "$1" >/tmp/fdisk-active.log 2>&1
+  fdisk -l "$1" 2>/dev/null | grep -q "^$2 *\*" || fdisk -l "$(readlink -f "$1")" 2>/dev/null | grep -q '\*'
+}
+
+# A system booted by a QEMU harness takes root's authorized SSH key from fw_cfg when its image carries none
+FW_CFG_SSH_KEY=/sys/firmware/qemu_fw_cfg/by_name/opt/ultracloud/ssh_authorized_key/raw
+fw_cfg_authorized_key() {
+  [ -r "$FW_CFG_SSH_KEY" ] && [ ! -s /root/.ssh/authorized_keys ] || return 0
+  mkdir -p /root/.ssh && chmod 700 /root/.ssh
+  cat "$FW_CFG_SSH_KEY" > /root/.ssh/authorized_keys && chmod 600 /root/.ssh/authorized_keys
+}

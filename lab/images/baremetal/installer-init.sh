@@ -21,6 +21,7 @@ fail() {
 }
 
 load_modules
+bootstrap_fallbacks
 network_up || fail network "no DHCP lease on eth0"
 [ -n "$UC_DEPLOYER_URL" ] || fail phone-home "ultracloud.deployer_url is not set"
 make_by_id_links
@@ -76,8 +77,10 @@ UC_INSTALLED_FROM=$target
 ENV
 chmod 600 /mnt/etc/ultracloud/node.env
 echo "$bundle_sha256" > /mnt/etc/ultracloud/bundle.sha256
+make_disk_bootable "$target" "$part" /mnt || fail nixos-install "cannot make $target boot: $(tail -n 1 /tmp/extlinux.log 2>/dev/null)"
 sync
 umount /mnt || fail nixos-install "cannot unmount target"
+mark_active "$target" "$part" || fail nixos-install "cannot mark $part active: $(tail -n 1 /tmp/fdisk-active.log)"
 marker install.nixos-install.complete "configuration=$cfg"
 
 marker reboot

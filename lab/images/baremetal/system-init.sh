@@ -6,6 +6,7 @@ mount_basics
 hostname "$UC_HOSTNAME"
 marker post-install.boot "configuration=$UC_NIXOS_CONFIGURATION system=$(cat /etc/ultracloud/system-id)"
 load_modules
+fw_cfg_authorized_key
 acpid -d >/run/acpid.log 2>&1 &
 network_up || marker post-install.failed.network "no DHCP lease on eth0"
 if [ -x /usr/sbin/dropbear ]; then
