@@ -20,6 +20,8 @@ export interface Request {
   /** the parsed JSON body (undefined for an empty body) */
   readonly body: unknown;
   readonly raw: Buffer;
+  /** the client's address as this server saw it (IPv4 without port; an IPv4-mapped IPv6 address unwrapped) */
+  readonly remoteAddress: string;
 }
 
 /** A route answers with a JSON value, or a Reply for status, headers or raw bytes. */
@@ -151,6 +153,7 @@ async function dispatch(table: RouteTable, req: IncomingMessage, res: ServerResp
       headers: req.headers,
       body,
       raw,
+      remoteAddress: (req.socket.remoteAddress ?? '').replace(/^::ffff:/, ''),
     });
     if (out && typeof out === 'object' && replyTag in out) {
       const r = out as Reply;

@@ -13,4 +13,10 @@ export const lightningstorFaults = {
   'deleted-still-served': {
     breaks: 'a read of a deleted object without a version id answers 404, not an older version',
   },
+  'replica-acks-without-storing': {
+    breaks: 'a write is acknowledged only once every LightningStor replica has stored it',
+  },
+  'reads-from-first-replica': {
+    breaks: 'reads are served by any live replica from its own copy, not forwarded to the first replica',
+  },
 } satisfies FaultCatalogue;

@@ -37,10 +37,17 @@ export class ObjectStore {
     return bucket;
   }
 
-  createBucket(name: string, metadata: Record<string, string>): Bucket {
+  /** a new bucket's record, refused when the name is invalid or taken (not stored: see keepBucket) */
+  newBucket(name: string, metadata: Record<string, string>): Bucket {
     if (!/^[a-z0-9][a-z0-9.-]{1,62}$/.test(name)) throw new HttpError(400, `invalid bucket name "${name}"`);
     if (this.state.get().buckets[name]) throw new HttpError(409, `bucket "${name}" already exists`);
-    const bucket = { name, metadata, createdAt: new Date().toISOString() };
+    return { name, metadata, createdAt: new Date().toISOString() };
+  }
+
+  /** keep a bucket record; one already kept is left as it is */
+  keepBucket(bucket: Bucket): Bucket {
+    const name = bucket.name;
+    if (this.state.get().buckets[name]) return this.bucket(name);
     this.state.update((s) => {
       s.buckets[name] = bucket;
       s.versions[name] = [];
@@ -61,15 +68,30 @@ export class ObjectStore {
     return key === undefined ? all : all.filter((v) => v.key === key);
   }
 
-  put(bucket: string, key: string, data: Buffer): ObjectVersion {
+  /** a new version of `key` written by `writer` (not stored: see store) */
+  newVersion(bucket: string, key: string, data: Buffer, writer: string): ObjectVersion {
     this.bucket(bucket);
-    const version = this.record(bucket, key, data.length, createHash('sha256').update(data).digest('hex'), false);
-    const fd = openSync(join(this.dataDir, version.versionId), 'w');
-    try {
-      writeSync(fd, data);
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
+    return this.record(bucket, key, data.length, createHash('sha256').update(data).digest('hex'), false, writer);
+  }
+
+  /** a new delete marker of `key` written by `writer` (not stored: see store) */
+  newDeleteMarker(bucket: string, key: string, writer: string): ObjectVersion {
+    this.bucket(bucket);
+    return this.record(bucket, key, 0, '', true, writer);
+  }
+
+  /** keep a version (its bytes fsynced first); a version already kept is left as it is */
+  store(bucket: string, version: ObjectVersion, data?: Buffer): ObjectVersion {
+    this.bucket(bucket);
+    if (this.versions(bucket).some((v) => v.versionId === version.versionId)) return version;
+    if (!version.deleteMarker) {
+      const fd = openSync(join(this.dataDir, version.versionId), 'w');
+      try {
+        writeSync(fd, data ?? Buffer.alloc(0));
+        fsyncSync(fd);
+      } finally {
+        closeSync(fd);
+      }
     }
     this.state.update((s) => {
       s.versions[bucket]?.push(version);
@@ -77,22 +99,20 @@ export class ObjectStore {
     return version;
   }
 
-  deleteMarker(bucket: string, key: string): ObjectVersion {
-    this.bucket(bucket);
-    const marker = this.record(bucket, key, 0, '', true);
-    this.state.update((s) => {
-      s.versions[bucket]?.push(marker);
-    });
-    return marker;
-  }
-
   read(version: ObjectVersion): Buffer {
     return readFileSync(join(this.dataDir, version.versionId));
   }
 
-  private record(bucket: string, key: string, size: number, sha256: string, deleteMarker: boolean): ObjectVersion {
+  private record(
+    bucket: string,
+    key: string,
+    size: number,
+    sha256: string,
+    deleteMarker: boolean,
+    writer: string,
+  ): ObjectVersion {
     if (!key) throw new HttpError(400, `empty object key in bucket "${bucket}"`);
     const versionId = `${Date.now().toString(36)}-${randomBytes(6).toString('hex')}`;
-    return { key, versionId, size, sha256, deleteMarker, createdAt: new Date().toISOString() };
+    return { key, versionId, size, sha256, deleteMarker, createdAt: new Date().toISOString(), writer };
   }
 }

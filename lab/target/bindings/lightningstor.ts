@@ -1,4 +1,5 @@
-import type { Bucket, LightningstorPort, ObjectVersion } from '../../../contracts/ports/lightningstor.ts';
+import { z } from 'zod';
+import { type Bucket, type LightningstorPort, ObjectVersionSchema } from '../../../contracts/ports/lightningstor.ts';
 import { callJson, HttpCallError } from '../../../helpers/http.ts';
 import type { PortBinding } from './binding.ts';
 import { instanceUrl } from './lab-instance.ts';
@@ -37,12 +38,19 @@ export function createLightningstorPort(binding: PortBinding, node?: string): Li
       const res = await fetch(target, { signal: AbortSignal.timeout(30_000) });
       if (res.status === 404) return null;
       if (!res.ok) throw new HttpCallError('GET', target, res.status, await res.text());
-      return { body: Buffer.from(await res.arrayBuffer()), versionId: res.headers.get('x-version-id') ?? '' };
+      const writer = res.headers.get('x-writer');
+      return {
+        body: Buffer.from(await res.arrayBuffer()),
+        versionId: res.headers.get('x-version-id') ?? '',
+        ...(writer ? { writer } : {}),
+      };
     },
     deleteObject: (bucket, key) => callJson('DELETE', objectUrl(bucket, key)),
     async listObjectVersions(bucket, key) {
       const query = key === undefined ? '' : `?key=${enc(key)}`;
-      return (await callJson<{ versions: ObjectVersion[] }>('GET', url(`/${enc(bucket)}/versions${query}`))).versions;
+      const schema = z.object({ versions: z.array(ObjectVersionSchema) });
+      return (await callJson<z.infer<typeof schema>>('GET', url(`/${enc(bucket)}/versions${query}`), { schema }))
+        .versions;
     },
   };
 }
