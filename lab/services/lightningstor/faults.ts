@@ -13,6 +13,9 @@ export const lightningstorFaults = {
   'deleted-still-served': {
     breaks: 'a read of a deleted object without a version id answers 404, not an older version',
   },
+  'writer-not-recorded': {
+    breaks: 'each object version records the address of the client whose request wrote it',
+  },
   'replica-acks-without-storing': {
     breaks: 'a write is acknowledged only once every LightningStor replica has stored it',
   },

@@ -119,6 +119,7 @@ await startHttpService({
     app.put('/v1/buckets/:bucket/objects/:key*', async (req) => {
       const bucket = req.params.bucket ?? '';
       const version = store.newVersion(bucket, req.params.key ?? '', req.raw, req.remoteAddress);
+      if (faults.on('writer-not-recorded')) delete version.writer;
       await replicate({ op: 'version', bucket, version }, req.raw);
       return store.store(bucket, version, req.raw);
     });
