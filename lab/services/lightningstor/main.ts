@@ -33,19 +33,26 @@ await startHttpService({
       return all.map((v) => ({ ...v, isLatest: latest.get(v.key) === v.versionId }));
     };
 
-    /** send a write to every other replica; resolves once each answered that it stored it */
+    /**
+     * send a write to every other replica; resolves once each answered that it stored it. The change travels as
+     * base64 JSON in a header, an object version's bytes as the raw body.
+     */
     const replicate = async (change: Change, data?: Buffer) => {
-      const body = JSON.stringify({ ...change, data: data?.toString('base64') });
+      const header = Buffer.from(JSON.stringify(change)).toString('base64');
       await Promise.all(
         peers.map(async (peer) => {
           const ep = peer.services.lightningstor as { host: string; port: number };
           const res = await fetch(`http://${ep.host}:${ep.port}/_replica/apply`, {
             method: 'POST',
-            headers: { 'content-type': 'application/json' },
-            body,
-            signal: AbortSignal.timeout(20_000),
+            headers: { 'content-type': 'application/octet-stream', 'x-replica-change': header },
+            body: data ?? Buffer.alloc(0),
+            signal: AbortSignal.timeout(120_000),
           }).catch((err: Error) => {
-            throw new HttpError(503, `not stored: replica ${peer.name} cannot be reached (${err.message})`);
+            const cause = (err.cause as Error | undefined)?.message;
+            throw new HttpError(
+              503,
+              `not stored: replica ${peer.name} cannot be reached (${err.message}${cause ? `: ${cause}` : ''})`,
+            );
           });
           if (!res.ok) throw new HttpError(503, `not stored: replica ${peer.name} answered ${res.status}`);
         }),
@@ -75,11 +82,17 @@ await startHttpService({
     };
 
     app.post('/_replica/apply', (req) => {
-      const parsed = ReplicaChange.safeParse(req.body);
+      const header = req.headers['x-replica-change'];
+      let decoded: unknown;
+      try {
+        decoded = JSON.parse(Buffer.from(typeof header === 'string' ? header : '', 'base64').toString('utf8'));
+      } catch {
+        throw new HttpError(400, 'x-replica-change is not base64 JSON');
+      }
+      const parsed = ReplicaChange.safeParse(decoded);
       if (!parsed.success) throw new HttpError(400, `invalid replica change: ${parsed.error.message}`);
-      const { data, ...change } = parsed.data as Change & { data?: string };
       if (faults.on('replica-acks-without-storing')) return { stored: true };
-      apply(change, data === undefined ? undefined : Buffer.from(data, 'base64'));
+      apply(parsed.data, req.raw);
       return { stored: true };
     });
     app.get('/v1/buckets', async (req) => (await forwarded(req)) ?? { buckets: store.buckets().map(view) });
@@ -164,19 +177,16 @@ const VersionRecord = z.object({
   createdAt: z.string(),
   writer: z.string().optional(),
 });
-/** a write one replica took, as it sends it to the others (an object version's bytes in base64) */
+/** a write one replica took, as it sends it to the others (an object version's bytes travel as the body) */
 const ReplicaChange = z.discriminatedUnion('op', [
   z.object({
     op: z.literal('bucket'),
     bucket: z.object({ name: z.string(), metadata: Metadata, createdAt: z.string() }),
   }),
   z.object({ op: z.literal('metadata'), name: z.string(), metadata: Metadata }),
-  z.object({ op: z.literal('version'), bucket: z.string(), version: VersionRecord, data: z.string().optional() }),
+  z.object({ op: z.literal('version'), bucket: z.string(), version: VersionRecord }),
 ]);
-type Change =
-  | { op: 'bucket'; bucket: Bucket }
-  | { op: 'metadata'; name: string; metadata: Record<string, string> }
-  | { op: 'version'; bucket: string; version: ObjectVersion };
+type Change = z.infer<typeof ReplicaChange>;
 
 function metadataOf(body: unknown): Record<string, string> {
   const metadata = (body as { metadata?: unknown } | undefined)?.metadata ?? {};
