@@ -49,7 +49,8 @@ export const harnessTopology: Topology = parseOrExplain(
     { name: 'node03', role: 'control-plane', services: [...controlPlane] },
     // node04 also carries a standby chainfire: the temporary learner of chainfire-live-membership-proof
     { name: 'node04', role: 'worker', services: [...worker, 'chainfire'] },
-    { name: 'node05', role: 'worker', services: [...worker] },
+    // node05 also carries a LightningStor replica: the object store survives either of node05 and node06 being lost
+    { name: 'node05', role: 'worker', services: [...worker, 'lightningstor'] },
     {
       name: 'node06',
       role: 'gateway',

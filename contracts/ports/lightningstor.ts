@@ -6,16 +6,16 @@ export interface Bucket {
   createdAt: string;
 }
 
-/** One version of an object as LightningStor lists it (validated where it crosses the wire). */
+/** One version of an object as LightningStor lists it (the wire shape, checked by the bindings). */
 export const ObjectVersionSchema = z.object({
   key: z.string(),
   versionId: z.string(),
-  size: z.number(),
+  size: z.number().int().nonnegative(),
   sha256: z.string(),
   deleteMarker: z.boolean(),
   isLatest: z.boolean(),
   createdAt: z.string(),
-  /** the writing client's IPv4 address (no port), as the LightningStor server saw the PUT (or DELETE) request */
+  /** the remote address of the PUT (or DELETE) request as the LightningStor server saw it, IPv4 without port */
   writer: z.string().optional(),
 });
 export type ObjectVersion = z.infer<typeof ObjectVersionSchema>;
@@ -30,8 +30,12 @@ export interface LightningstorPort {
   updateBucketMetadata(name: string, metadata: Record<string, string>): Promise<Bucket>;
   listBuckets(): Promise<Bucket[]>;
   putObject(bucket: string, key: string, body: Uint8Array | string): Promise<{ versionId: string }>;
-  /** the latest version, or the named one; null when absent or deleted */
-  getObject(bucket: string, key: string, versionId?: string): Promise<{ body: Buffer; versionId: string } | null>;
+  /** the latest version, or the named one (with the address that wrote it); null when absent or deleted */
+  getObject(
+    bucket: string,
+    key: string,
+    versionId?: string,
+  ): Promise<{ body: Buffer; versionId: string; writer?: string } | null>;
   /** writes a delete marker */
   deleteObject(bucket: string, key: string): Promise<{ versionId: string }>;
   listObjectVersions(bucket: string, key?: string): Promise<ObjectVersion[]>;

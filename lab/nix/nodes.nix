@@ -21,7 +21,8 @@ in
   # the rest of the six-node harness topology
   # node04 also carries a standby chainfire: the temporary learner of chainfire-live-membership-proof
   node04 = { role = "worker"; profile = "vm-cluster"; services = worker ++ [ "chainfire" ]; };
-  node05 = { role = "worker"; profile = "vm-cluster"; services = worker; };
+  # node05 also carries a LightningStor replica: the object store survives either of node05 and node06 being lost
+  node05 = { role = "worker"; profile = "vm-cluster"; services = worker ++ [ "lightningstor" ]; };
   node06 = { role = "gateway"; profile = "vm-cluster"; services = gateway; };
 
   # bare-metal bootstrap

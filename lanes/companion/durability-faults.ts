@@ -128,25 +128,26 @@ export async function coronafsNodeLoss(ctx: LaneContext<Cluster>, tag: string): 
 }
 
 /**
- * LightningStor: an object with two versions, the node running the object store loses power. While it is down
- * a HEAD of the object (its bucket and latest version) answers nothing false — no other version, no missing
- * object; where another LightningStor node serves the bucket it must answer the latest version. Once the node
- * is back every acknowledged version reads back by its id with its bytes.
+ * LightningStor: an object with two versions written through the first object store node, which then loses power.
+ * While it is down another replica answers a HEAD of the object (its bucket and latest version) with the latest
+ * version the lost node acknowledged: no other version, no missing object, no error. Once the node is back every
+ * acknowledged version reads back from it by its id with its bytes. With a single object store node nothing else
+ * can answer, and the HEAD may only fail: it must still answer nothing false.
  */
 export async function lightningstorNodeLoss(ctx: LaneContext<Cluster>, tag: string): Promise<void> {
   const stores = nodesRunning(ctx.target, 'lightningstor');
-  const lost = stores.at(-1) as string;
-  const via = stores.length > 1 ? (stores[0] as string) : lost;
+  const lost = stores[0] as string;
+  const via = stores.find((n) => n !== lost) ?? lost;
   const ls = ctx.target.ports.lightningstor;
   const bucket = `durability-${tag}`;
   const key = 'state/blob.bin';
   const bodies = [`durability ${tag} version one`, `durability ${tag} version two`];
-  await ls.at(via).createBucket(bucket, { lane: 'durability-proof' });
+  await ls.at(lost).createBucket(bucket, { lane: 'durability-proof' });
   const versions: string[] = [];
-  for (const body of bodies) versions.push((await ls.at(via).putObject(bucket, key, body)).versionId);
+  for (const body of bodies) versions.push((await ls.at(lost).putObject(bucket, key, body)).versionId);
   const head = async () => {
     const found = await ls.at(via).headBucket(bucket);
-    const listed = await ls.at(via).listObjectVersions(bucket, key);
+    const listed = found ? await ls.at(via).listObjectVersions(bucket, key) : [];
     return { bucket: found, latest: listed.find((v) => v.isLatest) ?? null };
   };
   const steady = await head();
@@ -158,6 +159,8 @@ export async function lightningstorNodeLoss(ctx: LaneContext<Cluster>, tag: stri
   );
   await ctx.artifact(`lightningstor-head-during-${lost}-outage.json`, {
     lostNode: lost,
+    writtenVia: lost,
+    acknowledgedVersions: versions,
     headVia: via,
     beforeOutage: steady,
     duringOutage: during,

@@ -91,7 +91,7 @@ export const durabilityProof = defineLane<Cluster>({
     );
 
     await ctx.step(
-      'lightningstor: while the object store node is powered off a HEAD answers no other version and no missing object; afterwards every acknowledged version reads back',
+      'lightningstor: while the object store node that took the writes is powered off, another replica answers a HEAD with the bucket and the latest version; afterwards every acknowledged version reads back',
       () => lightningstorNodeLoss(ctx, tag),
     );
 

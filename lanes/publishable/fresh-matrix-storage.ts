@@ -104,8 +104,9 @@ function currentObjects(versions: ObjectVersion[]): string[] {
 
 /**
  * CoronaFS with LightningStor: a volume created, attached to a worker, written as that worker (and refused to
- * the other), read back from the attached node, written up to its end (and refused past it), snapshotted (the snapshot read back and unchanged by a later write),
- * then exported into an object version whose content matches the volume.
+ * the other), read back from the attached node, written up to its end (and refused past it), snapshotted (the
+ * snapshot read back and unchanged by a later write); then CoronaFS itself ships the snapshot into LightningStor
+ * and a volume restored from that object on the other worker holds what the attached node wrote.
  */
 export async function proveCoronafs(ctx: LaneContext<Cluster>, cleanup: Cleanup, tag: string, bucket: string) {
   const [attached, other] = ctx.target.withRole('worker').map((n) => n.name) as [string, string];
@@ -155,11 +156,12 @@ export async function proveCoronafs(ctx: LaneContext<Cluster>, cleanup: Cleanup,
 
   const snapshot = `s-${tag}`;
   const later = `coronafs ${tag} rewritten by ${attached} after the snapshot`;
+  let atSnapshot = '';
   await ctx.step(
     'coronafs: a snapshot holds the volume as it was when taken; later writes do not change it',
     async () => {
       const size = (await fs.volume(volume)).sizeBytes;
-      const atSnapshot = sha256(await fs.read(volume, 0, size));
+      atSnapshot = sha256(await fs.read(volume, 0, size));
       const made = await fs.snapshot(volume, snapshot);
       ctx.check('the volume lists the snapshot', made.snapshots.includes(snapshot), JSON.stringify(made));
       const snapAtFirst = sha256(await fs.read(volume, 0, size, snapshot));
@@ -186,23 +188,104 @@ export async function proveCoronafs(ctx: LaneContext<Cluster>, cleanup: Cleanup,
     },
   );
 
-  await ctx.step('coronafs + lightningstor: a volume exported into an object version matches', async () => {
-    const exported = await fs.export(volume);
-    ctx.check('the export carries the sha256 of its image', sha256(exported.image) === exported.sha256);
-    const store = ctx.target.ports.lightningstor;
-    const put = await store.putObject(bucket, `volumes/${volume}.img`, exported.image);
-    const back = await store.getObject(bucket, `volumes/${volume}.img`, put.versionId);
-    ctx.check(
-      'the stored object version holds exactly the exported volume',
-      back !== null && sha256(back.body) === exported.sha256,
-      `stored ${back ? sha256(back.body) : 'nothing'}, exported ${exported.sha256}`,
-    );
-    ctx.check(
-      'the object version holds the bytes the attached node wrote last',
-      back?.body.subarray(4096, 4096 + later.length).toString() === later,
-    );
-    await ctx.artifact('coronafs-volume.json', await fs.volume(volume));
-  });
+  await shipSnapshot(ctx, cleanup, { attached, other, volume, snapshot, bucket, data, atSnapshot });
+}
+
+/**
+ * CoronaFS ships a snapshot to LightningStor itself: the object's only version was written from the attached
+ * worker's address (not the lane's), a volume CoronaFS restores from it on the other worker holds what the attached
+ * node wrote up to the snapshot (read on that worker), and a write to the volume afterwards leaves the object as it
+ * was.
+ */
+async function shipSnapshot(
+  ctx: LaneContext<Cluster>,
+  cleanup: Cleanup,
+  s: {
+    attached: string;
+    other: string;
+    volume: string;
+    snapshot: string;
+    bucket: string;
+    data: string;
+    atSnapshot: string;
+  },
+): Promise<void> {
+  const { attached, other, volume, snapshot, bucket, data, atSnapshot } = s;
+  const fs = ctx.target.ports.coronafs.at(attached);
+  const store = ctx.target.ports.lightningstor;
+  const key = `volumes/${volume}@${snapshot}.img`;
+  const attachedAddress = ctx.target.node(attached).address;
+
+  await ctx.step(
+    `coronafs + lightningstor: CoronaFS on ${attached} ships a snapshot into LightningStor itself; a volume restored from that object on ${other} holds what ${attached} wrote`,
+    async () => {
+      const shipped = await fs.exportSnapshot(volume, snapshot, { bucket, key });
+      await ctx.artifact('coronafs-snapshot-export.json', shipped);
+      const versions = await store.listObjectVersions(bucket, key);
+      await ctx.artifact('coronafs-snapshot-object-versions.json', versions);
+      const only = versions.length === 1 ? versions[0] : undefined;
+      ctx.check(
+        'LightningStor holds exactly one version of the snapshot object: the one CoronaFS answered',
+        only?.versionId === shipped.versionId,
+        `CoronaFS answered ${shipped.versionId}; LightningStor lists ${versions.map((v) => v.versionId).join(', ') || 'none'}`,
+      );
+      ctx.check(
+        `LightningStor recorded the snapshot object as written from ${attached} (${attachedAddress}), the CoronaFS node`,
+        only?.writer === attachedAddress,
+        `writer ${only?.writer ?? '(none recorded)'}`,
+      );
+      // the lane's own PUTs (proveLightningstor) show the address LightningStor sees for the lane
+      const laneAddress = (await store.listObjectVersions(bucket, 'matrix/state.txt'))[0]?.writer;
+      ctx.check(
+        `the snapshot object was not written from the lane's own address (${laneAddress ?? 'unknown'})`,
+        laneAddress !== undefined && only?.writer !== laneAddress,
+        `snapshot object writer ${only?.writer ?? '(none)'}; the lane's PUTs are recorded from ${laneAddress ?? '(none recorded)'}`,
+      );
+
+      const restored = `${volume}-r`;
+      const otherFs = ctx.target.ports.coronafs.at(other);
+      const made = await otherFs.createVolumeFromObject(restored, { bucket, key, versionId: shipped.versionId });
+      await otherFs.attach(restored, other);
+      cleanup.add(`coronafs volume ${restored} attachment`, () => otherFs.detach(restored, other));
+      const size = (await fs.volume(volume)).sizeBytes;
+      ctx.check(
+        `the volume restored on ${other} has the size of the volume it came from (${size} bytes)`,
+        made.sizeBytes === size,
+        JSON.stringify(made),
+      );
+      const node = ctx.target.node(other);
+      const ep = node.endpoint('coronafs');
+      const readOn = (offset: number, length: number) =>
+        `curl -sf --max-time 60 'http://${ep.host}:${ep.port}/v1/volumes/${restored}/data?offset=${offset}&length=${length}'`;
+      const whole = (await node.succeed(`${readOn(0, size)} | sha256sum`)).split(/\s+/)[0];
+      ctx.check(
+        `the volume restored on ${other}, read on ${other}, holds the volume exactly as ${attached} had written it when the snapshot was taken`,
+        whole === atSnapshot,
+        `restored ${whole}; volume at snapshot time ${atSnapshot}`,
+      );
+      const region = await node.succeed(readOn(4096, data.length));
+      ctx.check(
+        `the restored volume reads what ${attached} wrote before the snapshot, not its write after it`,
+        region === data,
+        `read "${region}"`,
+      );
+
+      await fs.write(volume, attached, 4096, `coronafs written by ${attached} after the export`);
+      const afterWrite = await store.listObjectVersions(bucket, key);
+      const reread = await store.getObject(bucket, key, shipped.versionId);
+      ctx.check(
+        'a write to the volume after the export does not change the snapshot object: still one version, its bytes unchanged',
+        afterWrite.length === 1 &&
+          afterWrite[0]?.versionId === shipped.versionId &&
+          afterWrite[0]?.sha256 === shipped.sha256 &&
+          reread !== null &&
+          sha256(reread.body) === shipped.sha256,
+        `${afterWrite.length} version(s): ${afterWrite.map((v) => `${v.versionId} ${v.sha256}`).join(', ')}; read back ${reread ? sha256(reread.body) : 'nothing'}; shipped ${shipped.sha256}`,
+      );
+      await ctx.artifact('coronafs-volume.json', await fs.volume(volume));
+      await ctx.artifact('coronafs-restored-volume.json', await otherFs.volume(restored));
+    },
+  );
 }
 /** The KVM-only PlasmaVMC worker contract: every worker registration advertises exactly HYPERVISOR_TYPE_KVM. */
 export async function provePlasmavmcContract(ctx: LaneContext<Cluster>): Promise<void> {

@@ -24,7 +24,7 @@ const steps = {
   coronafs:
     'coronafs: a volume keeps its attachment, snapshot and every acknowledged byte through a power loss of the node holding it',
   lightningstor:
-    'lightningstor: while the object store node is powered off a HEAD answers no other version and no missing object; afterwards every acknowledged version reads back',
+    'lightningstor: while the object store node that took the writes is powered off, another replica answers a HEAD with the bucket and the latest version; afterwards every acknowledged version reads back',
   nightlight:
     'nightlight: samples in its snapshot and in its WAL read back after a restart in a new process, none lost and none duplicated',
 };
@@ -58,6 +58,16 @@ const cases: Array<[fault: string, step: string, property: string | RegExp]> = [
     'lightningstor:lose-object-version',
     steps.lightningstor,
     'every version acknowledged before the outage is listed and reads back its bytes by version id',
+  ],
+  [
+    'lightningstor:replica-acks-without-storing@node06',
+    steps.lightningstor,
+    'a HEAD during the outage of node05 answers no other version and no missing object',
+  ],
+  [
+    'lightningstor:reads-from-first-replica@node06',
+    steps.lightningstor,
+    'LightningStor on node06 answers the HEAD while node05 is down',
   ],
   [
     'nightlight:wal-not-replayed',

@@ -99,6 +99,30 @@ const runtimeFaults: Array<[service: ServiceName, fault: string, step: string, p
     /^a write to the volume after the snapshot does not change the snapshot$/,
   ],
   [
+    'coronafs',
+    'export-live-volume',
+    'coronafs + lightningstor: CoronaFS on node04 ships a snapshot into LightningStor itself; a volume restored from that object on node05 holds what node04 wrote',
+    /^the volume restored on node05, read on node05, holds the volume exactly as node04 had written it when the snapshot was taken$/,
+  ],
+  [
+    'coronafs',
+    'restore-ignores-object',
+    'coronafs + lightningstor: CoronaFS on node04 ships a snapshot into LightningStor itself; a volume restored from that object on node05 holds what node04 wrote',
+    /^the volume restored on node05, read on node05, holds the volume exactly as node04 had written it when the snapshot was taken$/,
+  ],
+  [
+    'coronafs',
+    'export-follows-volume',
+    'coronafs + lightningstor: CoronaFS on node04 ships a snapshot into LightningStor itself; a volume restored from that object on node05 holds what node04 wrote',
+    /^a write to the volume after the export does not change the snapshot object: still one version, its bytes unchanged$/,
+  ],
+  [
+    'lightningstor',
+    'writer-not-recorded',
+    'coronafs + lightningstor: CoronaFS on node04 ships a snapshot into LightningStor itself; a volume restored from that object on node05 holds what node04 wrote',
+    /^LightningStor recorded the snapshot object as written from node04 \(10\.\d+\.\d+\.14\), the CoronaFS node$/,
+  ],
+  [
     'flashdns',
     'stale-answers',
     "flashdns: a record added through the API is answered authoritatively with the LB's address",

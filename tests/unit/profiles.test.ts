@@ -112,15 +112,9 @@ describe('six-node harness topology', () => {
     expect(on('fleet-scheduler')).toEqual(['node01']);
     for (const s of ['node-agent', 'plasmavmc', 'prismnet', 'coronafs'] as const)
       expect(on(s)).toEqual(['node04', 'node05']);
-    for (const s of [
-      'apigateway',
-      'flashdns',
-      'fiberlb',
-      'lightningstor',
-      'nightlight',
-      'creditservice',
-      'k8shost',
-    ] as const) {
+    // a LightningStor replica on node05 besides the gateway's
+    expect(on('lightningstor')).toEqual(['node05', 'node06']);
+    for (const s of ['apigateway', 'flashdns', 'fiberlb', 'nightlight', 'creditservice', 'k8shost'] as const) {
       expect(on(s)).toEqual(['node06']);
     }
   });
@@ -129,7 +123,7 @@ describe('six-node harness topology', () => {
     const broken = structuredClone(harnessTopology);
     (broken[4] as { services: string[] }).services.push('firecracker');
     const err = catchError(() => parseOrExplain(Topology, broken, 'topology'));
-    expect((err as InvalidInputError).fields).toEqual(['[4].services[4]']);
+    expect((err as InvalidInputError).fields).toEqual(['[4].services[5]']);
     const dup = structuredClone(harnessTopology);
     (dup[5] as { name: string }).name = 'node01';
     (dup[2] as { bootstrap: boolean }).bootstrap = true;

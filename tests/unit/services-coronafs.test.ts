@@ -1,8 +1,10 @@
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CoronafsPort } from '../../contracts/ports/coronafs.ts';
+import type { LightningstorPort } from '../../contracts/ports/lightningstor.ts';
 import { HttpCallError } from '../../helpers/http.ts';
 import { createCoronafsPort } from '../../lab/target/bindings/coronafs.ts';
+import { createLightningstorPort } from '../../lab/target/bindings/lightningstor.ts';
 import { LabServiceProcess } from './support/lab-service-process.ts';
 
 describe('coronafs lab service', () => {
@@ -45,6 +47,61 @@ describe('coronafs lab service', () => {
     expect((await fs.read('scratch', 0, 4)).toString()).toBe('lost');
     await svc.restart();
     expect((await fs.read('scratch', 0, 4)).toString()).toBe('kept');
+    await svc.setFaults({});
+  });
+});
+
+describe('coronafs ships snapshots to a real lightningstor process and restores volumes from its objects', () => {
+  let store: LabServiceProcess;
+  let svc: LabServiceProcess;
+  let fs: CoronafsPort;
+  let objects: LightningstorPort;
+
+  beforeAll(async () => {
+    store = await LabServiceProcess.start({ service: 'lightningstor', node: 'node06' });
+    const cluster = {
+      nodes: [{ name: 'node06', role: 'gateway', address: store.host, services: { lightningstor: store.endpoint } }],
+    };
+    svc = await LabServiceProcess.start({ service: 'coronafs', env: { UCP_CLUSTER: JSON.stringify(cluster) } });
+    fs = createCoronafsPort(svc.binding());
+    objects = createLightningstorPort(store.binding());
+    await objects.createBucket('snapshots');
+  });
+  afterAll(async () => {
+    await svc?.dispose();
+    await store?.dispose();
+  });
+
+  it('PUTs the snapshot itself (not the live volume) and restores a volume holding the object', async () => {
+    await fs.createVolume('shipped', 8192);
+    await fs.attach('shipped', 'node04');
+    await fs.write('shipped', 'node04', 4096, 'at-snapshot');
+    await fs.snapshot('shipped', 's1');
+    await fs.write('shipped', 'node04', 4096, 'after-snap!');
+    const shipped = await fs.exportSnapshot('shipped', 's1', { bucket: 'snapshots', key: 'shipped/s1.img' });
+    expect(shipped).toMatchObject({ bucket: 'snapshots', key: 'shipped/s1.img', size: 8192, store: 'node06' });
+    const [version] = await objects.listObjectVersions('snapshots', 'shipped/s1.img');
+    expect(version).toMatchObject({ versionId: shipped.versionId, sha256: shipped.sha256, writer: '127.0.0.1' });
+    const object = await objects.getObject('snapshots', 'shipped/s1.img', shipped.versionId);
+    expect(object?.body.subarray(4096, 4107).toString()).toBe('at-snapshot');
+
+    const restored = await fs.createVolumeFromObject('restored', { bucket: 'snapshots', key: 'shipped/s1.img' });
+    expect(restored.sizeBytes).toBe(8192);
+    expect((await fs.read('restored', 4096, 11)).toString()).toBe('at-snapshot');
+    await expect(
+      fs.createVolumeFromObject('absent', { bucket: 'snapshots', key: 'no/such.img' }),
+    ).rejects.toMatchObject({ status: 404 });
+  });
+
+  it('fault export-live-volume ships the volume as it is now; export-follows-volume adds a version on a write', async () => {
+    await svc.setFaults({ 'export-live-volume': true });
+    const live = await fs.exportSnapshot('shipped', 's1', { bucket: 'snapshots', key: 'shipped/live.img' });
+    const body = await objects.getObject('snapshots', 'shipped/live.img', live.versionId);
+    expect(body?.body.subarray(4096, 4107).toString()).toBe('after-snap!');
+    await svc.setFaults({ 'export-follows-volume': true });
+    await fs.exportSnapshot('shipped', 's1', { bucket: 'snapshots', key: 'shipped/follow.img' });
+    await fs.write('shipped', 'node04', 0, 'later');
+    expect(await objects.listObjectVersions('snapshots', 'shipped/follow.img')).toHaveLength(2);
     await svc.setFaults({});
   });
 });

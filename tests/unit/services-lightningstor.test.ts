@@ -32,6 +32,17 @@ describe('lightningstor lab service', () => {
     ]);
   });
 
+  it('records with each version the address of the client that wrote it, listed and read', async () => {
+    const v = await port.putObject('images', 'writer.txt', 'who');
+    const marker = await port.deleteObject('images', 'writer.txt');
+    const versions = await port.listObjectVersions('images', 'writer.txt');
+    expect(versions.map((x) => [x.versionId, x.writer])).toEqual([
+      [v.versionId, '127.0.0.1'],
+      [marker.versionId, '127.0.0.1'],
+    ]);
+    expect((await port.getObject('images', 'writer.txt', v.versionId))?.writer).toBe('127.0.0.1');
+  });
+
   it('hides a deleted object behind a delete marker while its versions stay readable', async () => {
     const v1 = await port.putObject('images', 'gone.txt', 'bye');
     const marker = await port.deleteObject('images', 'gone.txt');

@@ -20,7 +20,7 @@ export interface Request {
   /** the parsed JSON body (undefined for an empty body) */
   readonly body: unknown;
   readonly raw: Buffer;
-  /** the client's address as this server's socket saw it (IPv4 without the ::ffff: prefix) */
+  /** the client's address as this server saw it (IPv4 without port; an IPv4-mapped IPv6 address unwrapped) */
   readonly remoteAddress: string;
 }
 

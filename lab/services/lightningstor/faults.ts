@@ -17,4 +17,13 @@ export const lightningstorFaults = {
     breaks:
       'an acknowledged object PUT is stored as a new version (the write is answered with a version id but never stored)',
   },
+  'writer-not-recorded': {
+    breaks: 'each object version records the address of the client whose request wrote it',
+  },
+  'replica-acks-without-storing': {
+    breaks: 'a write is acknowledged only once every LightningStor replica has stored it',
+  },
+  'reads-from-first-replica': {
+    breaks: 'reads are served by any live replica from its own copy, not forwarded to the first replica',
+  },
 } satisfies FaultCatalogue;

@@ -37,10 +37,17 @@ export class ObjectStore {
     return bucket;
   }
 
-  createBucket(name: string, metadata: Record<string, string>): Bucket {
+  /** a new bucket's record, refused when the name is invalid or taken (not stored: see keepBucket) */
+  newBucket(name: string, metadata: Record<string, string>): Bucket {
     if (!/^[a-z0-9][a-z0-9.-]{1,62}$/.test(name)) throw new HttpError(400, `invalid bucket name "${name}"`);
     if (this.state.get().buckets[name]) throw new HttpError(409, `bucket "${name}" already exists`);
-    const bucket = { name, metadata, createdAt: new Date().toISOString() };
+    return { name, metadata, createdAt: new Date().toISOString() };
+  }
+
+  /** keep a bucket record; one already kept is left as it is */
+  keepBucket(bucket: Bucket): Bucket {
+    const name = bucket.name;
+    if (this.state.get().buckets[name]) return this.bucket(name);
     this.state.update((s) => {
       s.buckets[name] = bucket;
       s.versions[name] = [];
@@ -61,37 +68,35 @@ export class ObjectStore {
     return key === undefined ? all : all.filter((v) => v.key === key);
   }
 
-  put(bucket: string, key: string, data: Buffer, writer: string): ObjectVersion {
+  /** a new version of `key` written by `writer` (not stored: see store) */
+  newVersion(bucket: string, key: string, data: Buffer, writer: string): ObjectVersion {
     this.bucket(bucket);
-    const sha256 = createHash('sha256').update(data).digest('hex');
-    const version = this.record(bucket, key, data.length, sha256, false, writer);
-    const fd = openSync(join(this.dataDir, version.versionId), 'w');
-    try {
-      writeSync(fd, data);
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
+    return this.record(bucket, key, data.length, createHash('sha256').update(data).digest('hex'), false, writer);
+  }
+
+  /** a new delete marker of `key` written by `writer` (not stored: see store) */
+  newDeleteMarker(bucket: string, key: string, writer: string): ObjectVersion {
+    this.bucket(bucket);
+    return this.record(bucket, key, 0, '', true, writer);
+  }
+
+  /** keep a version (its bytes fsynced first); a version already kept is left as it is */
+  store(bucket: string, version: ObjectVersion, data?: Buffer): ObjectVersion {
+    this.bucket(bucket);
+    if (this.versions(bucket).some((v) => v.versionId === version.versionId)) return version;
+    if (!version.deleteMarker) {
+      const fd = openSync(join(this.dataDir, version.versionId), 'w');
+      try {
+        writeSync(fd, data ?? Buffer.alloc(0));
+        fsyncSync(fd);
+      } finally {
+        closeSync(fd);
+      }
     }
     this.state.update((s) => {
       s.versions[bucket]?.push(version);
     });
     return version;
-  }
-
-  /** the answer a PUT would get, with nothing stored (fault drop-object-write) */
-  unstored(bucket: string, key: string, data: Buffer, writer: string): ObjectVersion {
-    this.bucket(bucket);
-    const sha256 = createHash('sha256').update(data).digest('hex');
-    return this.record(bucket, key, data.length, sha256, false, writer);
-  }
-
-  deleteMarker(bucket: string, key: string, writer: string): ObjectVersion {
-    this.bucket(bucket);
-    const marker = this.record(bucket, key, 0, '', true, writer);
-    this.state.update((s) => {
-      s.versions[bucket]?.push(marker);
-    });
-    return marker;
   }
 
   read(version: ObjectVersion): Buffer {

@@ -1,4 +1,4 @@
-import type { CoronafsPort, Volume } from '../../../contracts/ports/coronafs.ts';
+import { type CoronafsPort, SnapshotExportSchema, type Volume } from '../../../contracts/ports/coronafs.ts';
 import { callJson, HttpCallError } from '../../../helpers/http.ts';
 import type { PortBinding } from './binding.ts';
 import { instanceUrl } from './lab-instance.ts';
@@ -36,5 +36,12 @@ export function createCoronafsPort(binding: PortBinding, node?: string): Coronaf
       const res = await bytes(url(name, '/export'));
       return { image: Buffer.from(await res.arrayBuffer()), sha256: res.headers.get('x-sha256') ?? '' };
     },
+    exportSnapshot: (name, snapshot, to) =>
+      callJson('POST', url(name, `/snapshots/${encodeURIComponent(snapshot)}/export`), {
+        body: to,
+        schema: SnapshotExportSchema,
+        timeoutMs: 60_000,
+      }),
+    createVolumeFromObject: (name, from) => callJson('POST', url(''), { body: { name, from }, timeoutMs: 60_000 }),
   };
 }

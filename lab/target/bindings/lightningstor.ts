@@ -38,13 +38,19 @@ export function createLightningstorPort(binding: PortBinding, node?: string): Li
       const res = await fetch(target, { signal: AbortSignal.timeout(30_000) });
       if (res.status === 404) return null;
       if (!res.ok) throw new HttpCallError('GET', target, res.status, await res.text());
-      return { body: Buffer.from(await res.arrayBuffer()), versionId: res.headers.get('x-version-id') ?? '' };
+      const writer = res.headers.get('x-writer');
+      return {
+        body: Buffer.from(await res.arrayBuffer()),
+        versionId: res.headers.get('x-version-id') ?? '',
+        ...(writer ? { writer } : {}),
+      };
     },
     deleteObject: (bucket, key) => callJson('DELETE', objectUrl(bucket, key)),
     async listObjectVersions(bucket, key) {
       const query = key === undefined ? '' : `?key=${enc(key)}`;
-      const answer = await callJson<unknown>('GET', url(`/${enc(bucket)}/versions${query}`));
-      return z.object({ versions: z.array(ObjectVersionSchema) }).parse(answer).versions;
+      const schema = z.object({ versions: z.array(ObjectVersionSchema) });
+      return (await callJson<z.infer<typeof schema>>('GET', url(`/${enc(bucket)}/versions${query}`), { schema }))
+        .versions;
     },
   };
 }
