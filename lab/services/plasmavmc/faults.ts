@@ -8,4 +8,11 @@ export const plasmavmcFaults = {
   'lose-disk-on-restart': {
     breaks: "a VM's disk survives a restart (the disk is recreated empty, so the web app's state is gone)",
   },
+  'migration-leaves-source-running': {
+    breaks: "after a live migration the source worker no longer runs the VM's QEMU",
+  },
+  'migration-disk-not-shared': {
+    breaks:
+      'a migrated VM keeps its disk: the destination opens the same CoronaFS volume (not an empty local disk of the same size)',
+  },
 } satisfies FaultCatalogue;

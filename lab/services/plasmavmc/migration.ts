@@ -7,6 +7,7 @@ import { HttpError } from '../common/http-service.ts';
 import type { ServiceEnvironment } from '../common/service-env.ts';
 import type { VmRecord } from './vm-record.ts';
 import type { VmRuntime } from './vm-runtime.ts';
+import { handOffVolume } from './volume.ts';
 
 export interface MigrationReport {
   vm: VmRecord;
@@ -46,13 +47,15 @@ export async function migrationSocket(sharedDir: string, id: string): Promise<st
 /**
  * KVM shared-storage live migration: the destination starts QEMU waiting on a unix socket on shared storage, the
  * source streams RAM and device state through QMP `migrate`, the destination resumes the guest with the same
- * disk, and the source quits. On failure the source resumes and the destination discards its QEMU.
+ * disk, and the source quits; the disk's CoronaFS volume is then attached to the destination. On failure the source
+ * resumes and the destination discards its QEMU.
  */
 export async function migrateOut(
   vm: VmRecord,
   destination: string,
   env: ServiceEnvironment,
   runtime: VmRuntime,
+  options: { keepSource?: boolean } = {},
 ): Promise<MigrationReport> {
   const guest = runtime.guest(vm.id);
   if (!guest?.running || vm.state !== 'running') {
@@ -66,6 +69,7 @@ export async function migrateOut(
     timeoutMs: 60_000,
   });
   let status: QueryMigrate = {};
+  let report: MigrationReport;
   try {
     await guest.qmp.execute('migrate', { uri: `unix:${incoming.socket}` });
     const deadline = performance.now() + 180_000;
@@ -79,8 +83,8 @@ export async function migrateOut(
       await sleep(100);
     }
     const moved = await requestJson<VmRecord>('POST', `${dest}/v1/migrations/${vm.id}/commit`, { timeoutMs: 30_000 });
-    await runtime.discard(vm.id);
-    return {
+    if (!options.keepSource) await runtime.discard(vm.id);
+    report = {
       vm: moved,
       from: env.node,
       to: destination,
@@ -93,6 +97,16 @@ export async function migrateOut(
     await guest.qmp.execute('cont').catch(() => {});
     throw new HttpError(502, `migration of ${vm.name} to ${destination} failed: ${(err as Error).message}`);
   }
+  // the guest runs on the destination now: a failed hand-over is reported, never answered by aborting it
+  if (vm.volume) {
+    await handOffVolume(env, vm.volume, env.node, destination).catch((err: unknown) => {
+      throw new HttpError(
+        502,
+        `${vm.name} runs on ${destination}, but its volume ${vm.volume?.name} was not handed over: ${(err as Error).message}`,
+      );
+    });
+  }
+  return report;
 }
 
 /** Destination side: the disk must already be on storage this worker sees (no block copy in this lab). */
