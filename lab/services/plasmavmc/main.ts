@@ -10,7 +10,7 @@ import { HttpError, reply, startHttpService } from '../common/http-service.ts';
 import { JsonStore } from '../common/json-store.ts';
 import type { ServiceEnvironment } from '../common/service-env.ts';
 import { plasmavmcFaults } from './faults.ts';
-import { assertSharedDisk, migrateOut, migrationSocket } from './migration.ts';
+import { assertSharedDisk, migrateOut, migrationUri } from './migration.ts';
 import { type PlasmavmcState, parseCreateVm, type VmRecord } from './vm-record.ts';
 import { VmRuntime } from './vm-runtime.ts';
 import { createVolumeDisk, releaseVolume } from './volume.ts';
@@ -28,7 +28,8 @@ import { registration } from './worker.ts';
  *   POST   /v1/migrations/incoming {vm, source}, /v1/migrations/:id/commit | abort   (worker to worker)
  * A VM's disk is a CoronaFS volume of the worker's own CoronaFS, attached to the worker running the VM (handed to
  * the destination by a migration); on a node without CoronaFS it is a file on shared storage
- * (UCP_PLASMAVMC_SHARED_DIR, default <lab>/shared/plasmavmc). Migration sockets live there too. QEMU dies with
+ * (UCP_PLASMAVMC_SHARED_DIR, default <lab>/shared/plasmavmc). The migration stream goes over TCP between the
+ * workers' lab addresses. QEMU dies with
  * this process (parent-death signal), and VMs that should run are booted again when it starts.
  */
 process.env.ULTRACLOUD_QEMU ??= fileURLToPath(new URL('qemu-with-parent.sh', import.meta.url));
@@ -174,7 +175,7 @@ await startHttpService({
       if (!vm?.id || !vm.name || !vm.diskPath) throw new HttpError(400, 'vm (the source record) is required');
       assertSharedDisk(vm, env.node);
       if (store.get().vms[vm.id]) throw new HttpError(409, `VM ${vm.name} already exists on ${env.node}`);
-      const socket = await migrationSocket(shared, vm.id);
+      const uri = await migrationUri(env.host);
       let diskPath = vm.diskPath;
       if (faults.on('migration-disk-not-shared')) {
         diskPath = join(env.stateDir, 'local-disks', `${vm.id}.raw`);
@@ -195,12 +196,12 @@ await startHttpService({
         s.vms[vm.id] = incoming;
       });
       try {
-        await vms.boot(vm.id, socket);
+        await vms.boot(vm.id, uri);
       } catch (err) {
         store.update((s) => void delete s.vms[vm.id]);
         throw err;
       }
-      return { socket };
+      return { uri };
     });
     app.post('/v1/migrations/:id/commit', async (req) => {
       const vm = find(req.params.id as string);

@@ -1,10 +1,9 @@
 import { existsSync } from 'node:fs';
-import { mkdir, rm } from 'node:fs/promises';
-import { join } from 'node:path';
 import { requestJson } from '../../../helpers/http.ts';
 import { sleep } from '../../../helpers/retry.ts';
 import { HttpError } from '../common/http-service.ts';
 import type { ServiceEnvironment } from '../common/service-env.ts';
+import { forwardPort } from './forward-port.ts';
 import type { VmRecord } from './vm-record.ts';
 import type { VmRuntime } from './vm-runtime.ts';
 import { handOffVolume } from './volume.ts';
@@ -34,18 +33,13 @@ export function peerUrl(env: ServiceEnvironment, node: string): string {
   return `http://${endpoint.host}:${endpoint.port}`;
 }
 
-/** Where the migration stream's unix socket lives: on the shared storage both workers see. */
-export async function migrationSocket(sharedDir: string, id: string): Promise<string> {
-  const dir = join(sharedDir, 'migrate');
-  await mkdir(dir, { recursive: true });
-  const path = join(dir, `${id}.sock`);
-  if (path.length > 100) throw new HttpError(500, `migration socket path too long for a unix socket: ${path}`);
-  await rm(path, { force: true });
-  return path;
+/** Where the destination's QEMU takes the migration stream: a free TCP port on this worker's lab address. */
+export async function migrationUri(host: string): Promise<string> {
+  return `tcp:${host}:${await forwardPort(host)}`;
 }
 
 /**
- * KVM shared-storage live migration: the destination starts QEMU waiting on a unix socket on shared storage, the
+ * KVM shared-storage live migration: the destination starts QEMU waiting on a TCP port of its lab address, the
  * source streams RAM and device state through QMP `migrate`, the destination resumes the guest with the same
  * disk, and the source quits; the disk's CoronaFS volume is then attached to the destination. On failure the source
  * resumes and the destination discards its QEMU.
@@ -64,14 +58,14 @@ export async function migrateOut(
   if (destination === env.node) throw new HttpError(400, `VM ${vm.name} already runs on ${env.node}`);
   const dest = peerUrl(env, destination);
   const started = performance.now();
-  const incoming = await requestJson<{ socket: string }>('POST', `${dest}/v1/migrations/incoming`, {
+  const incoming = await requestJson<{ uri: string }>('POST', `${dest}/v1/migrations/incoming`, {
     body: { vm, source: env.node },
     timeoutMs: 60_000,
   });
   let status: QueryMigrate = {};
   let report: MigrationReport;
   try {
-    await guest.qmp.execute('migrate', { uri: `unix:${incoming.socket}` });
+    await guest.qmp.execute('migrate', { uri: incoming.uri });
     const deadline = performance.now() + 180_000;
     for (;;) {
       status = await guest.qmp.execute<QueryMigrate>('query-migrate');

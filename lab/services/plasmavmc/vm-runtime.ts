@@ -51,7 +51,7 @@ export class VmRuntime {
 
   /**
    * Start QEMU for a VM: the webapp image, its disk from shared storage, the web app forwarded to this worker's
-   * address. `incoming` makes it a migration destination waiting on that unix socket instead of booting.
+   * address. `incoming` (a QEMU migration URI) makes it a migration destination waiting there instead of booting.
    */
   async boot(id: string, incoming?: string): Promise<VmRecord> {
     const vm = this.#store.get().vms[id];
@@ -80,7 +80,7 @@ export class VmRuntime {
       serialLog,
       accel,
       memoryMiB: vm.memoryMiB,
-      extraArgs: incoming ? ['-incoming', `unix:${incoming}`] : [],
+      extraArgs: incoming ? ['-incoming', incoming] : [],
     });
     this.#guests.set(id, guest);
     void guest.exited.then((exit) => this.#onExit(id, guest, exit.code));
