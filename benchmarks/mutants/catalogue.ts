@@ -552,4 +552,28 @@ export const mutants: Mutant[] = [
     search: "if (!faults.on('reads-from-first-replica') || !first || first.name === env.node) return undefined;",
     replace: 'if (!first || first.name === env.node) return undefined;',
   },
+  {
+    id: 'plasmavmc-migration-keeps-source-qemu',
+    file: 'lab/services/plasmavmc/migration.ts',
+    lane: 'provider-vm-reality-proof',
+    breaks: "after a live migration the source worker no longer runs the VM's QEMU",
+    search: 'if (!options.keepSource) await runtime.discard(vm.id);',
+    replace: 'if (options.keepSource) await runtime.discard(vm.id);',
+  },
+  {
+    id: 'plasmavmc-volume-not-handed-over',
+    file: 'lab/services/plasmavmc/migration.ts',
+    lane: 'provider-vm-reality-proof',
+    breaks: "a migrated VM's CoronaFS volume is attached to the destination worker, not the source",
+    search: 'await handOffVolume(env, vm.volume, env.node, destination)',
+    replace: 'await Promise.resolve(vm.volume)',
+  },
+  {
+    id: 'plasmavmc-disk-not-a-volume',
+    file: 'lab/services/plasmavmc/main.ts',
+    lane: 'provider-vm-reality-proof',
+    breaks: "a VM's disk is a CoronaFS volume attached to the worker running it",
+    search: 'const disk = await createVolumeDisk(',
+    replace: 'const disk = null && await createVolumeDisk(',
+  },
 ];

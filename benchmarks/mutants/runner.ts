@@ -44,6 +44,7 @@ export const laneTestFiles: Readonly<Record<string, string>> = {
   'hardware-smoke': 'tests/baremetal/hardware-smoke.test.ts',
   'core-control-plane-ops-proof': 'tests/companion/core-control-plane-ops-proof.test.ts',
   'rollout-soak': 'tests/companion/rollout-soak.test.ts',
+  'provider-vm-reality-proof': 'tests/companion/provider-vm-reality-proof.test.ts',
 };
 
 export interface MutantsOptions {

@@ -29,6 +29,11 @@ export const clusterLaneCommands: Record<string, ClusterLaneCommand> = {
   'fresh-matrix': { lane: 'fresh-matrix', file: 'tests/publishable/fresh-matrix.test.ts', fresh: true },
   'bench-storage': { lane: 'bench-storage', file: 'tests/companion/bench-storage.test.ts', fresh: false },
   'fresh-bench-storage': { lane: 'bench-storage', file: 'tests/companion/bench-storage.test.ts', fresh: true },
+  'provider-vm-reality-proof': {
+    lane: 'provider-vm-reality-proof',
+    file: 'tests/companion/provider-vm-reality-proof.test.ts',
+    fresh: true,
+  },
 };
 
 /** Exit code of a plain form with no cluster up: the run is blocked on a missing requirement, not a bad argument. */

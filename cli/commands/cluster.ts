@@ -26,7 +26,7 @@ import { clusterLaneCommands, runClusterLane } from './cluster-lanes.ts';
 import { serveVmWebapp } from './cluster-serve.ts';
 
 export const summary =
-  'up | status | logs | ssh | stop | clean | demo-vm-webapp | serve-vm-webapp | matrix | fresh-matrix | bench-storage | fresh-bench-storage';
+  'up | status | logs | ssh | stop | clean | demo-vm-webapp | serve-vm-webapp | matrix | fresh-matrix | bench-storage | fresh-bench-storage | provider-vm-reality-proof';
 
 const help = `usage: ucproof cluster <subcommand>
 
@@ -48,6 +48,8 @@ lanes on the running lab (start it with 'up' first; they leave it running):
 lanes on a cluster booted for the run and torn down afterwards:
   fresh-matrix                                 fresh-matrix
   fresh-bench-storage                          bench-storage
+  provider-vm-reality-proof                    prismnet port/ACL, fiberlb drain, authoritative flashdns, plasmavmc
+                                               shared-storage migration and restart (work/provider-vm-reality-proof/)
   serve-vm-webapp [--name NAME]                the demo web app in a plasmavmc VM (on the running lab, else on a
                                                cluster booted for it); prints its URL (the VM's forward on a lab
                                                address) and serves until Ctrl-C, then deletes the VM, exit 130

@@ -18,6 +18,8 @@ export interface Vm {
   memoryMiB: number;
   diskMiB: number;
   diskPath: string;
+  /** the CoronaFS volume that is the VM's disk, and the node whose CoronaFS holds it (null: not a volume) */
+  volume?: { name: string; holder: string } | null;
   desired: 'running' | 'stopped';
   state: VmState;
   node: string;

@@ -156,6 +156,7 @@ export async function proveFiberlb(
       state?.drained === true && state.weight === 0,
       JSON.stringify(state),
     );
+    await ctx.artifact('fiberlb-pool-drained.json', { spreadWhileDrained: seen, sessions: { before, after }, state });
     await lb.restoreBackend(pool, drained.name);
     await ctx.eventually(`traffic re-converges onto ${drained.name} after the restore`, async () => {
       const s = await spread(lb, tcp.name);

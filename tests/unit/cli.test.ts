@@ -68,6 +68,7 @@ describe('ucproof', () => {
       'fresh-matrix',
       'bench-storage',
       'fresh-bench-storage',
+      'provider-vm-reality-proof',
     ])
       expect(stdout).toMatch(new RegExp(`^  ${sub} `, 'm'));
   });

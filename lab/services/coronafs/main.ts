@@ -9,7 +9,8 @@ import { Volumes } from './volumes.ts';
  * and read through the API, snapshotted and exported.
  *   POST /v1/volumes {name,sizeBytes}, GET /v1/volumes[/:name], POST /v1/volumes/:name/attach|detach {node},
  *   PUT /v1/volumes/:name/data?offset=&node= (raw bytes), GET /v1/volumes/:name/data?offset=&length=[&snapshot=],
- *   POST /v1/volumes/:name/snapshots {name}, GET /v1/volumes/:name/export (image bytes + x-sha256)
+ *   POST /v1/volumes/:name/snapshots {name}, GET /v1/volumes/:name/export (image bytes + x-sha256),
+ *   GET /v1/volumes/:name/image (where the image lives on the storage the workers share: a VM disk's path)
  *   POST /v1/volumes/:name/snapshots/:snapshot/export {bucket,key}: CoronaFS PUTs the snapshot's image into
  *     LightningStor itself (the first instance of the cluster that answers) and answers the version it wrote
  *   POST /v1/volumes {name, from: {bucket,key,versionId?}}: a volume holding an object CoronaFS fetches itself
@@ -60,6 +61,10 @@ await startHttpService({
       return volumes.create(body.name, body.sizeBytes);
     });
     app.get('/v1/volumes/:name', (req) => volumes.get(req.params.name ?? ''));
+    app.get('/v1/volumes/:name/image', (req) => {
+      const name = req.params.name ?? '';
+      return { name, path: volumes.imagePath(name) };
+    });
     app.post('/v1/volumes/:name/attach', (req) => volumes.attach(req.params.name ?? '', nodeOf(req)));
     app.post('/v1/volumes/:name/detach', (req) => volumes.detach(req.params.name ?? '', nodeOf(req)));
     app.put('/v1/volumes/:name/data', async (req) => {

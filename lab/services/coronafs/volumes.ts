@@ -109,6 +109,12 @@ export class Volumes {
     })[name] as Volume;
   }
 
+  /** the volume's image file, on the lab storage every worker sees (what a worker's QEMU opens as the VM's disk) */
+  imagePath(name: string): string {
+    this.get(name);
+    return this.image(name);
+  }
+
   private image(name: string): string {
     return join(this.dir, `${name}.img`);
   }

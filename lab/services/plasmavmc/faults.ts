@@ -12,4 +12,11 @@ export const plasmavmcFaults = {
     breaks:
       "a VM on a PrismNet port is attached to the port's tenant network (its tap is created but left outside the tenant bridge)",
   },
+  'migration-leaves-source-running': {
+    breaks: "after a live migration the source worker no longer runs the VM's QEMU",
+  },
+  'migration-disk-not-shared': {
+    breaks:
+      'a migrated VM keeps its disk: the destination opens the same CoronaFS volume (not an empty local disk of the same size)',
+  },
 } satisfies FaultCatalogue;

@@ -5,14 +5,16 @@ import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { probeGuestImage } from '../../../helpers/guest-image/probe-image.ts';
 import { type AcceleratorProbe, probeAccelerator } from '../../../helpers/qemu-accelerator.ts';
+import { sleep } from '../../../helpers/retry.ts';
 import { HttpError, reply, startHttpService } from '../common/http-service.ts';
 import { JsonStore } from '../common/json-store.ts';
 import type { ServiceEnvironment } from '../common/service-env.ts';
 import { plasmavmcFaults } from './faults.ts';
-import { assertSharedDisk, migrateOut, migrationSocket } from './migration.ts';
+import { assertSharedDisk, migrateOut, migrationUri } from './migration.ts';
 import { lightningstorEndpoint, removeTap, resolveNic } from './nic.ts';
 import { type PlasmavmcState, parseCreateVm, type VmRecord } from './vm-record.ts';
 import { VmRuntime } from './vm-runtime.ts';
+import { createVolumeDisk, releaseVolume } from './volume.ts';
 import { registration } from './worker.ts';
 
 /**
@@ -28,7 +30,10 @@ import { registration } from './worker.ts';
  *   GET    /v1/vms/:id/console              the VM's serial console (text)
  *   POST   /v1/vms/:id/migrate {destination}   live migration to another worker over shared storage
  *   POST   /v1/migrations/incoming {vm, source}, /v1/migrations/:id/commit | abort   (worker to worker)
- * VM disks live on shared storage (UCP_PLASMAVMC_SHARED_DIR, default <lab>/shared/plasmavmc); QEMU dies with
+ * A VM's disk is a CoronaFS volume of the worker's own CoronaFS, attached to the worker running the VM (handed to
+ * the destination by a migration); on a node without CoronaFS it is a file on shared storage
+ * (UCP_PLASMAVMC_SHARED_DIR, default <lab>/shared/plasmavmc). The migration stream goes over TCP between the
+ * workers' lab addresses. QEMU dies with
  * this process (parent-death signal), and VMs that should run are booted again when it starts.
  */
 process.env.ULTRACLOUD_QEMU ??= fileURLToPath(new URL('qemu-with-parent.sh', import.meta.url));
@@ -95,13 +100,15 @@ await startHttpService({
       const id = randomBytes(6).toString('hex');
       const nic = spec.port ? await resolveNic(env, id, spec.port) : null;
       if (spec.stateBucket) lightningstorEndpoint(env);
+      const disk = await createVolumeDisk(env, `vm-${id}`, spec.diskMiB * 2 ** 20);
       const vm: VmRecord = {
         id,
         name: spec.name,
         image: 'webapp',
         memoryMiB: spec.memoryMiB,
         diskMiB: spec.diskMiB,
-        diskPath: join(shared, 'disks', `${id}.raw`),
+        diskPath: disk?.path ?? join(shared, 'disks', `${id}.raw`),
+        volume: disk?.volume ?? null,
         desired: spec.start ? 'running' : 'stopped',
         state: 'stopped',
         node: env.node,
@@ -117,7 +124,7 @@ await startHttpService({
         updatedAt: now(),
         migratedFrom: null,
       };
-      await makeDisk(vm);
+      if (!disk) await makeDisk(vm);
       store.update((s) => {
         s.vms[id] = vm;
       });
@@ -147,7 +154,8 @@ await startHttpService({
       const vm = find(req.params.id as string);
       await vms.stop(vm.id, 2_000);
       store.update((s) => void delete s.vms[vm.id]);
-      await rm(vm.diskPath, { force: true });
+      if (vm.volume) await releaseVolume(env, vm.volume);
+      else await rm(vm.diskPath, { force: true });
       if (vm.nic) await removeTap(vm.nic);
       return { deleted: vm.id };
     });
@@ -166,7 +174,9 @@ await startHttpService({
       const destination = (req.body as { destination?: unknown } | undefined)?.destination;
       if (typeof destination !== 'string' || !destination)
         throw new HttpError(400, 'destination (a node name) is required');
-      const report = await migrateOut(vm, destination, env, vms);
+      const report = await migrateOut(vm, destination, env, vms, {
+        keepSource: faults.on('migration-leaves-source-running'),
+      });
       store.update((s) => void delete s.vms[vm.id]);
       return report;
     });
@@ -176,9 +186,16 @@ await startHttpService({
       if (!vm?.id || !vm.name || !vm.diskPath) throw new HttpError(400, 'vm (the source record) is required');
       assertSharedDisk(vm, env.node);
       if (store.get().vms[vm.id]) throw new HttpError(409, `VM ${vm.name} already exists on ${env.node}`);
-      const socket = await migrationSocket(shared, vm.id);
+      const uri = await migrationUri(env.host);
+      let diskPath = vm.diskPath;
+      if (faults.on('migration-disk-not-shared')) {
+        diskPath = join(env.stateDir, 'local-disks', `${vm.id}.raw`);
+        await mkdir(dirname(diskPath), { recursive: true });
+        await makeDisk({ ...vm, diskPath });
+      }
       const incoming: VmRecord = {
         ...vm,
+        diskPath,
         node: env.node,
         state: 'migrating',
         forward: null,
@@ -190,17 +207,23 @@ await startHttpService({
         s.vms[vm.id] = incoming;
       });
       try {
-        await vms.boot(vm.id, socket);
+        await vms.boot(vm.id, uri);
       } catch (err) {
         store.update((s) => void delete s.vms[vm.id]);
         throw err;
       }
-      return { socket };
+      return { uri };
     });
     app.post('/v1/migrations/:id/commit', async (req) => {
       const vm = find(req.params.id as string);
       const guest = vms.guest(vm.id);
-      const status = await guest?.qmp.execute<{ status: string }>('query-status');
+      // the source reports "completed" a moment before this side has loaded the state and resumed the guest
+      let status = await guest?.qmp.execute<{ status: string }>('query-status');
+      const deadline = performance.now() + 30_000;
+      while (status?.status === 'inmigrate' && performance.now() < deadline) {
+        await sleep(100);
+        status = await guest?.qmp.execute<{ status: string }>('query-status');
+      }
       if (status?.status !== 'running') {
         throw new HttpError(409, `incoming VM ${vm.name} is "${status?.status ?? 'not running'}", not running`);
       }

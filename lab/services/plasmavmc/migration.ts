@@ -1,12 +1,12 @@
 import { existsSync } from 'node:fs';
-import { mkdir, rm } from 'node:fs/promises';
-import { join } from 'node:path';
 import { requestJson } from '../../../helpers/http.ts';
 import { sleep } from '../../../helpers/retry.ts';
 import { HttpError } from '../common/http-service.ts';
 import type { ServiceEnvironment } from '../common/service-env.ts';
+import { forwardPort } from './forward-port.ts';
 import type { VmRecord } from './vm-record.ts';
 import type { VmRuntime } from './vm-runtime.ts';
+import { handOffVolume } from './volume.ts';
 
 export interface MigrationReport {
   vm: VmRecord;
@@ -33,26 +33,23 @@ export function peerUrl(env: ServiceEnvironment, node: string): string {
   return `http://${endpoint.host}:${endpoint.port}`;
 }
 
-/** Where the migration stream's unix socket lives: on the shared storage both workers see. */
-export async function migrationSocket(sharedDir: string, id: string): Promise<string> {
-  const dir = join(sharedDir, 'migrate');
-  await mkdir(dir, { recursive: true });
-  const path = join(dir, `${id}.sock`);
-  if (path.length > 100) throw new HttpError(500, `migration socket path too long for a unix socket: ${path}`);
-  await rm(path, { force: true });
-  return path;
+/** Where the destination's QEMU takes the migration stream: a free TCP port on this worker's lab address. */
+export async function migrationUri(host: string): Promise<string> {
+  return `tcp:${host}:${await forwardPort(host)}`;
 }
 
 /**
- * KVM shared-storage live migration: the destination starts QEMU waiting on a unix socket on shared storage, the
+ * KVM shared-storage live migration: the destination starts QEMU waiting on a TCP port of its lab address, the
  * source streams RAM and device state through QMP `migrate`, the destination resumes the guest with the same
- * disk, and the source quits. On failure the source resumes and the destination discards its QEMU.
+ * disk, and the source quits; the disk's CoronaFS volume is then attached to the destination. On failure the source
+ * resumes and the destination discards its QEMU.
  */
 export async function migrateOut(
   vm: VmRecord,
   destination: string,
   env: ServiceEnvironment,
   runtime: VmRuntime,
+  options: { keepSource?: boolean } = {},
 ): Promise<MigrationReport> {
   const guest = runtime.guest(vm.id);
   if (!guest?.running || vm.state !== 'running') {
@@ -61,13 +58,14 @@ export async function migrateOut(
   if (destination === env.node) throw new HttpError(400, `VM ${vm.name} already runs on ${env.node}`);
   const dest = peerUrl(env, destination);
   const started = performance.now();
-  const incoming = await requestJson<{ socket: string }>('POST', `${dest}/v1/migrations/incoming`, {
+  const incoming = await requestJson<{ uri: string }>('POST', `${dest}/v1/migrations/incoming`, {
     body: { vm, source: env.node },
     timeoutMs: 60_000,
   });
   let status: QueryMigrate = {};
+  let report: MigrationReport;
   try {
-    await guest.qmp.execute('migrate', { uri: `unix:${incoming.socket}` });
+    await guest.qmp.execute('migrate', { uri: incoming.uri });
     const deadline = performance.now() + 180_000;
     for (;;) {
       status = await guest.qmp.execute<QueryMigrate>('query-migrate');
@@ -79,8 +77,8 @@ export async function migrateOut(
       await sleep(100);
     }
     const moved = await requestJson<VmRecord>('POST', `${dest}/v1/migrations/${vm.id}/commit`, { timeoutMs: 30_000 });
-    await runtime.discard(vm.id);
-    return {
+    if (!options.keepSource) await runtime.discard(vm.id);
+    report = {
       vm: moved,
       from: env.node,
       to: destination,
@@ -93,6 +91,16 @@ export async function migrateOut(
     await guest.qmp.execute('cont').catch(() => {});
     throw new HttpError(502, `migration of ${vm.name} to ${destination} failed: ${(err as Error).message}`);
   }
+  // the guest runs on the destination now: a failed hand-over is reported, never answered by aborting it
+  if (vm.volume) {
+    await handOffVolume(env, vm.volume, env.node, destination).catch((err: unknown) => {
+      throw new HttpError(
+        502,
+        `${vm.name} runs on ${destination}, but its volume ${vm.volume?.name} was not handed over: ${(err as Error).message}`,
+      );
+    });
+  }
+  return report;
 }
 
 /** Destination side: the disk must already be on storage this worker sees (no block copy in this lab). */

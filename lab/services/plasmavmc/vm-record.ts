@@ -1,6 +1,7 @@
 import type { AcceleratorMode } from '../../../helpers/qemu-args.ts';
 import { HttpError } from '../common/http-service.ts';
 import type { VmNic } from './nic.ts';
+import type { VmVolume } from './volume.ts';
 
 export type VmState = 'booting' | 'running' | 'stopped' | 'failed' | 'migrating';
 
@@ -13,6 +14,8 @@ export interface VmRecord {
   diskMiB: number;
   /** the VM's disk on shared storage (visible to every worker: what migration relies on) */
   diskPath: string;
+  /** the CoronaFS volume that is the disk (null on a node without CoronaFS: a file in the shared directory) */
+  volume: VmVolume | null;
   /** what the operator asked for; a restarted worker boots every VM that should run */
   desired: 'running' | 'stopped';
   state: VmState;

@@ -57,7 +57,8 @@ export class VmRuntime {
   /**
    * Start QEMU for a VM: the webapp image, its disk from shared storage, and its NIC: on its PrismNet port (a tap
    * on the tenant bridge, the port's address on the kernel command line), else user-mode NAT with the web app
-   * forwarded to this worker's address. `incoming` makes it a migration destination waiting on that unix socket.
+   * forwarded to this worker's address. `incoming` (a QEMU migration URI) makes it a migration destination waiting
+   * there instead of booting.
    */
   async boot(id: string, incoming?: string): Promise<VmRecord> {
     const vm = this.#store.get().vms[id];
@@ -98,7 +99,7 @@ export class VmRuntime {
       serialLog,
       accel,
       memoryMiB: vm.memoryMiB,
-      extraArgs: incoming ? ['-incoming', `unix:${incoming}`] : [],
+      extraArgs: incoming ? ['-incoming', incoming] : [],
     });
     this.#guests.set(id, guest);
     void guest.exited.then((exit) => this.#onExit(id, guest, exit.code));
