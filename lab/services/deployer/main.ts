@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { HttpError, type Request, reply, startHttpService } from '../common/http-service.ts';
 import { JsonStore } from '../common/json-store.ts';
 import { requireBootstrapToken, sha256 } from './bootstrap-auth.ts';
+import { type AppliedRecord, registerClusterRoutes } from './cluster-apply.ts';
 import { readDeployerConfig } from './deployer-config.ts';
 import {
   type DeployerState,
@@ -33,12 +34,16 @@ import { buildClassBundle } from './flake-bundle.ts';
  *   GET  /api/v1/nodes/:id/desired-system                        for nix-agent
  *   POST /api/v1/nodes/:id/status {observed, generation, target_system?, current_system?, detail?}
  *   POST /api/v1/nodes/:id/observed-system {status, target_system, current_system?}   the installer's agent
+ *   POST /api/v1/admin/cluster/apply, GET /api/v1/admin/cluster   `deployer-ctl apply` (cluster-apply.ts)
  */
 await startHttpService({
   faults: deployerFaults,
   routes(app, { env, faults }) {
     const config = readDeployerConfig();
-    const store = new JsonStore<DeployerState>(join(env.stateDir, 'deployer.json'), emptyDeployerState);
+    const store = new JsonStore<DeployerState & { applied?: AppliedRecord }>(
+      join(env.stateDir, 'deployer.json'),
+      emptyDeployerState,
+    );
     if (faults.on('forget-preregistered-on-restart'))
       store.update((s) => {
         s.nodes = [];
@@ -52,6 +57,7 @@ await startHttpService({
       store.update((s) => {
         fn(findNode(s, id));
       });
+    registerClusterRoutes(app, store, faults, now);
 
     app.put('/api/v1/admin/classes/:name', (req) => {
       const name = parseName(req.params.name, 'class name');

@@ -1,4 +1,10 @@
-import type { DeployerNode, DeployerPort, NodeClass } from '../../../contracts/ports/deployer.ts';
+import {
+  AppliedCluster,
+  ApplyResult,
+  type DeployerNode,
+  type DeployerPort,
+  type NodeClass,
+} from '../../../contracts/ports/deployer.ts';
 import { callJson, HttpCallError } from '../../../helpers/http.ts';
 import { registerSecret } from '../../../helpers/redact.ts';
 import type { PortBinding } from './binding.ts';
@@ -41,6 +47,8 @@ export function createDeployerPort(binding: PortBinding, node?: string): Deploye
       return Buffer.from(await res.arrayBuffer());
     },
     desiredSystem: (nodeId) => callJson('GET', url(`/nodes/${enc(nodeId)}/desired-system`)),
+    applyCluster: (state) => callJson('POST', url('/admin/cluster/apply'), { body: state, schema: ApplyResult }),
+    appliedCluster: () => callJson('GET', url('/admin/cluster'), { schema: AppliedCluster }),
     async reportStatus(nodeId, status) {
       await callJson('POST', url(`/nodes/${enc(nodeId)}/status`), { body: status });
     },
