@@ -1,5 +1,5 @@
 import { HarnessError } from '../contracts/errors.ts';
-import { type AppliedCluster, type ApplyResult, ClusterState, type DeployerPort } from '../contracts/ports/deployer.ts';
+import { type AppliedCluster, ClusterState, type DeployerPort } from '../contracts/ports/deployer.ts';
 import type { Cluster } from '../contracts/target.ts';
 import { nixErrorSummary, runNix, selectFlake } from '../guards/nix-command.ts';
 import type { LaneContext } from './define.ts';
@@ -41,11 +41,6 @@ export function withoutServices(state: ClusterState, names: readonly string[]): 
     ...state,
     services: Object.fromEntries(Object.entries(state.services).filter(([n]) => !names.includes(n))),
   };
-}
-
-/** `deployer-ctl apply` of the state, and what it changed */
-export async function applyCluster(deployer: DeployerPort, state: ClusterState): Promise<ApplyResult> {
-  return deployer.applyCluster(state);
 }
 
 const names = <T>(list: T[], key: (x: T) => string) => list.map(key);
@@ -101,6 +96,26 @@ export async function checkAppliedEqualsEvaluated(
     diffs.slice(0, 5).join('; ') || 'all equal',
   );
   return applied;
+}
+
+/**
+ * `deployer-ctl apply` of the evaluated state, then the same apply again: the re-apply changes nothing (no class,
+ * node or service created, changed or removed), and the applied state reads back equal to the evaluated one.
+ */
+export async function applyAndCheck(
+  ctx: LaneContext<Cluster>,
+  deployer: DeployerPort,
+  evaluated: ClusterState,
+): Promise<AppliedCluster> {
+  const first = await deployer.applyCluster(evaluated);
+  ctx.log(`applied ${evaluated.name}: ${JSON.stringify(first)}`);
+  const again = await deployer.applyCluster(evaluated);
+  ctx.check(
+    'a re-apply of the same generated state changes nothing',
+    again.created.length + again.changed.length + again.removed.length === 0,
+    JSON.stringify(again),
+  );
+  return checkAppliedEqualsEvaluated(ctx, deployer, evaluated);
 }
 
 /** the evaluated class of a node: its install plan and desired system, as the cluster authoring source has them */

@@ -2,7 +2,7 @@ import type { NixAgentStatus } from '../../contracts/ports/nix-agent.ts';
 import type { Cluster } from '../../contracts/target.ts';
 import { defineLane } from '../../harness/define.ts';
 import type { LaneContextWithWaits } from '../../harness/run-lane.ts';
-import { registerControlPlaneNode } from './control-plane-class.ts';
+import { applyClusterFor, clusterAuthoringOperations } from './control-plane-class.ts';
 import { buildHostClosure, nodesRunning } from './portable-cluster.ts';
 
 /** a second canonical control-plane system, different from the node's own: the candidate that will be rejected */
@@ -18,7 +18,7 @@ export const deployerVmRollback = defineLane<Cluster>({
   group: 'portable',
   tags: ['needs-root', 'disruptive'],
   summary: 'a failing health_check_command ends rolled-back and the node leaves the rejected generation',
-  requires: ['deployer.inspect', 'deployer.publishDesiredSystem', 'deployer.putClass', 'nix-agent.status'],
+  requires: [...clusterAuthoringOperations, 'deployer.publishDesiredSystem', 'nix-agent.status'],
   async run(ctx: LaneContextWithWaits<Cluster>) {
     const cluster = ctx.target;
     const node = nodesRunning(cluster, 'nix-agent').at(-1) as string;
@@ -42,6 +42,8 @@ export const deployerVmRollback = defineLane<Cluster>({
       );
     };
 
+    await applyClusterFor(ctx, deployer, node);
+
     const [good, candidate] = await ctx.step(
       'build the known-good and the candidate closures on the host',
       async () => {
@@ -52,7 +54,6 @@ export const deployerVmRollback = defineLane<Cluster>({
     );
 
     await ctx.step(`${node} runs the known-good system`, async () => {
-      await registerControlPlaneNode(deployer, node);
       const { status } = await publishAndSettle(
         good,
         `test -f ${good}/nixos-version`,

@@ -2,7 +2,7 @@ import type { NixAgentStatus } from '../../contracts/ports/nix-agent.ts';
 import type { Cluster } from '../../contracts/target.ts';
 import { defineLane } from '../../harness/define.ts';
 import type { LaneContextWithWaits } from '../../harness/run-lane.ts';
-import { registerControlPlaneNode } from './control-plane-class.ts';
+import { applyClusterFor, clusterAuthoringOperations } from './control-plane-class.ts';
 import { buildHostClosure, nodesRunning } from './portable-cluster.ts';
 
 /**
@@ -16,10 +16,8 @@ export const deployerVmSmoke = defineLane<Cluster>({
   summary: 'nix-agent can activate a host-built target closure without guest-side compilation',
   requires: [
     'deployer.desiredSystem',
-    'deployer.inspect',
-    'deployer.preregister',
+    ...clusterAuthoringOperations,
     'deployer.publishDesiredSystem',
-    'deployer.putClass',
     'nix-agent.status',
   ],
   async run(ctx: LaneContextWithWaits<Cluster>) {
@@ -35,8 +33,9 @@ export const deployerVmSmoke = defineLane<Cluster>({
       return out;
     });
 
+    await applyClusterFor(ctx, deployer, node);
+
     const published = await ctx.step(`publish it as ${node}'s desired system through the deployer`, async () => {
-      await registerControlPlaneNode(deployer, node);
       const d = await deployer.publishDesiredSystem(node, {
         target_system: closure,
         health_check_command: `test -f ${closure}/nixos-version`,
