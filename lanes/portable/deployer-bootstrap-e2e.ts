@@ -116,19 +116,6 @@ export const deployerBootstrapE2e = defineLane<Cluster>({
         await restartService(ctx, deployerNode, 'deployer', () => deployer.classes());
       });
 
-      await ctx.step(
-        'after the restart, re-applying the generated cluster state changes nothing and it reads back equal to the evaluated state',
-        async () => {
-          const again = await deployer.applyCluster(evaluated);
-          ctx.check(
-            'the re-apply after the restart changes nothing',
-            again.created.length + again.changed.length + again.removed.length === 0,
-            JSON.stringify(again),
-          );
-          await checkAppliedEqualsEvaluated(ctx, deployer, evaluated);
-        },
-      );
-
       await ctx.step('the pre-registered node survives the deployer restart', async () => {
         const nodes = await deployer.nodes();
         await ctx.artifact('deployer-post-restart-list.json', nodes);
@@ -145,6 +132,19 @@ export const deployerBootstrapE2e = defineLane<Cluster>({
           JSON.stringify(node),
         );
       });
+
+      await ctx.step(
+        'after the restart, re-applying the generated cluster state changes nothing and it reads back equal to the evaluated state',
+        async () => {
+          const again = await deployer.applyCluster(evaluated);
+          ctx.check(
+            'the re-apply after the restart changes nothing',
+            again.created.length + again.changed.length + again.removed.length === 0,
+            JSON.stringify(again),
+          );
+          await checkAppliedEqualsEvaluated(ctx, deployer, evaluated);
+        },
+      );
 
       await ctx.step('replaying the same pre-register request is idempotent', async () => {
         const replay = await deployer.preregister(request);
