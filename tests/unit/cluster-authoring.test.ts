@@ -1,6 +1,13 @@
+import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ClusterState, type DeployerPort } from '../../contracts/ports/deployer.ts';
+import type { Cluster } from '../../contracts/target.ts';
 import { referenceFlake, runNix } from '../../guards/nix-command.ts';
+import { evaluatedClusterState } from '../../harness/cluster-authoring.ts';
+import { defineLane } from '../../harness/define.ts';
+import { runLane } from '../../harness/run-lane.ts';
+import { workTempDir } from '../../helpers/proof-root.ts';
 import { createDeployerPort } from '../../lab/target/bindings/deployer.ts';
 import { type FleetServices, startFleetServices, waitForSpread } from './support/fleet-services.ts';
 import { LabServiceProcess } from './support/lab-service-process.ts';
@@ -36,6 +43,35 @@ describe('the cluster authoring source (ultracloud.cluster)', () => {
     );
     expect(state.nodes.node04).toEqual({ class: 'harness-node04', role: 'worker', hostname: 'node04' });
     expect(state.services['cluster-smoke']).toEqual({ replicas: 2, command: null, nodes: ['node04'] });
+  });
+
+  it('blocks a lane naming ultracloud.cluster when the target flake has no cluster authoring source', async () => {
+    const root = await workTempDir('cluster-authoring-');
+    try {
+      const flake = join(root, 'flake');
+      await mkdir(flake, { recursive: true });
+      await writeFile(join(flake, 'flake.nix'), '{ outputs = { self }: { }; }\n');
+      const lane = defineLane<Cluster>({
+        name: 'cluster-authoring-demo',
+        group: 'lab',
+        summary: 'evaluates ultracloud.cluster',
+        async run(ctx) {
+          await ctx.step('evaluate', () => evaluatedClusterState(ctx));
+        },
+      });
+      const target = { descriptor: { flake: `path:${flake}` } } as unknown as Cluster;
+      const result = await runLane(lane, {
+        target,
+        targetName: 'a flake without ultracloud.cluster',
+        runId: 'blocked',
+        workRoot: root,
+        log: () => {},
+      });
+      expect(result.status).toBe('blocked');
+      expect(result.missingRequirements?.join(' ')).toMatch(/^ultracloud\.cluster /);
+    } finally {
+      await rm(root, { recursive: true, force: true });
+    }
   });
 
   it('accepts a well-formed module', async () => {
