@@ -9,6 +9,7 @@
     { self }:
     let
       lib = import ./nix/lib.nix;
+      clusterSchema = import ./nix/lib/cluster-schema.nix;
       nodes = import ./nix/nodes.nix;
       isoImage = import ./nix/iso.nix { inherit (lib) system kernelDir; };
       # ultracloud-iso also builds its bootable installer ISO (config.system.build.isoImage)
@@ -42,8 +43,10 @@
       };
     in
     {
-      lib = { inherit (lib) mkNode mkTree mkRunner; nodes = nodes; };
+      lib = { inherit (lib) mkNode mkTree mkRunner; nodes = nodes; inherit (clusterSchema) evalCluster; };
       inherit nixosConfigurations;
+      # the cluster authoring source: the generated state of nix/cluster.nix, checked by nix/lib/cluster-schema.nix
+      ultracloud.cluster = clusterSchema.evalCluster (import ./nix/cluster.nix { toplevel = n: (toplevel n).outPath; });
       packages.x86_64-linux = packages;
       apps.x86_64-linux = apps;
       checks.x86_64-linux = import ./nix/checks.nix {

@@ -81,6 +81,65 @@ export interface BinaryCacheRequest {
 }
 
 /**
+ * The generated cluster state (`ultracloud.cluster`, schema ultracloud/cluster-state@1): what the flake's
+ * nix/lib/cluster-schema.nix evaluates and `deployer-ctl apply` takes. Strict: a field the schema does not name is
+ * refused, on either side of the wire.
+ */
+export const ClusterInstallPlan = z.strictObject({
+  nixos_configuration: z.string().min(1),
+  disko_config_path: z.string().min(1),
+  target_disk_by_id: z.string().startsWith('/dev/disk/by-id/'),
+});
+export const ClusterDesiredSystem = z.strictObject({
+  target_system: z.string().startsWith('/'),
+  health_check_command: z.string().nullable(),
+});
+export const ClusterClass = z.strictObject({
+  install_plan: ClusterInstallPlan,
+  desired_system: ClusterDesiredSystem.nullable(),
+});
+export const ClusterNode = z.strictObject({
+  class: z.string().min(1),
+  role: z.enum(['control-plane', 'worker', 'gateway', 'installer']),
+  hostname: z.string().min(1).nullable(),
+});
+export const ClusterService = z.strictObject({
+  replicas: z.number().int().min(0).max(64),
+  command: z.array(z.string()).min(1).nullable(),
+  /** the nodes a replica may run on */
+  nodes: z.array(z.string().min(1)).min(1),
+});
+export const ClusterState = z.strictObject({
+  schema: z.literal('ultracloud/cluster-state@1'),
+  name: z.string().min(1),
+  classes: z.record(z.string(), ClusterClass),
+  nodes: z.record(z.string(), ClusterNode),
+  services: z.record(z.string(), ClusterService),
+});
+export type ClusterState = z.infer<typeof ClusterState>;
+export type ClusterService = z.infer<typeof ClusterService>;
+
+/** What an apply changed: names of classes, nodes and services created, changed or removed (empty on a re-apply). */
+export const ApplyResult = z.strictObject({
+  created: z.array(z.string()),
+  changed: z.array(z.string()),
+  removed: z.array(z.string()),
+});
+export type ApplyResult = z.infer<typeof ApplyResult>;
+
+/**
+ * What the deployer's admin API reads back of the applied cluster state: every class, node and service that came
+ * from an apply, as lists (a duplicate shows up as a repeated name), in the generated state's field names.
+ */
+export const AppliedCluster = z.strictObject({
+  name: z.string().nullable(),
+  classes: z.array(ClusterClass.extend({ name: z.string() })),
+  nodes: z.array(ClusterNode.extend({ node_id: z.string() })),
+  services: z.array(ClusterService.extend({ name: z.string() })),
+});
+export type AppliedCluster = z.infer<typeof AppliedCluster>;
+
+/**
  * Deployer: node classes with install plans, admin pre-register (idempotent), phone-home with the bootstrap
  * token (`Authorization: Bearer`), the flake bundle, desired-system publication and observed status.
  */
@@ -125,6 +184,10 @@ export interface DeployerPort {
   binaryCacheRequests(): Promise<{ binary_cache_url: string | null; requests: BinaryCacheRequest[] }>;
   /** every bundle download the deployer served, in the order it served them (its own record) */
   bundleFetches(): Promise<BundleFetch[]>;
+  /** `deployer-ctl apply`: make the generated cluster state the applied one (idempotent; prunes what it dropped) */
+  applyCluster(state: ClusterState): Promise<ApplyResult>;
+  /** the applied cluster state, read back through the admin API */
+  appliedCluster(): Promise<AppliedCluster>;
   reportStatus(
     nodeId: string,
     status: { observed: string; generation?: number; target_system?: string; current_system?: string; detail?: string },
@@ -149,4 +212,6 @@ export const deployerOperations = [
   'reportStatus',
   'shipToBinaryCache',
   'binaryCacheRequests',
+  'applyCluster',
+  'appliedCluster',
 ] as const satisfies readonly (keyof DeployerPort)[];

@@ -22,6 +22,10 @@ export interface FleetService {
   name: string;
   replicas: number;
   command: string[] | null;
+  /** the nodes a replica may run on (a service of the deployer's applied cluster state); absent: any worker */
+  nodes?: string[];
+  /** where fleet-scheduler got the service: the deployer's applied cluster state, or putService */
+  source?: 'deployer' | 'api';
 }
 
 /** fleet-scheduler: replica placement on workers, maintenance drain/activate, fail-stop loss and restoration. */

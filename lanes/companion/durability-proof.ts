@@ -1,20 +1,16 @@
 import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import type { InstallPlan } from '../../contracts/ports/deployer.ts';
 import type { MetricSample } from '../../contracts/ports/nightlight.ts';
 import type { Cluster } from '../../contracts/target.ts';
+import { clusterAttribute, evaluatedClusterState } from '../../harness/cluster-authoring.ts';
 import { defineLane, type LaneContext } from '../../harness/define.ts';
 import { timeouts } from '../../harness/timeouts.ts';
 import { nodesRunning, restartedInstance } from '../portable/portable-cluster.ts';
 import { coronafsNodeLoss, lightningstorNodeLoss } from './durability-faults.ts';
 import { chainfireExportRestore, flaredbBackupRestore } from './durability-stores.ts';
 
-const nodeClass = 'durability-proof';
-const installPlan: InstallPlan = {
-  nixos_configuration: 'baremetal-qemu-worker',
-  disko_config_path: 'nix/disko/baremetal-qemu-worker.sh',
-  target_disk_by_id: '/dev/disk/by-id/virtio-uc-durability-root',
-};
+/** the class the pre-registered node gets: the bare-metal worker class of the flake's ultracloud.cluster */
+const nodeClass = 'baremetal-qemu-worker';
 
 /**
  * The seed's durability-proof: the canonical chainfire, flaredb and deployer backup/restore lane — logical
@@ -41,11 +37,11 @@ export const durabilityProof = defineLane<Cluster>({
     'coronafs.snapshot',
     'coronafs.volume',
     'coronafs.write',
+    'deployer.applyCluster',
     'deployer.classes',
     'deployer.inspect',
     'deployer.nodes',
     'deployer.preregister',
-    'deployer.putClass',
     'flaredb.backup',
     'flaredb.execute',
     'flaredb.migrate',
@@ -114,7 +110,9 @@ async function deployerReplay(ctx: LaneContext<Cluster>, tag: string): Promise<v
   await ctx.step(
     'deployer: the admin pre-register request, kept as the backup artifact, registers the node',
     async () => {
-      await deployer.putClass(nodeClass, { install_plan: installPlan });
+      const evaluated = await evaluatedClusterState(ctx);
+      ctx.check(`the evaluated ${clusterAttribute} has the node class ${nodeClass}`, nodeClass in evaluated.classes);
+      await deployer.applyCluster(evaluated);
       artifact = await ctx.artifact('deployer-preregister-request.json', request);
       const res = await deployer.preregister(request);
       ctx.check('the node is newly pre-registered', res.created && res.node.node_id === nodeId, JSON.stringify(res));

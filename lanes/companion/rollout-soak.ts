@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Placement } from '../../contracts/ports/fleet-scheduler.ts';
 import type { Cluster } from '../../contracts/target.ts';
+import { applyAndCheck, evaluatedClusterState } from '../../harness/cluster-authoring.ts';
 import { defineLane } from '../../harness/define.ts';
 import type { LaneContextWithWaits } from '../../harness/run-lane.ts';
 import { timeouts } from '../../harness/timeouts.ts';
@@ -53,6 +54,8 @@ export const rolloutSoak = defineLane<Cluster>({
     'chainfire.members',
     'chainfire.put',
     'chainfire.status',
+    'deployer.appliedCluster',
+    'deployer.applyCluster',
     'deployer.nodes',
     'flaredb.execute',
     'flaredb.migrate',
@@ -124,6 +127,15 @@ export const rolloutSoak = defineLane<Cluster>({
         const leftovers = (await fleet.services()).filter((s) => s.name.startsWith('soak-')).map((s) => s.name);
         ctx.check('no service of an earlier soak is left behind', leftovers.length === 0, leftovers.join(', '));
         await ctx.artifact('clean-state.json', { nodes: nodes.listed, agents: nodes.agents, members });
+      },
+    );
+
+    await ctx.step(
+      'the generated cluster state applied through the deployer reads back equal to the evaluated state',
+      async () => {
+        const evaluated = await evaluatedClusterState(ctx);
+        await ctx.artifact('cluster-state-evaluated.json', evaluated);
+        await applyAndCheck(ctx, ports.deployer, evaluated);
       },
     );
 

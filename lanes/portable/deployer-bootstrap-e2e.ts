@@ -2,21 +2,24 @@ import { randomBytes } from 'node:crypto';
 import { execa } from 'execa';
 import type { InstallPlan } from '../../contracts/ports/deployer.ts';
 import type { Cluster } from '../../contracts/target.ts';
+import {
+  applyAndCheck,
+  checkAppliedEqualsEvaluated,
+  clusterAttribute,
+  evaluatedClusterState,
+} from '../../harness/cluster-authoring.ts';
 import { defineLane } from '../../harness/define.ts';
 import type { LaneContextWithWaits } from '../../harness/run-lane.ts';
 import { nodesRunning, rejection, restartService } from './portable-cluster.ts';
 
 const workerClass = 'baremetal-qemu-worker';
-const workerPlan: InstallPlan = {
-  nixos_configuration: 'baremetal-qemu-worker',
-  disko_config_path: 'nix/disko/baremetal-qemu-worker.sh',
-  target_disk_by_id: '/dev/disk/by-id/virtio-uc-worker-root',
-};
 
 /**
  * deployer-bootstrap-e2e: an operator pre-registers a node; the node phones home with the bootstrap token and
  * gets its class's install plan and flake bundle; the pre-registered node survives a deployer restart, and
  * replaying the preserved pre-register request is idempotent; once revoked, the bootstrap token phones home no more.
+ * The class and its install plan come from the flake's `ultracloud.cluster`, applied through the deployer; after
+ * the restart the generated state is re-applied (the seed's recovery) and read back equal to the evaluated one.
  */
 export const deployerBootstrapE2e = defineLane<Cluster>({
   name: 'deployer-bootstrap-e2e',
@@ -25,13 +28,14 @@ export const deployerBootstrapE2e = defineLane<Cluster>({
   summary:
     'pre-register, token phone-home, install plan, deployer restart survival, idempotent replay, token revocation',
   requires: [
+    'deployer.appliedCluster',
+    'deployer.applyCluster',
     'deployer.classes',
     'deployer.downloadBundle',
     'deployer.issueBootstrapToken',
     'deployer.nodes',
     'deployer.phoneHome',
     'deployer.preregister',
-    'deployer.putClass',
     'deployer.revokeBootstrapToken',
   ],
   scopeContract: {
@@ -44,13 +48,25 @@ export const deployerBootstrapE2e = defineLane<Cluster>({
     const deployerNode = cluster.node(nodesRunning(cluster, 'deployer')[0] as string);
     const serial = `UC-E2E-${randomBytes(4).toString('hex').toUpperCase()}`;
     const request = { node_id: serial, node_class: workerClass, hostname: `worker-${serial.slice(-8).toLowerCase()}` };
-    const phoneHome = { node_id: serial, hostname: request.hostname, disks_by_id: [workerPlan.target_disk_by_id] };
     ctx.recordEnvironment({ vm_accelerator_mode: 'none', kvm_required: 'false' });
 
-    await ctx.step('publish the node class and its install plan', async () => {
-      const cls = await deployer.putClass(workerClass, { install_plan: workerPlan });
-      ctx.check('the class carries its install plan', same(cls.install_plan, workerPlan), JSON.stringify(cls));
+    const evaluated = await ctx.step(`evaluate the flake's ${clusterAttribute}`, async () => {
+      const state = await evaluatedClusterState(ctx);
+      await ctx.artifact('cluster-state-evaluated.json', state);
+      ctx.check(`the evaluated state has the node class ${workerClass}`, state.classes[workerClass] !== undefined);
+      return state;
     });
+    const workerPlan = evaluated.classes[workerClass]?.install_plan as InstallPlan;
+    const phoneHome = { node_id: serial, hostname: request.hostname, disks_by_id: [workerPlan.target_disk_by_id] };
+
+    await ctx.step(
+      'the generated cluster state applied through the deployer reads back equal to the evaluated state',
+      async () => {
+        await applyAndCheck(ctx, deployer, evaluated);
+        const cls = (await deployer.classes()).find((c) => c.name === workerClass);
+        ctx.check('the class carries its install plan', same(cls?.install_plan, workerPlan), JSON.stringify(cls));
+      },
+    );
 
     await ctx.step('pre-register the node through the admin API', async () => {
       await ctx.artifact('preregister-request.json', request);
@@ -117,6 +133,19 @@ export const deployerBootstrapE2e = defineLane<Cluster>({
         );
       });
 
+      await ctx.step(
+        'after the restart, re-applying the generated cluster state changes nothing and it reads back equal to the evaluated state',
+        async () => {
+          const again = await deployer.applyCluster(evaluated);
+          ctx.check(
+            'the re-apply after the restart changes nothing',
+            again.created.length + again.changed.length + again.removed.length === 0,
+            JSON.stringify(again),
+          );
+          await checkAppliedEqualsEvaluated(ctx, deployer, evaluated);
+        },
+      );
+
       await ctx.step('replaying the same pre-register request is idempotent', async () => {
         const replay = await deployer.preregister(request);
         ctx.check(
@@ -172,5 +201,6 @@ export const deployerBootstrapE2e = defineLane<Cluster>({
 });
 
 function same(a: unknown, b: unknown): boolean {
+  if (a === undefined || b === undefined) return false;
   return JSON.stringify(a, Object.keys(a as object).sort()) === JSON.stringify(b, Object.keys(b as object).sort());
 }

@@ -2,7 +2,7 @@ import type { NixAgentStatus } from '../../contracts/ports/nix-agent.ts';
 import type { Cluster } from '../../contracts/target.ts';
 import { defineLane } from '../../harness/define.ts';
 import type { LaneContextWithWaits } from '../../harness/run-lane.ts';
-import { registerControlPlaneNode } from './control-plane-class.ts';
+import { applyClusterFor, clusterAuthoringOperations } from './control-plane-class.ts';
 import { buildHostClosure, nodesRunning } from './portable-cluster.ts';
 
 /** a second canonical control-plane system, different from the node's own: the candidate that will be rejected */
@@ -19,9 +19,8 @@ export const deployerVmRollback = defineLane<Cluster>({
   tags: ['needs-root', 'disruptive'],
   summary: 'a failing health_check_command ends rolled-back and the node leaves the rejected generation',
   requires: [
-    'deployer.inspect',
+    ...clusterAuthoringOperations,
     'deployer.publishDesiredSystem',
-    'deployer.putClass',
     'deployer.shipToBinaryCache',
     'nix-agent.status',
   ],
@@ -48,6 +47,8 @@ export const deployerVmRollback = defineLane<Cluster>({
       );
     };
 
+    await applyClusterFor(ctx, deployer, node);
+
     const [good, candidate] = await ctx.step(
       'build the known-good and the candidate closures on the host and ship them to the binary cache',
       async () => {
@@ -59,7 +60,6 @@ export const deployerVmRollback = defineLane<Cluster>({
     );
 
     await ctx.step(`${node} runs the known-good system`, async () => {
-      await registerControlPlaneNode(deployer, node);
       const { status } = await publishAndSettle(
         good,
         `test -f ${good}/nixos-version`,

@@ -2,7 +2,7 @@ import type { NixAgentStatus } from '../../contracts/ports/nix-agent.ts';
 import type { Cluster } from '../../contracts/target.ts';
 import { defineLane } from '../../harness/define.ts';
 import type { LaneContextWithWaits } from '../../harness/run-lane.ts';
-import { registerControlPlaneNode } from './control-plane-class.ts';
+import { applyClusterFor, clusterAuthoringOperations } from './control-plane-class.ts';
 import { buildLogsOn, closureOn, forgetOn, pathInfoOn } from './node-store.ts';
 import { buildHostClosure, cachePathInfo, nodesRunning } from './portable-cluster.ts';
 
@@ -24,10 +24,8 @@ export const deployerVmSmoke = defineLane<Cluster>({
   requires: [
     'deployer.binaryCacheRequests',
     'deployer.desiredSystem',
-    'deployer.inspect',
-    'deployer.preregister',
+    ...clusterAuthoringOperations,
     'deployer.publishDesiredSystem',
-    'deployer.putClass',
     'deployer.shipToBinaryCache',
     'nix-agent.status',
   ],
@@ -69,8 +67,9 @@ export const deployerVmSmoke = defineLane<Cluster>({
       return { cacheLogLength: (await deployer.binaryCacheRequests()).requests.length };
     });
 
+    await applyClusterFor(ctx, deployer, node);
+
     const published = await ctx.step(`publish it as ${node}'s desired system through the deployer`, async () => {
-      await registerControlPlaneNode(deployer, node);
       const d = await deployer.publishDesiredSystem(node, {
         target_system: closure,
         health_check_command: `test -f ${closure}/nixos-version`,

@@ -37,6 +37,8 @@ export const portableControlPlaneRegressions = defineLane<RegressionTarget>({
   summary:
     'eval guard, deployer-bootstrap-e2e, host-lifecycle-e2e, deployer-vm-smoke, fleet-scheduler-e2e and supported-surface-guard together without KVM',
   requires: [
+    'deployer.appliedCluster',
+    'deployer.applyCluster',
     'deployer.classes',
     'deployer.desiredSystem',
     'deployer.downloadBundle',
@@ -46,7 +48,6 @@ export const portableControlPlaneRegressions = defineLane<RegressionTarget>({
     'deployer.phoneHome',
     'deployer.preregister',
     'deployer.publishDesiredSystem',
-    'deployer.putClass',
     'deployer.revokeBootstrapToken',
     'fleet-scheduler.activate',
     'fleet-scheduler.deleteService',

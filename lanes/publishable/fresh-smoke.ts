@@ -8,6 +8,7 @@ import { HttpCallError } from '../../helpers/http.ts';
 import { registerSecret } from '../../helpers/redact.ts';
 import { linearizableDuring } from './chainfire-history.ts';
 import { checkNodesAnswer, checkServicesHealthy } from './cluster-checks.ts';
+import { deployerLink, deployerLinkOperations } from './deployer-link.ts';
 
 const workers = ['node04', 'node05'];
 
@@ -22,6 +23,7 @@ export const freshSmoke = defineLane<Cluster>({
   tags: ['needs-root', 'disruptive'],
   summary: 'readiness, core behaviour and fault injection of the six-node VM-cluster harness',
   requires: [
+    ...deployerLinkOperations,
     'chainfire.get',
     'chainfire.put',
     'flaredb.execute',
@@ -275,6 +277,7 @@ export const freshSmoke = defineLane<Cluster>({
       }
     });
 
+    await deployerLink(ctx);
     await fleetMaintenance(ctx, tag);
 
     await ctx.step('k8shost: tenant pods and services, separate from host services', async () => {

@@ -71,6 +71,13 @@ const runtimeFaults: Array<
     'fleet-scheduler records a later heartbeat from node05',
   ],
   [
+    'fleet-scheduler',
+    'ignore-deployer-services',
+    undefined,
+    'deployer → fleet-scheduler → node-agent: a service applied through the deployer is placed and run by node-agents',
+    'node-agents run 2 instances of cluster-smoke, the service applied through the deployer',
+  ],
+  [
     'k8shost',
     'pods-as-host-services',
     undefined,

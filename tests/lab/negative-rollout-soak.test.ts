@@ -20,6 +20,7 @@ const steps = {
   loss: 'fail-stop: node05 loses power, is marked lost, and its replicas are rescheduled to node04',
   deployer: 'deployer on node01 restarts in a new process and answers again',
   flaredb: 'flaredb on node01 restarts in a new process and answers again',
+  applied: 'the generated cluster state applied through the deployer reads back equal to the evaluated state',
 };
 
 /** Each fault on from the boot of a lab of its own. */
@@ -44,6 +45,12 @@ const cases: Array<[fault: string, step: string, property: string]> = [
   ['deployer:restart-noop@node01', steps.deployer, 'deployer on node01 runs in a new process after its restart'],
   // the last of the five restarts: a no-op there is caught as surely as on the first
   ['flaredb:restart-noop@node01', steps.flaredb, 'flaredb on node01 runs in a new process after its restart'],
+  [
+    'deployer:apply-drops-desired-system',
+    steps.applied,
+    'every applied class, node and service has exactly the fields of the evaluated state',
+  ],
+  ['deployer:apply-duplicates-nodes', steps.applied, 'a re-apply of the same generated state changes nothing'],
 ];
 
 describe('rollout-soak names the step and property each broken maintenance, loss or restart promise breaks', () => {

@@ -71,4 +71,32 @@ describe('deployer-bootstrap-e2e catches its faults', () => {
     expect(result.failure?.stepPath).toEqual([lane, 'a revoked bootstrap token is refused at phone-home']);
     expect(result.failure?.property).toBe('phone-home with the revoked bootstrap token is refused');
   });
+
+  it('deployer apply-drops-desired-system fails the lane at the apply step: applied != evaluated', async () => {
+    const result = await runUnderFault(deployerBootstrapE2e, cluster, cluster, {
+      service: 'deployer',
+      fault: 'apply-drops-desired-system',
+    });
+    expect(result.status).toBe('failed');
+    expect(result.failure?.stepPath).toEqual([
+      lane,
+      'the generated cluster state applied through the deployer reads back equal to the evaluated state',
+    ]);
+    expect(result.failure?.property).toBe(
+      'every applied class, node and service has exactly the fields of the evaluated state',
+    );
+  });
+
+  it('deployer apply-duplicates-nodes fails the lane at the apply step: a re-apply changes something', async () => {
+    const result = await runUnderFault(deployerBootstrapE2e, cluster, cluster, {
+      service: 'deployer',
+      fault: 'apply-duplicates-nodes',
+    });
+    expect(result.status).toBe('failed');
+    expect(result.failure?.stepPath).toEqual([
+      lane,
+      'the generated cluster state applied through the deployer reads back equal to the evaluated state',
+    ]);
+    expect(result.failure?.property).toBe('a re-apply of the same generated state changes nothing');
+  });
 });

@@ -33,4 +33,10 @@ export const deployerFaults = {
     breaks:
       "a restart request restarts the service: a new process (another pid or start time) answers afterwards (the lab's node supervisor honours this switch)",
   },
+  'apply-drops-desired-system': {
+    breaks: "an apply keeps every field of the generated cluster state: each class's desired system is applied",
+  },
+  'apply-duplicates-nodes': {
+    breaks: 'a re-apply of the same cluster state changes nothing: no node is registered twice',
+  },
 } satisfies FaultCatalogue;

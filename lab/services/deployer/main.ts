@@ -5,6 +5,7 @@ import { HttpError, type Request, reply, startHttpService } from '../common/http
 import { JsonStore } from '../common/json-store.ts';
 import { BinaryCacheServer } from './binary-cache.ts';
 import { requireBootstrapToken, sha256 } from './bootstrap-auth.ts';
+import { type AppliedRecord, registerClusterRoutes } from './cluster-apply.ts';
 import { readDeployerConfig } from './deployer-config.ts';
 import {
   type DeployerState,
@@ -38,12 +39,16 @@ import { buildClassBundle } from './flake-bundle.ts';
  *   GET  /cache/<file>                                           the lab's signed Nix binary cache (UCP_BINARY_CACHE_DIR)
  *   GET  /api/v1/admin/binary-cache/requests                     every request the cache answered
  * With a cache, a node's desired system carries binary_cache_url: where nix-agent substitutes the closure from.
+ *   POST /api/v1/admin/cluster/apply, GET /api/v1/admin/cluster   `deployer-ctl apply` (cluster-apply.ts)
  */
 await startHttpService({
   faults: deployerFaults,
   routes(app, { env, faults }) {
     const config = readDeployerConfig();
-    const store = new JsonStore<DeployerState>(join(env.stateDir, 'deployer.json'), emptyDeployerState);
+    const store = new JsonStore<DeployerState & { applied?: AppliedRecord }>(
+      join(env.stateDir, 'deployer.json'),
+      emptyDeployerState,
+    );
     if (faults.on('forget-preregistered-on-restart'))
       store.update((s) => {
         s.nodes = [];
@@ -75,6 +80,7 @@ await startHttpService({
       store.update((s) => {
         fn(findNode(s, id));
       });
+    registerClusterRoutes(app, store, faults, now);
 
     app.put('/api/v1/admin/classes/:name', (req) => {
       const name = parseName(req.params.name, 'class name');

@@ -17,4 +17,7 @@ export const fleetSchedulerFaults = {
     breaks:
       'a drain holds for the whole maintenance window: a node draining for more than 10 s (UCP_FLEET_DRAIN_LAPSE_MS) is still given no replica',
   },
+  'ignore-deployer-services': {
+    breaks: "fleet-scheduler runs the services of the deployer's applied cluster state, and stops those it drops",
+  },
 } satisfies FaultCatalogue;

@@ -6,6 +6,10 @@ export interface ServiceSpec {
   /** argv of each instance; null runs node-agent's built-in instance server */
   command: string[] | null;
   updatedAt: string;
+  /** the nodes a replica may run on (a service of the deployer's applied cluster state); absent: any worker */
+  nodes?: string[];
+  /** where the service came from: the deployer's applied cluster state, or PUT /api/v1/services */
+  source?: 'deployer' | 'api';
 }
 
 export interface WorkerNode {

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { HttpError, startHttpService } from '../common/http-service.ts';
 import { JsonStore } from '../common/json-store.ts';
+import { appliedServices, deployerUrl, syncServices } from './deployer-sync.ts';
 import { fleetSchedulerFaults } from './faults.ts';
 import { emptyFleetState, type FleetState, recordEvent } from './fleet-state.ts';
 import { place } from './placement.ts';
@@ -15,8 +16,11 @@ import { place } from './placement.ts';
  *   POST   /api/v1/nodes/:name/drain, POST /api/v1/nodes/:name/activate
  *   GET    /api/v1/placements                              every instance, its node and whether it runs
  *   GET    /api/v1/events
+ * Services come from the deployer's applied cluster state (deployer-sync.ts, polled every
+ * UCP_FLEET_DEPLOYER_POLL_MS, default 500) and from PUT /api/v1/services.
  */
 let timer: NodeJS.Timeout | undefined;
+let pollTimer: NodeJS.Timeout | undefined;
 
 interface Reported {
   at: number;
@@ -70,6 +74,23 @@ await startHttpService({
     };
     tick();
 
+    const deployer = deployerUrl(env);
+    const pollMs = Number(process.env.UCP_FLEET_DEPLOYER_POLL_MS ?? 500);
+    const poll = () => {
+      pollTimer = setTimeout(() => {
+        const sync = async () => {
+          if (!deployer || faults.on('ignore-deployer-services')) return;
+          const services = await appliedServices(deployer);
+          reconcile((s) => syncServices(s, services));
+        };
+        // a deployer that does not answer leaves the services as they are until it does
+        sync()
+          .catch(() => undefined)
+          .finally(poll);
+      }, pollMs);
+    };
+    poll();
+
     const node = (name: string) => {
       const n = store.get().nodes[name];
       if (!n) throw new HttpError(404, `no worker node "${name}" has sent a heartbeat`);
@@ -97,7 +118,13 @@ await startHttpService({
         throw new HttpError(400, 'command must be a non-empty argv array of strings');
       }
       reconcile((s) => {
-        s.services[name] = { name, replicas, command: command as string[] | null, updatedAt: new Date().toISOString() };
+        s.services[name] = {
+          name,
+          replicas,
+          command: command as string[] | null,
+          updatedAt: new Date().toISOString(),
+          source: 'api',
+        };
       });
       return store.get().services[name];
     });
@@ -168,5 +195,8 @@ await startHttpService({
     });
     app.get('/api/v1/events', () => ({ events: store.get().events }));
   },
-  onShutdown: () => clearTimeout(timer),
+  onShutdown: () => {
+    clearTimeout(timer);
+    clearTimeout(pollTimer);
+  },
 });

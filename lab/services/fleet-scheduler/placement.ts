@@ -24,8 +24,13 @@ export function place(state: FleetState, options: PlacementOptions): boolean {
     .map((n) => n.name)
     .concat(Object.keys(state.nodes).filter(lapsed))
     .sort();
+  const allowed = (service: string, node: string) => {
+    const only = state.services[service]?.nodes;
+    return only === undefined || only.includes(node);
+  };
   const keeps = (a: Assignment) => {
     const node = state.nodes[a.node];
+    if (!allowed(a.service, a.node)) return false;
     return (
       node?.state === 'active' ||
       lapsed(a.node) ||
@@ -54,9 +59,12 @@ export function place(state: FleetState, options: PlacementOptions): boolean {
     const total = (node: string) => Object.values(state.assignments).filter((a) => a.node === node).length;
     const sortByLoad = (nodes: string[]) =>
       [...nodes].sort((x, y) => load(x) - load(y) || total(x) - total(y) || x.localeCompare(y));
-    const byLoad = () => sortByLoad(active);
+    const eligible = active.filter((n) => allowed(svc.name, n));
+    const byLoad = () => sortByLoad(eligible);
     // the fault places a service that has no replica yet as if draining nodes were active
-    const candidates = options.placeOnDraining && mine().length === 0 ? withDraining : active;
+    const candidates = (options.placeOnDraining && mine().length === 0 ? withDraining : active).filter((n) =>
+      allowed(svc.name, n),
+    );
     while (mine().length < svc.replicas && candidates.length > 0) {
       const node = sortByLoad(candidates)[0] as string;
       const id = `${svc.name}-${state.nextInstance++}`;
@@ -71,7 +79,7 @@ export function place(state: FleetState, options: PlacementOptions): boolean {
       delete state.assignments[victim.id];
       recordEvent(state, 'removed', `${victim.id} of ${svc.name} from ${victim.node}`);
     }
-    if (options.skipRebalance || active.length < 2) continue;
+    if (options.skipRebalance || eligible.length < 2) continue;
     for (;;) {
       const order = byLoad();
       const low = order[0] as string;

@@ -1,5 +1,7 @@
 import { BindingRequiredError } from '../../../contracts/errors.ts';
 import {
+  AppliedCluster,
+  ApplyResult,
   type BinaryCacheRequest,
   bundleFetchesSchema,
   type DeployerNode,
@@ -58,6 +60,8 @@ export function createDeployerPort(binding: PortBinding, node?: string): Deploye
       return answer.data.fetches;
     },
     desiredSystem: (nodeId) => callJson('GET', url(`/nodes/${enc(nodeId)}/desired-system`)),
+    applyCluster: (state) => callJson('POST', url('/admin/cluster/apply'), { body: state, schema: ApplyResult }),
+    appliedCluster: () => callJson('GET', url('/admin/cluster'), { schema: AppliedCluster }),
     async reportStatus(nodeId, status) {
       await callJson('POST', url(`/nodes/${enc(nodeId)}/status`), { body: status });
     },

@@ -16,13 +16,18 @@ export interface FleetServices {
   dispose(): Promise<void>;
 }
 
-export async function startFleetServices(nodeTimeoutMs = 2500): Promise<FleetServices> {
+/** `schedulerEnv`: more environment for fleet-scheduler (UCP_DEPLOYER_URL, the deployer it takes services from) */
+export async function startFleetServices(
+  nodeTimeoutMs = 2500,
+  schedulerEnv: Record<string, string> = {},
+): Promise<FleetServices> {
   const scheduler = await LabServiceProcess.start({
     service: 'fleet-scheduler',
     env: {
       UCP_FLEET_NODE_TIMEOUT_MS: String(nodeTimeoutMs),
       UCP_FLEET_TICK_MS: '100',
       UCP_FLEET_DRAIN_LAPSE_MS: '1500',
+      ...schedulerEnv,
     },
   });
   const cluster = JSON.stringify({
