@@ -14,6 +14,25 @@ export interface BaremetalNode {
   diskById: string;
 }
 
+/**
+ * The canonical bare-metal proof's two nodes (the seed's QEMU-as-bare-metal pair): one control-plane node and one
+ * worker-equivalent node, each installed onto the disk its class's by-id selector names.
+ */
+export const canonicalBaremetalNodes: readonly BaremetalNode[] = [
+  {
+    name: 'bm-control01',
+    role: 'control-plane',
+    configuration: 'baremetal-qemu-control-plane',
+    diskById: '/dev/disk/by-id/virtio-uc-control-root',
+  },
+  {
+    name: 'bm-worker01',
+    role: 'worker',
+    configuration: 'baremetal-qemu-worker',
+    diskById: '/dev/disk/by-id/virtio-uc-worker-root',
+  },
+];
+
 export interface BaremetalDisk {
   /** e.g. /dev/disk/by-id/virtio-uc-control-root */
   byId: string;

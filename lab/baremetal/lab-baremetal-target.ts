@@ -1,7 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, truncate, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { BaremetalNode, BaremetalSession, BaremetalTarget } from '../../contracts/baremetal-target.ts';
+import {
+  type BaremetalNode,
+  type BaremetalSession,
+  type BaremetalTarget,
+  canonicalBaremetalNodes,
+} from '../../contracts/baremetal-target.ts';
 import { HarnessError } from '../../contracts/errors.ts';
 import { guestKernel } from '../../helpers/guest-image/guest-kernel.ts';
 import { probeGuestImage } from '../../helpers/guest-image/probe-image.ts';
@@ -34,21 +39,6 @@ export interface LabBaremetalOptions {
   memoryMiB?: number;
 }
 
-export const labBaremetalNodes: readonly BaremetalNode[] = [
-  {
-    name: 'bm-control01',
-    role: 'control-plane',
-    configuration: 'baremetal-qemu-control-plane',
-    diskById: '/dev/disk/by-id/virtio-uc-control-root',
-  },
-  {
-    name: 'bm-worker01',
-    role: 'worker',
-    configuration: 'baremetal-qemu-worker',
-    diskById: '/dev/disk/by-id/virtio-uc-worker-root',
-  },
-];
-
 const serialOf = (node: BaremetalNode) => node.diskById.replace('/dev/disk/by-id/virtio-', '');
 /** every node also has a decoy disk, attached first (vda), that the install plan does not name */
 const decoySerialOf = (node: BaremetalNode) => serialOf(node).replace(/-root$/, '-spare');
@@ -79,7 +69,7 @@ async function openLabSession(
   await assertPortFree(sshPorts.control, 'SSH to the control-plane node (hostfwd)');
   await assertPortFree(sshPorts.worker, 'SSH to the worker node (hostfwd)');
   const key = baremetalSshKey();
-  const nodes = labBaremetalNodes;
+  const nodes = canonicalBaremetalNodes;
   const [installer, diskBoot, bundle] = await Promise.all([
     buildInstallerImage(),
     buildDiskBootImage(),

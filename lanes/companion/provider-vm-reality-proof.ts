@@ -2,9 +2,9 @@ import { randomBytes } from 'node:crypto';
 import type { Cluster } from '../../contracts/target.ts';
 import { defineLane } from '../../harness/define.ts';
 import { withCleanup } from '../publishable/fresh-matrix-cleanup.ts';
-import { proveFiberlb } from '../publishable/fresh-matrix-fiberlb.ts';
-import { lbName, proveFlashdns } from '../publishable/fresh-matrix-flashdns.ts';
-import { provePrismnetAcl } from '../publishable/fresh-matrix-prismnet.ts';
+import { fiberlbOperations, proveFiberlb } from '../publishable/fresh-matrix-fiberlb.ts';
+import { flashdnsOperations, lbName, proveFlashdns } from '../publishable/fresh-matrix-flashdns.ts';
+import { prismnetAclOperations, provePrismnetAcl } from '../publishable/fresh-matrix-prismnet.ts';
 import { provePlasmavmcMigration } from './provider-vm-migration.ts';
 
 /**
@@ -24,22 +24,6 @@ export const providerVmRealityProof = defineLane<Cluster>({
   requires: [
     'coronafs.read',
     'coronafs.volume',
-    'fiberlb.createCertificate',
-    'fiberlb.createListener',
-    'fiberlb.createPool',
-    'fiberlb.deleteListener',
-    'fiberlb.drainBackend',
-    'fiberlb.listeners',
-    'fiberlb.pool',
-    'fiberlb.probe',
-    'fiberlb.removeBackend',
-    'fiberlb.restoreBackend',
-    'fiberlb.setBackend',
-    'flashdns.addRecord',
-    'flashdns.createZone',
-    'flashdns.deleteZone',
-    'flashdns.removeRecord',
-    'flashdns.resolve',
     'plasmavmc.console',
     'plasmavmc.createVm',
     'plasmavmc.deleteVm',
@@ -47,14 +31,9 @@ export const providerVmRealityProof = defineLane<Cluster>({
     'plasmavmc.restartVm',
     'plasmavmc.vm',
     'plasmavmc.waitForState',
-    'prismnet.addRule',
-    'prismnet.createNetwork',
-    'prismnet.createPort',
-    'prismnet.createSecurityGroup',
-    'prismnet.dataplane',
-    'prismnet.deletePort',
-    'prismnet.removeRule',
-    'prismnet.securityGroup',
+    ...fiberlbOperations,
+    ...flashdnsOperations,
+    ...prismnetAclOperations,
   ],
   scopeContract: {
     prismnet: 'tenant API lifecycle and attached networking on the lab dataplane; no OVS/OVN or hardware-switch path',

@@ -10,6 +10,21 @@ import {
 } from './fresh-matrix-backends.ts';
 import type { Cleanup } from './fresh-matrix-cleanup.ts';
 
+/** the FiberLB operations proveFiberlb calls, for the requires of every lane that runs it */
+export const fiberlbOperations = [
+  'fiberlb.createCertificate',
+  'fiberlb.createListener',
+  'fiberlb.createPool',
+  'fiberlb.deleteListener',
+  'fiberlb.drainBackend',
+  'fiberlb.listeners',
+  'fiberlb.pool',
+  'fiberlb.probe',
+  'fiberlb.removeBackend',
+  'fiberlb.restoreBackend',
+  'fiberlb.setBackend',
+] as const;
+
 /** What the FiberLB sub-proof leaves for the FlashDNS one: the listeners and the name their certificate holds. */
 export interface LbUnderTest {
   tcp: LbListener;

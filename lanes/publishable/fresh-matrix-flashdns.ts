@@ -4,6 +4,15 @@ import type { LaneContext } from '../../harness/define.ts';
 import type { Cleanup } from './fresh-matrix-cleanup.ts';
 import type { LbUnderTest } from './fresh-matrix-fiberlb.ts';
 
+/** the FlashDNS operations proveFlashdns calls, for the requires of every lane that runs it */
+export const flashdnsOperations = [
+  'flashdns.addRecord',
+  'flashdns.createZone',
+  'flashdns.deleteZone',
+  'flashdns.removeRecord',
+  'flashdns.resolve',
+] as const;
+
 /** The zone a run's load-balancer name lives in, and the name itself (what the TLS certificate is issued for). */
 export function lbName(tag: string): { zone: string; label: string; fqdn: string } {
   const zone = `m${tag}.fresh-matrix.lab`;

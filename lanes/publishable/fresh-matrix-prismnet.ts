@@ -6,6 +6,18 @@ import { startHttpBackend } from './fresh-matrix-backends.ts';
 import type { Cleanup } from './fresh-matrix-cleanup.ts';
 import { holdPortAddress, httpFrom, routeToPort, tcpOutcomeFrom } from './fresh-matrix-tenant-port.ts';
 
+/** the PrismNet operations provePrismnetAcl calls, for the requires of every lane that runs it */
+export const prismnetAclOperations = [
+  'prismnet.addRule',
+  'prismnet.createNetwork',
+  'prismnet.createPort',
+  'prismnet.createSecurityGroup',
+  'prismnet.dataplane',
+  'prismnet.deletePort',
+  'prismnet.removeRule',
+  'prismnet.securityGroup',
+] as const;
+
 /** A tenant /24 unlikely to be in use by another run: 10.200-239.x.0/24. */
 export function tenantCidr(): string {
   return `10.${randomInt(200, 240)}.${randomInt(0, 256)}.0/24`;

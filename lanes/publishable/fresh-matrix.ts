@@ -4,11 +4,11 @@ import { defineLane } from '../../harness/define.ts';
 import { proveApigateway } from './fresh-matrix-apigateway.ts';
 import { withCleanup } from './fresh-matrix-cleanup.ts';
 import { proveCreditservice } from './fresh-matrix-credit.ts';
-import { proveFiberlb } from './fresh-matrix-fiberlb.ts';
-import { lbName, proveFlashdns } from './fresh-matrix-flashdns.ts';
+import { fiberlbOperations, proveFiberlb } from './fresh-matrix-fiberlb.ts';
+import { flashdnsOperations, lbName, proveFlashdns } from './fresh-matrix-flashdns.ts';
 import { proveK8shostWatch } from './fresh-matrix-k8shost.ts';
 import { proveNightlightRange } from './fresh-matrix-nightlight.ts';
-import { provePrismnetAcl } from './fresh-matrix-prismnet.ts';
+import { prismnetAclOperations, provePrismnetAcl } from './fresh-matrix-prismnet.ts';
 import { proveCoronafs, proveLightningstor, provePlasmavmcContract } from './fresh-matrix-storage.ts';
 
 /**
@@ -45,22 +45,6 @@ export const freshMatrix = defineLane<Cluster>({
     'creditservice.reserve',
     'creditservice.setQuota',
     'creditservice.wallet',
-    'fiberlb.createCertificate',
-    'fiberlb.createListener',
-    'fiberlb.createPool',
-    'fiberlb.deleteListener',
-    'fiberlb.drainBackend',
-    'fiberlb.listeners',
-    'fiberlb.pool',
-    'fiberlb.probe',
-    'fiberlb.removeBackend',
-    'fiberlb.restoreBackend',
-    'fiberlb.setBackend',
-    'flashdns.addRecord',
-    'flashdns.createZone',
-    'flashdns.deleteZone',
-    'flashdns.removeRecord',
-    'flashdns.resolve',
     'k8shost.createPod',
     'k8shost.deletePod',
     'k8shost.listPods',
@@ -77,14 +61,9 @@ export const freshMatrix = defineLane<Cluster>({
     'nightlight.ingest',
     'nightlight.query',
     'plasmavmc.workers',
-    'prismnet.addRule',
-    'prismnet.createNetwork',
-    'prismnet.createPort',
-    'prismnet.createSecurityGroup',
-    'prismnet.dataplane',
-    'prismnet.deletePort',
-    'prismnet.removeRule',
-    'prismnet.securityGroup',
+    ...fiberlbOperations,
+    ...flashdnsOperations,
+    ...prismnetAclOperations,
   ],
   async run(ctx) {
     const tag = randomBytes(3).toString('hex');

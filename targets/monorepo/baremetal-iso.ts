@@ -3,12 +3,13 @@ import { createReadStream, existsSync, readdirSync, readFileSync } from 'node:fs
 import { copyFile, mkdir, truncate, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import type {
-  BaremetalDeployerBinding,
-  BaremetalNode,
-  BaremetalSession,
-  BaremetalTarget,
-  DiskLayout,
+import {
+  type BaremetalDeployerBinding,
+  type BaremetalNode,
+  type BaremetalSession,
+  type BaremetalTarget,
+  canonicalBaremetalNodes,
+  type DiskLayout,
 } from '../../contracts/baremetal-target.ts';
 import { BlockedError, HarnessError } from '../../contracts/errors.ts';
 import type { GuestSpec } from '../../contracts/guest.ts';
@@ -60,21 +61,6 @@ async function sha256Of(path: string): Promise<string> {
   for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
   return hash.digest('hex');
 }
-
-export const monorepoBaremetalNodes: readonly BaremetalNode[] = [
-  {
-    name: 'bm-control01',
-    role: 'control-plane',
-    configuration: 'baremetal-qemu-control-plane',
-    diskById: '/dev/disk/by-id/virtio-uc-control-root',
-  },
-  {
-    name: 'bm-worker01',
-    role: 'worker',
-    configuration: 'baremetal-qemu-worker',
-    diskById: '/dev/disk/by-id/virtio-uc-worker-root',
-  },
-];
 
 interface InstallableSystem {
   configuration: string;
@@ -162,7 +148,7 @@ export function monorepoBaremetalTarget(flake: string, options: MonorepoBaremeta
           `a deployer the nodes booted from ${iso} can phone home to (the monorepo's deployer for ${flake}: a bindings module exporting baremetalDeployer)`,
         ]);
       }
-      const nodes = monorepoBaremetalNodes;
+      const nodes = canonicalBaremetalNodes;
       const sshPorts = sshPortsFromEnv();
       await assertPortFree(sshPorts.control, 'SSH to the control-plane node (hostfwd)');
       await assertPortFree(sshPorts.worker, 'SSH to the worker node (hostfwd)');
