@@ -41,12 +41,10 @@ function run(
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  const prefix = (d: Buffer) =>
-    d
-      .toString()
-      .split('\n')
-      .filter((l) => /\[cluster\]|✓|×|Test Files|Tests /.test(l))
-      .forEach((l) => process.stderr.write(`[${label}] ${l.trim()}\n`));
+  const prefix = (d: Buffer) => {
+    for (const l of d.toString().split('\n'))
+      if (/\[cluster\]|✓|×|Test Files|Tests /.test(l)) process.stderr.write(`[${label}] ${l.trim()}\n`);
+  };
   child.stdout.on('data', prefix);
   child.stderr.on('data', prefix);
   return new Promise((resolve) => child.on('exit', (code) => resolve({ code, s: (performance.now() - t0) / 1000 })));
