@@ -132,8 +132,7 @@ async function openLabSession(
         ...base(node),
         initrd: installer,
         append: [
-          // no_timer_check: under TCG on a loaded host the kernel's IO-APIC timer check can fail and panic the boot
-          'console=ttyS0 quiet panic=-1 no_timer_check',
+          'console=ttyS0 quiet panic=-1',
           `ultracloud.deployer_url=${deployerUrl}`,
           `ultracloud.bootstrap_token=${options.installerToken ?? token}`,
           `ultracloud.hostname=${node.name}`,
@@ -143,7 +142,7 @@ async function openLabSession(
       installedGuest: (node) => ({
         ...base(node),
         initrd: diskBoot,
-        append: `console=ttyS0 quiet panic=-1 no_timer_check ultracloud.node_id=${node.name}`,
+        append: `console=ttyS0 quiet panic=-1 ultracloud.node_id=${node.name}`,
       }),
       disks,
       diskLayout: () => ({ ...diskoLayout }),

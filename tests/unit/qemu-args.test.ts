@@ -19,7 +19,7 @@ describe('qemuArgs', () => {
     const line = joined(args);
     expect(line).toContain('-machine q35,accel=tcg -cpu max');
     expect(line).toContain('-initrd /i');
-    expect(args[args.indexOf('-append') + 1]).toBe('console=ttyS0 ultracloud.node_id=n1');
+    expect(args[args.indexOf('-append') + 1]).toBe('console=ttyS0 ultracloud.node_id=n1 no_timer_check');
     expect(line).toContain('-device virtio-blk-pci,drive=disk0,serial=uc-control-root');
     expect(line).toContain('-netdev user,id=net0,restrict=off,hostfwd=tcp:127.0.0.1:22231-:22');
     expect(line).toContain('-chardev file,id=serial0,path=/tmp/s.log,append=on');
@@ -32,6 +32,12 @@ describe('qemuArgs', () => {
     expect(line).toContain('accel=kvm -cpu host');
     expect(line).not.toContain('-netdev');
     expect(line).not.toContain('-no-reboot');
+  });
+
+  test('a directly booted kernel skips the IO-APIC timer check, once', () => {
+    expect(joined(qemuArgs(base, '/q'))).toMatch(/-append console=ttyS0[^-]* no_timer_check/);
+    const once = joined(qemuArgs({ ...base, append: 'console=ttyS0 no_timer_check quiet' }, '/q'));
+    expect(once.match(/no_timer_check/g)).toHaveLength(1);
   });
 
   test('a tap NIC: the named host tap with the given MAC, and no user-mode NAT beside it', () => {
