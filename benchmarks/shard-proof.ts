@@ -46,7 +46,9 @@ function run(
       .toString()
       .split('\n')
       .filter((l) => /\[cluster\]|✓|×|Test Files|Tests /.test(l))
-      .forEach((l) => process.stderr.write(`[${label}] ${l.trim()}\n`));
+      .forEach((l) => {
+        process.stderr.write(`[${label}] ${l.trim()}\n`);
+      });
   child.stdout.on('data', prefix);
   child.stderr.on('data', prefix);
   return new Promise((resolve) => child.on('exit', (code) => resolve({ code, s: (performance.now() - t0) / 1000 })));

@@ -1,19 +1,21 @@
-import { InvalidInputError } from '../profiles/descriptor-schema.ts';
 import {
   type GuardPaths,
   monorepoGuardPaths,
   type SurfaceCategory,
   surfaceCategories,
 } from '../profiles/guard-paths.ts';
+import { InvalidInputError } from '../profiles/invalid-input.ts';
 import { cargoWorkspaceMembers } from './cargo-workspace-members.ts';
 import { compileDirPrefixes, compileGlobs } from './glob.ts';
 import { FastFileReader } from './read-file-fast.ts';
+import { ripgrepCandidates } from './ripgrep-candidates.ts';
 import { inRanges, rustTestModuleLines } from './rust-test-modules.ts';
 import {
   completenessMarkers,
   helperPattern,
   type SurfaceRuleId,
   serverStubs,
+  toAnchors,
   toPrefilter,
   toRegExp,
   unfinishedWording,
@@ -41,15 +43,29 @@ type Classified = Record<SurfaceCategory, boolean>;
 /**
  * supported-surface-guard: unfinished wording in docs and harness files, stub responses in shipped server code,
  * completeness markers in the supported provider/backend servers, archived helpers in the default product
- * surface. One walk prunes subtrees no path glob can reach; a file is read only when its path makes it a
- * candidate, and examined line by line only when one combined regex of the rules' anchors finds one in it.
+ * surface. The engine finds the files the path globs name and which of them hold one of the rules' anchors; only
+ * those are read and examined line by line.
+ *
+ * Engines: `ripgrep` (the default when `rg` is installed) searches the tree in one parallel pass; `node` walks it
+ * (pruning subtrees no path glob can reach) and reads every candidate through one reusable buffer, testing one
+ * combined regex of the anchors. Both yield the same findings and counts.
  */
-export function scanSupportedSurface(root: string, paths: GuardPaths = monorepoGuardPaths): SurfaceFinding[] {
-  return surveySupportedSurface(root, paths).findings;
+export type SurfaceEngine = 'ripgrep' | 'node';
+
+export function scanSupportedSurface(
+  root: string,
+  paths: GuardPaths = monorepoGuardPaths,
+  engine?: SurfaceEngine,
+): SurfaceFinding[] {
+  return surveySupportedSurface(root, paths, engine).findings;
 }
 
 /** The scan with its coverage: files scanned per category, and which categories the layout names. */
-export function surveySupportedSurface(root: string, paths: GuardPaths = monorepoGuardPaths): SurfaceScan {
+export function surveySupportedSurface(
+  root: string,
+  paths: GuardPaths = monorepoGuardPaths,
+  engine?: SurfaceEngine,
+): SurfaceScan {
   const globs = Object.fromEntries(surfaceCategories.map((c) => [c, compileGlobs(paths[c])])) as Record<
     SurfaceCategory,
     RegExp
@@ -64,9 +80,6 @@ export function surveySupportedSurface(root: string, paths: GuardPaths = monorep
     }
     return kind;
   };
-  const anyPath = compileGlobs(all);
-  const candidates = walkFiles(root, { descend: compileDirPrefixes(all), accept: (rel) => anyPath.test(rel) });
-
   const helpers = paths.archivedHelpers.map(helperPattern);
   const notCanonical = [...paths.archivedHelpers, ...paths.legacyBlocks].map(helperPattern);
   const rules = {
@@ -76,21 +89,32 @@ export function surveySupportedSurface(root: string, paths: GuardPaths = monorep
     helper: toRegExp(helpers),
     notCanonical: toRegExp(notCanonical),
   };
-  const prefilter = toPrefilter([
-    ...unfinishedWording,
-    ...serverStubs,
-    ...completenessMarkers,
-    ...helpers,
-    ...notCanonical,
-  ]);
+  const patterns = [...unfinishedWording, ...serverStubs, ...completenessMarkers, ...helpers, ...notCanonical];
+  const prefilter = toPrefilter(patterns);
   const reader = new FastFileReader();
+  const candidates = engine === 'node' ? undefined : ripgrepCandidates(root, all, toAnchors(patterns));
+  if (engine === 'ripgrep' && !candidates) {
+    throw new InvalidInputError('the ripgrep engine needs rg (Debian package ripgrep), not found on PATH', ['engine']);
+  }
+  const anyPath = compileGlobs(all);
+  const files =
+    candidates ??
+    walkFiles(root, { descend: compileDirPrefixes(all), accept: (rel) => anyPath.test(rel) }).map((file) => ({
+      file,
+      hit: undefined,
+    }));
 
   const scanned = Object.fromEntries(surfaceCategories.map((c) => [c, 0])) as Record<SurfaceCategory, number>;
   const findings: SurfaceFinding[] = [];
-  for (const file of candidates) {
+  for (const { file, hit } of files) {
     const kind = classify(file);
     const categories = surfaceCategories.filter((c) => kind[c]);
     if (categories.length === 0) continue;
+    if (hit === false) {
+      // ripgrep read it and found no anchor
+      for (const c of categories) scanned[c]++;
+      continue;
+    }
     const bytes = readCandidate(reader, `${root}/${file}`);
     if (!bytes) continue;
     for (const c of categories) scanned[c]++;
