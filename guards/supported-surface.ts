@@ -74,7 +74,7 @@ export function surveySupportedSurface(
   const all = surfaceCategories.flatMap((c) => paths[c]);
   const classify = (rel: string): Classified => {
     const kind = Object.fromEntries(surfaceCategories.map((c) => [c, globs[c].test(rel)])) as Classified;
-    if (notShipped.test(rel)) {
+    if ((kind.serverCode || kind.completenessCode) && notShipped.test(rel)) {
       kind.serverCode = false;
       kind.completenessCode = false;
     }
