@@ -6,7 +6,7 @@ import {
 } from '../profiles/guard-paths.ts';
 import { InvalidInputError } from '../profiles/invalid-input.ts';
 import { cargoWorkspaceMembers } from './cargo-workspace-members.ts';
-import { compileDirPrefixes, compileGlobs } from './glob.ts';
+import { compileDirPrefixes, compileGlobLiterals, compileGlobs } from './glob.ts';
 import { FastFileReader } from './read-file-fast.ts';
 import { ripgrepCandidates } from './ripgrep-candidates.ts';
 import { inRanges, rustTestModuleLines } from './rust-test-modules.ts';
@@ -66,15 +66,16 @@ export function surveySupportedSurface(
   paths: GuardPaths = monorepoGuardPaths,
   engine?: SurfaceEngine,
 ): SurfaceScan {
-  const globs = Object.fromEntries(surfaceCategories.map((c) => [c, compileGlobs(paths[c])])) as Record<
-    SurfaceCategory,
-    RegExp
-  >;
+  const named = surfaceCategories.filter((c) => paths[c].length > 0);
+  const globs = named.map((c) => [c, compileGlobs(paths[c])] as const);
   const notShipped = compileGlobs(paths.notShipped);
+  const maybeNotShipped = compileGlobLiterals(paths.notShipped);
   const all = surfaceCategories.flatMap((c) => paths[c]);
+  const none = Object.fromEntries(surfaceCategories.map((c) => [c, false])) as Classified;
   const classify = (rel: string): Classified => {
-    const kind = Object.fromEntries(surfaceCategories.map((c) => [c, globs[c].test(rel)])) as Classified;
-    if ((kind.serverCode || kind.completenessCode) && notShipped.test(rel)) {
+    const kind = { ...none };
+    for (const [c, glob] of globs) kind[c] = glob.test(rel);
+    if ((kind.serverCode || kind.completenessCode) && maybeNotShipped(rel) && notShipped.test(rel)) {
       kind.serverCode = false;
       kind.completenessCode = false;
     }

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, describe, expect, it } from 'vitest';
 import { proofVariablesSet } from '../../cli/main.ts';
+import { compileGlobLiterals, compileGlobs } from '../../guards/glob.ts';
 import { ripgrepCandidates } from '../../guards/ripgrep-candidates.ts';
 import { type SurfaceEngine, surveySupportedSurface } from '../../guards/supported-surface.ts';
 import { projectRoot } from '../../helpers/proof-root.ts';
@@ -89,6 +90,40 @@ describe('supported-surface engines', () => {
       // lookAlikes' 2 docs, plus .draft, a: b, binary, kelvin, new\nline, result.md, utf16 (no link, no skipped dir)
       expect(scan.scanned.docs).toBe(9);
     }
+  });
+});
+
+describe('the literal prefilter of path globs', () => {
+  const globs = [
+    ...monorepoGuardPaths.notShipped,
+    ...referenceLabGuardPaths.canonicalCode,
+    '**/*',
+    'a/**/b?c/{x,yz}*.rs',
+  ];
+  const paths = [
+    'tests/a.rs',
+    'x/tests/a.rs',
+    'x/tests.rs',
+    'src/a_test.rs',
+    'a.test.ts',
+    'x/benches/b.rs',
+    'examples/e.rs',
+    'src/test/t.rs',
+    'src/testing.rs',
+    'z',
+    'a/b1c/x.rs',
+    'a/q/b2c/yzz.rs',
+    'profiles/descriptors/x.ts',
+    'lanes/publishable/y.ts',
+  ];
+  it.each(globs)('passes every path %s matches', (glob) => {
+    const literal = compileGlobLiterals([glob]);
+    for (const p of paths) if (compileGlobs([glob]).test(p)) expect(literal(p), p).toBe(true);
+  });
+  it('rules out paths holding none of the literals', () => {
+    const literal = compileGlobLiterals(monorepoGuardPaths.notShipped);
+    expect(literal('iam/crates/iam-server/src/m1/h1.rs')).toBe(false);
+    expect(literal('iam/crates/iam-server/tests/t.rs')).toBe(true);
   });
 });
 
