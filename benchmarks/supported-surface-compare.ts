@@ -149,10 +149,10 @@ ${(med('none') - med('lean start-up only')).toFixed(0)} ms, ripgrep engine ${(me
 
 rg and grep read every file of the tree and know nothing of paths, so their lines are not the guard's findings in
 general (they cannot exclude test modules, tests/, benches, examples or archived helpers named in docs); on this tree
-every planted line is a real finding. The guard runs two ripgrep processes side by side over only the files the
-layout's globs name: \`rg --files\` lists them (Node counts them per category) and \`rg --files-with-matches\` with the
-rules' anchors as case-insensitive fixed strings names those holding one; only those are read and examined line by
-line in Node.
+every planted line is a real finding. The guard starts one \`rg --files-with-matches\` over only the files the
+layout's globs name, with the rules' anchors as case-insensitive fixed strings, and while it runs walks the tree
+itself (pruning subtrees no glob can reach) to list and count the candidates per category; only the files rg names
+are read and examined line by line in Node.
 `;
   writeFileSync(join(projectRoot, 'benchmarks/results/supported-surface.md'), report);
   process.stdout.write(report);

@@ -17,8 +17,8 @@ describe(`supported-surface on ${tree.files} files`, () => {
   for (const engine of ['ripgrep', 'node'] as const) {
     bench(
       `ucproof guard supported-surface (scanSupportedSurface, ${engine} engine)`,
-      () => {
-        const findings = scanSupportedSurface(tree.root, undefined, engine);
+      async () => {
+        const findings = await scanSupportedSurface(tree.root, undefined, engine);
         if (findings.length !== tree.planted)
           throw new Error(`expected ${tree.planted} findings, got ${findings.length}`);
       },

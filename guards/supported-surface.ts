@@ -8,7 +8,7 @@ import { InvalidInputError } from '../profiles/invalid-input.ts';
 import { cargoWorkspaceMembers } from './cargo-workspace-members.ts';
 import { compileDirPrefixes, compileGlobLiterals, compileGlobs } from './glob.ts';
 import { FastFileReader } from './read-file-fast.ts';
-import { ripgrepCandidates } from './ripgrep-candidates.ts';
+import { ripgrepHits } from './ripgrep-candidates.ts';
 import { inRanges, rustTestModuleLines } from './rust-test-modules.ts';
 import {
   completenessMarkers,
@@ -46,26 +46,27 @@ type Classified = Record<SurfaceCategory, boolean>;
  * surface. The engine finds the files the path globs name and which of them hold one of the rules' anchors; only
  * those are read and examined line by line.
  *
- * Engines: `ripgrep` (the default when `rg` is installed) searches the tree in one parallel pass; `node` walks it
- * (pruning subtrees no path glob can reach) and reads every candidate through one reusable buffer, testing one
- * combined regex of the anchors. Both yield the same findings and counts.
+ * Both engines walk the tree (pruning subtrees no path glob can reach) to list and count the candidates. With
+ * `ripgrep` (the default when `rg` is installed) a parallel `rg` searches the candidates for the anchors meanwhile,
+ * and only the files it names are read; with `node` every candidate is read through one reusable buffer and tested
+ * with one combined regex of the anchors. Both yield the same findings and counts.
  */
 export type SurfaceEngine = 'ripgrep' | 'node';
 
-export function scanSupportedSurface(
+export async function scanSupportedSurface(
   root: string,
   paths: GuardPaths = monorepoGuardPaths,
   engine?: SurfaceEngine,
-): SurfaceFinding[] {
-  return surveySupportedSurface(root, paths, engine).findings;
+): Promise<SurfaceFinding[]> {
+  return (await surveySupportedSurface(root, paths, engine)).findings;
 }
 
 /** The scan with its coverage: files scanned per category, and which categories the layout names. */
-export function surveySupportedSurface(
+export async function surveySupportedSurface(
   root: string,
   paths: GuardPaths = monorepoGuardPaths,
   engine?: SurfaceEngine,
-): SurfaceScan {
+): Promise<SurfaceScan> {
   const named = surfaceCategories.filter((c) => paths[c].length > 0);
   const globs = named.map((c) => [c, compileGlobs(paths[c])] as const);
   const notShipped = compileGlobs(paths.notShipped);
@@ -93,25 +94,23 @@ export function surveySupportedSurface(
   const patterns = [...unfinishedWording, ...serverStubs, ...completenessMarkers, ...helpers, ...notCanonical];
   const prefilter = toPrefilter(patterns);
   const reader = new FastFileReader();
-  const candidates = engine === 'node' ? undefined : ripgrepCandidates(root, all, toAnchors(patterns));
-  if (engine === 'ripgrep' && !candidates) {
+  // ripgrep searches while this process walks the tree and classifies what it finds
+  const search = engine === 'node' ? undefined : ripgrepHits(root, all, toAnchors(patterns));
+  const anyPath = compileGlobs(all);
+  const walked = walkFiles(root, { descend: compileDirPrefixes(all), accept: (rel) => anyPath.test(rel) });
+  const classified = walked.map((file) => {
+    const kind = classify(file);
+    return { file, kind, categories: surfaceCategories.filter((c) => kind[c]) };
+  });
+  const hits = await search;
+  if (engine === 'ripgrep' && !hits) {
     throw new InvalidInputError('the ripgrep engine needs rg (Debian package ripgrep), not found on PATH', ['engine']);
   }
-  const anyPath = compileGlobs(all);
-  const files =
-    candidates ??
-    walkFiles(root, { descend: compileDirPrefixes(all), accept: (rel) => anyPath.test(rel) }).map((file) => ({
-      file,
-      hit: undefined,
-    }));
-
   const scanned = Object.fromEntries(surfaceCategories.map((c) => [c, 0])) as Record<SurfaceCategory, number>;
   const findings: SurfaceFinding[] = [];
-  for (const { file, hit } of files) {
-    const kind = classify(file);
-    const categories = surfaceCategories.filter((c) => kind[c]);
+  for (const { file, kind, categories } of classified) {
     if (categories.length === 0) continue;
-    if (hit === false) {
+    if (hits && !hits.has(file)) {
       // ripgrep read it and found no anchor
       for (const c of categories) scanned[c]++;
       continue;

@@ -42,7 +42,7 @@ export async function run(argv: string[]): Promise<number> {
   throw new UsageError(`${guard ? `unknown guard "${guard}"` : 'missing guard'}\n\n${help}`);
 }
 
-function supportedSurface(argv: string[]): number {
+async function supportedSurface(argv: string[]): Promise<number> {
   const { values } = parseCommandArgs(argv, {
     options: {
       root: { type: 'string' },
@@ -69,7 +69,7 @@ function supportedSurface(argv: string[]): number {
     throw new UsageError(`--layout must be one of ${Object.keys(guardPathProfiles).join(', ')}, got "${layout}"`);
   }
   const paths = guardPathProfiles[layout as GuardPathProfileName];
-  const { findings, scanned, expected } = surveySupportedSurface(root, paths, values.engine);
+  const { findings, scanned, expected } = await surveySupportedSurface(root, paths, values.engine);
   const empty = expected.filter((c) => scanned[c] === 0);
   if (values.json) {
     const out = {

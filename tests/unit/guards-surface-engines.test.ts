@@ -5,7 +5,7 @@ import { execa } from 'execa';
 import { afterAll, describe, expect, it } from 'vitest';
 import { proofVariablesSet } from '../../cli/main.ts';
 import { compileGlobLiterals, compileGlobs } from '../../guards/glob.ts';
-import { ripgrepCandidates } from '../../guards/ripgrep-candidates.ts';
+import { ripgrepHits } from '../../guards/ripgrep-candidates.ts';
 import { type SurfaceEngine, surveySupportedSurface } from '../../guards/supported-surface.ts';
 import { projectRoot } from '../../helpers/proof-root.ts';
 import { checkEnvironment, environmentVariables } from '../../profiles/env-schema.ts';
@@ -61,24 +61,23 @@ const cases: [string, Tree, GuardPaths][] = [
 describe('supported-surface engines', () => {
   it('ripgrep is installed (scripts/setup.sh), so the guard runs on it by default', async () => {
     expect(spawnSync('rg', ['--version']).status).toBe(0);
-    expect(ripgrepCandidates(await tree({ 'docs/a.md': 'x\n' }), ['docs/**'], ['tbd'])).toEqual([
-      { file: 'docs/a.md', hit: false },
-    ]);
+    const root = await tree({ 'docs/a.md': 'x\n', 'docs/b.md': 'status: TBD\n', 'src/c.md': 'TBD\n' });
+    expect(await ripgrepHits(root, ['docs/**'], ['tbd'])).toEqual(new Set(['docs/b.md']));
   });
 
   it.each(cases)('ripgrep and node report the same findings and counts: %s', async (_name, files, paths) => {
     const root = await tree(files);
-    const byNode = surveySupportedSurface(root, paths, 'node');
-    const byRipgrep = surveySupportedSurface(root, paths, 'ripgrep');
+    const byNode = await surveySupportedSurface(root, paths, 'node');
+    const byRipgrep = await surveySupportedSurface(root, paths, 'ripgrep');
     expect(byRipgrep).toEqual(byNode);
-    expect(surveySupportedSurface(root, paths)).toEqual(byNode);
+    expect(await surveySupportedSurface(root, paths)).toEqual(byNode);
   });
 
   it('on the edge files both find the hidden, colon, newline and binary files and skip what walkFiles skips', async () => {
     const root = await tree(edges);
     await symlink(join(root, 'docs/.draft.md'), join(root, 'docs/link.md'));
     for (const engine of ['ripgrep', 'node'] as SurfaceEngine[]) {
-      const scan = surveySupportedSurface(root, monorepoGuardPaths, engine);
+      const scan = await surveySupportedSurface(root, monorepoGuardPaths, engine);
       expect(scan.findings.filter((f) => f.rule === 'unfinished-wording').map((f) => `${f.file}:${f.line}`)).toEqual([
         'docs/.draft.md:1',
         'docs/a: b.md:1',
