@@ -9,7 +9,7 @@ import {
 import { skippedDirectories } from '../guards/walk-tree.ts';
 import { monorepoGuardPaths } from '../profiles/guard-paths.ts';
 
-/** The baseline: `grep -rEn` over the whole tree with the guard's patterns as one POSIX ERE. */
+/** The baselines: `grep -rEn` and `rg -n` over the whole tree with the guard's patterns as one POSIX ERE. */
 export const grepPattern = toExtendedRegex([
   ...unfinishedWording,
   ...serverStubs,
@@ -25,5 +25,17 @@ export function grepArgs(root: string): string[] {
 export function grepSurface(root: string): string[] {
   const r = spawnSync('grep', grepArgs(root), { encoding: 'utf8', maxBuffer: 64 << 20 });
   if (r.status !== 0 && r.status !== 1) throw new Error(`grep exited ${r.status}: ${r.stderr}`);
+  return r.stdout.split('\n').filter(Boolean);
+}
+
+/** `rg -n` with the same pattern and the same skipped directories (ripgrep's defaults otherwise). */
+export function rgArgs(root: string): string[] {
+  return ['-n', ...[...skippedDirectories].map((d) => `--glob=!${d}/`), '-e', grepPattern, root];
+}
+
+/** Run `rg -n` and return the matching lines it printed. */
+export function rgSurface(root: string): string[] {
+  const r = spawnSync('rg', rgArgs(root), { encoding: 'utf8', maxBuffer: 64 << 20, stdio: ['ignore', 'pipe', 'pipe'] });
+  if (r.status !== 0 && r.status !== 1) throw new Error(`rg exited ${r.status}: ${r.stderr}`);
   return r.stdout.split('\n').filter(Boolean);
 }

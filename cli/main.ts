@@ -1,8 +1,10 @@
+import { enableCompileCache } from 'node:module';
+import { join } from 'node:path';
 import { HarnessError } from '../contracts/errors.ts';
 import { InvalidEnvironmentError } from '../guards/nix-build-settings.ts';
 import { unsupportedNode } from '../helpers/node-version.ts';
-import { InvalidInputError } from '../profiles/descriptor-schema.ts';
-import { checkEnvironment, checkWorkRoot } from '../profiles/env-schema.ts';
+import { InvalidInputError } from '../profiles/invalid-input.ts';
+import { workRoot } from '../profiles/paths.ts';
 import { UsageError } from './usage.ts';
 
 /**
@@ -77,6 +79,25 @@ function help(): string {
   ].join('\n');
 }
 
+/**
+ * Whether any variable the environment schema reads is set (all of them are ULTRACLOUD_* or PHOTON_CLUSTER_NIX_*;
+ * an empty value counts as unset). With none set there is nothing to check, and the schema is not even loaded.
+ */
+export function proofVariablesSet(env: NodeJS.ProcessEnv = process.env): boolean {
+  return Object.entries(env).some(
+    ([k, v]) => v !== undefined && v !== '' && /^(ULTRACLOUD_|PHOTON_CLUSTER_NIX_)/.test(k),
+  );
+}
+
+/**
+ * Node's module compile cache under the work root (work/node-compile-cache): the TypeScript modules a command
+ * loads are stripped and compiled once, not at every start. A work root that cannot hold it only costs the cache.
+ */
+function compileCache(): void {
+  if (process.env.NODE_COMPILE_CACHE !== undefined) return;
+  enableCompileCache(join(workRoot(), 'node-compile-cache'));
+}
+
 export async function main(argv: string[]): Promise<number> {
   const badNode = unsupportedNode();
   if (badNode) {
@@ -93,9 +114,11 @@ export async function main(argv: string[]): Promise<number> {
     process.stderr.write(`ucproof: unknown command "${name}"\n\n${help()}\n`);
     return 2;
   }
+  compileCache();
   try {
     // bad input is refused before anything runs; a command's --help works whatever the environment
-    if (!rest.includes('--help') && !rest.includes('-h')) {
+    if (!rest.includes('--help') && !rest.includes('-h') && (command.workRoot || proofVariablesSet())) {
+      const { checkEnvironment, checkWorkRoot } = await import('../profiles/env-schema.ts');
       checkEnvironment();
       if (command.workRoot) checkWorkRoot();
     }

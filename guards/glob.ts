@@ -52,3 +52,16 @@ export function compileDirPrefixes(globs: readonly string[]): (segments: readonl
       return true;
     });
 }
+
+/**
+ * A cheap test that a path may match one of the globs: it contains the longest literal run (no `*`, `?`, `{...}`,
+ * nor the slash after a `**`) of at least one glob. Every path a glob matches contains all its literal runs; a glob
+ * without any literal makes the test pass everything.
+ */
+export function compileGlobLiterals(globs: readonly string[]): (path: string) => boolean {
+  const literals = globs.map((g) =>
+    g.split(/\*\*\/|\*+|\?|\{[^}]*\}/).reduce((longest, run) => (run.length > longest.length ? run : longest), ''),
+  );
+  if (literals.some((l) => l === '')) return () => true;
+  return (path) => literals.some((l) => path.includes(l));
+}

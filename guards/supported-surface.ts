@@ -1,19 +1,21 @@
-import { InvalidInputError } from '../profiles/descriptor-schema.ts';
 import {
   type GuardPaths,
   monorepoGuardPaths,
   type SurfaceCategory,
   surfaceCategories,
 } from '../profiles/guard-paths.ts';
+import { InvalidInputError } from '../profiles/invalid-input.ts';
 import { cargoWorkspaceMembers } from './cargo-workspace-members.ts';
-import { compileDirPrefixes, compileGlobs } from './glob.ts';
+import { compileDirPrefixes, compileGlobLiterals, compileGlobs } from './glob.ts';
 import { FastFileReader } from './read-file-fast.ts';
+import { ripgrepHits } from './ripgrep-candidates.ts';
 import { inRanges, rustTestModuleLines } from './rust-test-modules.ts';
 import {
   completenessMarkers,
   helperPattern,
   type SurfaceRuleId,
   serverStubs,
+  toAnchors,
   toPrefilter,
   toRegExp,
   unfinishedWording,
@@ -41,32 +43,45 @@ type Classified = Record<SurfaceCategory, boolean>;
 /**
  * supported-surface-guard: unfinished wording in docs and harness files, stub responses in shipped server code,
  * completeness markers in the supported provider/backend servers, archived helpers in the default product
- * surface. One walk prunes subtrees no path glob can reach; a file is read only when its path makes it a
- * candidate, and examined line by line only when one combined regex of the rules' anchors finds one in it.
+ * surface. The engine finds the files the path globs name and which of them hold one of the rules' anchors; only
+ * those are read and examined line by line.
+ *
+ * Both engines walk the tree (pruning subtrees no path glob can reach) to list and count the candidates. With
+ * `ripgrep` (the default when `rg` is installed) a parallel `rg` searches the candidates for the anchors meanwhile,
+ * and only the files it names are read; with `node` every candidate is read through one reusable buffer and tested
+ * with one combined regex of the anchors. Both yield the same findings and counts.
  */
-export function scanSupportedSurface(root: string, paths: GuardPaths = monorepoGuardPaths): SurfaceFinding[] {
-  return surveySupportedSurface(root, paths).findings;
+export type SurfaceEngine = 'ripgrep' | 'node';
+
+export async function scanSupportedSurface(
+  root: string,
+  paths: GuardPaths = monorepoGuardPaths,
+  engine?: SurfaceEngine,
+): Promise<SurfaceFinding[]> {
+  return (await surveySupportedSurface(root, paths, engine)).findings;
 }
 
 /** The scan with its coverage: files scanned per category, and which categories the layout names. */
-export function surveySupportedSurface(root: string, paths: GuardPaths = monorepoGuardPaths): SurfaceScan {
-  const globs = Object.fromEntries(surfaceCategories.map((c) => [c, compileGlobs(paths[c])])) as Record<
-    SurfaceCategory,
-    RegExp
-  >;
+export async function surveySupportedSurface(
+  root: string,
+  paths: GuardPaths = monorepoGuardPaths,
+  engine?: SurfaceEngine,
+): Promise<SurfaceScan> {
+  const named = surfaceCategories.filter((c) => paths[c].length > 0);
+  const globs = named.map((c) => [c, compileGlobs(paths[c])] as const);
   const notShipped = compileGlobs(paths.notShipped);
+  const maybeNotShipped = compileGlobLiterals(paths.notShipped);
   const all = surfaceCategories.flatMap((c) => paths[c]);
+  const none = Object.fromEntries(surfaceCategories.map((c) => [c, false])) as Classified;
   const classify = (rel: string): Classified => {
-    const kind = Object.fromEntries(surfaceCategories.map((c) => [c, globs[c].test(rel)])) as Classified;
-    if (notShipped.test(rel)) {
+    const kind = { ...none };
+    for (const [c, glob] of globs) kind[c] = glob.test(rel);
+    if ((kind.serverCode || kind.completenessCode) && maybeNotShipped(rel) && notShipped.test(rel)) {
       kind.serverCode = false;
       kind.completenessCode = false;
     }
     return kind;
   };
-  const anyPath = compileGlobs(all);
-  const candidates = walkFiles(root, { descend: compileDirPrefixes(all), accept: (rel) => anyPath.test(rel) });
-
   const helpers = paths.archivedHelpers.map(helperPattern);
   const notCanonical = [...paths.archivedHelpers, ...paths.legacyBlocks].map(helperPattern);
   const rules = {
@@ -76,21 +91,30 @@ export function surveySupportedSurface(root: string, paths: GuardPaths = monorep
     helper: toRegExp(helpers),
     notCanonical: toRegExp(notCanonical),
   };
-  const prefilter = toPrefilter([
-    ...unfinishedWording,
-    ...serverStubs,
-    ...completenessMarkers,
-    ...helpers,
-    ...notCanonical,
-  ]);
+  const patterns = [...unfinishedWording, ...serverStubs, ...completenessMarkers, ...helpers, ...notCanonical];
+  const prefilter = toPrefilter(patterns);
   const reader = new FastFileReader();
-
+  // ripgrep searches while this process walks the tree and classifies what it finds
+  const search = engine === 'node' ? undefined : ripgrepHits(root, all, toAnchors(patterns));
+  const anyPath = compileGlobs(all);
+  const walked = walkFiles(root, { descend: compileDirPrefixes(all), accept: (rel) => anyPath.test(rel) });
+  const classified = walked.map((file) => {
+    const kind = classify(file);
+    return { file, kind, categories: surfaceCategories.filter((c) => kind[c]) };
+  });
+  const hits = await search;
+  if (engine === 'ripgrep' && !hits) {
+    throw new InvalidInputError('the ripgrep engine needs rg (Debian package ripgrep), not found on PATH', ['engine']);
+  }
   const scanned = Object.fromEntries(surfaceCategories.map((c) => [c, 0])) as Record<SurfaceCategory, number>;
   const findings: SurfaceFinding[] = [];
-  for (const file of candidates) {
-    const kind = classify(file);
-    const categories = surfaceCategories.filter((c) => kind[c]);
+  for (const { file, kind, categories } of classified) {
     if (categories.length === 0) continue;
+    if (hits && !hits.has(file)) {
+      // ripgrep read it and found no anchor
+      for (const c of categories) scanned[c]++;
+      continue;
+    }
     const bytes = readCandidate(reader, `${root}/${file}`);
     if (!bytes) continue;
     for (const c of categories) scanned[c]++;

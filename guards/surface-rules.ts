@@ -63,8 +63,17 @@ export function toRegExp(patterns: readonly SurfacePattern[], global = false): R
  * (a text without any anchor matches none of them).
  */
 export function toPrefilter(patterns: readonly SurfacePattern[]): RegExp {
-  const anchors = [...new Set(patterns.map((p) => p.anchor))];
-  return new RegExp(anchors.map((a) => a.replace(/[\\^$.|?*+()[\]{}]/g, '\\$&')).join('|'), 'i');
+  return new RegExp(
+    toAnchors(patterns)
+      .map((a) => a.replace(/[\\^$.|?*+()[\]{}]/g, '\\$&'))
+      .join('|'),
+    'i',
+  );
+}
+
+/** The patterns' anchors, each once: literals, to be looked for case-insensitively. */
+export function toAnchors(patterns: readonly SurfacePattern[]): string[] {
+  return [...new Set(patterns.map((p) => p.anchor))];
 }
 
 /** The same patterns as one POSIX ERE for `grep -E`. */

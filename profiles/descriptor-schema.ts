@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { InvalidInputError } from './invalid-input.ts';
 
 /**
  * A target descriptor: everything a lane needs to know about a target. The reference lab and the real
@@ -163,11 +164,4 @@ export function formatPath(path: ReadonlyArray<PropertyKey>): string {
   return out;
 }
 
-export class InvalidInputError extends Error {
-  readonly fields: string[];
-  constructor(message: string, fields: string[]) {
-    super(message);
-    this.name = 'InvalidInputError';
-    this.fields = fields;
-  }
-}
+export { InvalidInputError };

@@ -14,7 +14,7 @@ UCP_NODE_DIR="$UCP_TOOLCHAIN/node-$UCP_NODE_VERSION"
 UCP_APT_PACKAGES=(
   qemu-system-x86 qemu-utils nix-bin busybox-static dropbear-bin etcd-server etcd-client kmod cpio
   socat haproxy nsd bind9-dnsutils openssl iproute2 iptables procps psmisc e2fsprogs fdisk ca-certificates
-  python3-sushy chromium xorriso isolinux syslinux-common extlinux
+  python3-sushy chromium xorriso isolinux syslinux-common extlinux ripgrep
 )
 
 log() { printf '[setup] %s\n' "$*" >&2; }

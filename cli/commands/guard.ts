@@ -1,9 +1,6 @@
 import { accessSync, constants, existsSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { runBuildGuards } from '../../guards/canonical-profile-build.ts';
-import { runEvalGuards } from '../../guards/canonical-profile-eval.ts';
 import { InvalidEnvironmentError, localBuildSettings } from '../../guards/nix-build-settings.ts';
-import { selectFlake } from '../../guards/nix-command.ts';
 import type { AttributeResult } from '../../guards/profile-guard-result.ts';
 import { surveySupportedSurface } from '../../guards/supported-surface.ts';
 import { type GuardPathProfileName, guardPathProfiles } from '../../profiles/guard-paths.ts';
@@ -14,12 +11,14 @@ export const summary = 'supported-surface, eval and build guards';
 const help = `usage: ucproof guard <guard> [options]
 
 guards:
-  supported-surface --root DIR [--layout NAME] [--json]
+  supported-surface --root DIR [--layout NAME] [--engine ripgrep|node] [--json]
       unfinished wording in docs and harness files, stub responses in shipped server code, completeness
       markers in the FiberLB/PrismNet/PlasmaVMC/K8sHost servers, archived helpers in the product surface,
       legacy building blocks or archived helpers presented as canonical entrypoints; a category of the
       layout with no file scanned fails too.
       --layout: ${Object.keys(guardPathProfiles).join(' | ')} (default ultracloud-monorepo)
+      --engine: what finds the candidate lines: ripgrep (rg, the default when installed) or node (a walk
+      and read in Node); both report the same findings
   eval [--flake PATH] [--json]
       canonical-profile-eval-guards: nix eval of every canonical entrypoint
   build [--flake PATH] [--json]
@@ -43,10 +42,18 @@ export async function run(argv: string[]): Promise<number> {
   throw new UsageError(`${guard ? `unknown guard "${guard}"` : 'missing guard'}\n\n${help}`);
 }
 
-function supportedSurface(argv: string[]): number {
+async function supportedSurface(argv: string[]): Promise<number> {
   const { values } = parseCommandArgs(argv, {
-    options: { root: { type: 'string' }, layout: { type: 'string' }, json: { type: 'boolean' } },
+    options: {
+      root: { type: 'string' },
+      layout: { type: 'string' },
+      engine: { type: 'string' },
+      json: { type: 'boolean' },
+    },
   });
+  if (values.engine !== undefined && values.engine !== 'ripgrep' && values.engine !== 'node') {
+    throw new UsageError(`--engine must be ripgrep or node, got "${values.engine}"`);
+  }
   if (!values.root) throw new UsageError('--root DIR is required');
   const root = resolve(values.root);
   if (!existsSync(root) || !statSync(root).isDirectory()) {
@@ -62,7 +69,7 @@ function supportedSurface(argv: string[]): number {
     throw new UsageError(`--layout must be one of ${Object.keys(guardPathProfiles).join(', ')}, got "${layout}"`);
   }
   const paths = guardPathProfiles[layout as GuardPathProfileName];
-  const { findings, scanned, expected } = surveySupportedSurface(root, paths);
+  const { findings, scanned, expected } = await surveySupportedSurface(root, paths, values.engine);
   const empty = expected.filter((c) => scanned[c] === 0);
   if (values.json) {
     const out = {
@@ -90,9 +97,13 @@ async function profileGuard(guard: 'eval' | 'build', argv: string[]): Promise<nu
     throw err;
   }
   if (values.flake !== undefined) checkFlakeFlag(values.flake);
+  // loaded here, not at start-up: supported-surface needs neither nix nor execa
+  const { selectFlake } = await import('../../guards/nix-command.ts');
   const selection = selectFlake(values.flake);
   const results: AttributeResult[] =
-    guard === 'eval' ? await runEvalGuards({ selection, settings }) : await runBuildGuards({ selection, settings });
+    guard === 'eval'
+      ? await (await import('../../guards/canonical-profile-eval.ts')).runEvalGuards({ selection, settings })
+      : await (await import('../../guards/canonical-profile-build.ts')).runBuildGuards({ selection, settings });
   const name = guard === 'eval' ? 'canonical-profile-eval-guards' : 'canonical-profile-build-guards';
   const failed = results.filter((r) => !r.ok);
   if (values.json) {

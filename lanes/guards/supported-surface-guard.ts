@@ -50,7 +50,7 @@ export const supportedSurfaceGuard = defineLane<SurfaceTarget>({
     ctx.recordEnvironment({ surface_root: ctx.target.root, surface_layout: ctx.target.paths.name });
     const { paths } = ctx.target;
     const scan = await ctx.step('scan the supported surface', async () => {
-      const found = surveySupportedSurface(ctx.target.root, paths);
+      const found = await surveySupportedSurface(ctx.target.root, paths);
       await ctx.artifact('findings.json', {
         root: ctx.target.root,
         layout: paths.name,

@@ -41,7 +41,7 @@ const laneRun = async (root: string, paths: typeof monorepoGuardPaths, runId: st
 
 describe('supported-surface guard', () => {
   it('reports every planted violation with its rule, file and line', async () => {
-    const findings = scanSupportedSurface(await tree(planted));
+    const findings = await scanSupportedSurface(await tree(planted));
     expect(findings.map(({ rule, file, line }) => ({ rule, file, line }))).toEqual(plantedFindings);
     expect(findings.find((f) => f.rule === 'server-stub' && f.file.startsWith('iam'))?.excerpt).toBe(
       'Err(Status::unimplemented("rotate"))',
@@ -49,12 +49,12 @@ describe('supported-surface guard', () => {
   });
 
   it('accepts the clean look-alikes: test modules, tests/benches/examples, archived helpers named as archived', async () => {
-    expect(scanSupportedSurface(await tree(lookAlikes))).toEqual([]);
+    expect(await scanSupportedSurface(await tree(lookAlikes))).toEqual([]);
   });
 
   it('finds a violation planted next to the look-alikes, after the test module closes', async () => {
     const vm = `${lookAlikes['plasmavmc/crates/plasmavmc-server/src/vm.rs']}pub fn migrate() { unimplemented!() }\n`;
-    const findings = scanSupportedSurface(
+    const findings = await scanSupportedSurface(
       await tree({ ...lookAlikes, 'plasmavmc/crates/plasmavmc-server/src/vm.rs': vm }),
     );
     expect(findings.map(({ rule, file, line }) => ({ rule, file, line }))).toEqual([
@@ -70,7 +70,7 @@ describe('supported-surface guard', () => {
       'lab/nix/nodes.nix': '{ node07 = { services = [ "k8shost-csi" ]; }; }\n',
       'lab/services/iam/main.test.ts': "throw new Error('not implemented');\n",
     });
-    const rules = scanSupportedSurface(root, referenceLabGuardPaths).map((f) => `${f.file}:${f.rule}`);
+    const rules = (await scanSupportedSurface(root, referenceLabGuardPaths)).map((f) => `${f.file}:${f.rule}`);
     expect(rules).toEqual([
       'lab/README.md:unfinished-wording',
       'lab/nix/nodes.nix:archived-helper',
@@ -102,7 +102,7 @@ describe('supported-surface guard', () => {
   });
 
   it('reports the files it scanned per category of the layout', async () => {
-    const scan = surveySupportedSurface(await tree(lookAlikes), monorepoGuardPaths);
+    const scan = await surveySupportedSurface(await tree(lookAlikes), monorepoGuardPaths);
     expect(scan.expected).toEqual([
       'docs',
       'harness',
@@ -148,7 +148,7 @@ describe('supported-surface guard', () => {
   });
 
   it.each(presentedAsCanonical)('the lane fails on a tree presenting $name, naming the file', async (c) => {
-    const findings = scanSupportedSurface(await tree(c.tree));
+    const findings = await scanSupportedSurface(await tree(c.tree));
     expect(findings.map(({ rule, file, line }) => ({ rule, file, line }))).toEqual([
       { rule: c.rule, file: c.file, line: c.line },
     ]);
@@ -159,7 +159,7 @@ describe('supported-surface guard', () => {
   });
 
   it.each(referenceLabPresentingLegacy)('the reference-lab layout finds $name, naming the file', async (c) => {
-    const findings = scanSupportedSurface(await tree(c.tree), referenceLabGuardPaths);
+    const findings = await scanSupportedSurface(await tree(c.tree), referenceLabGuardPaths);
     expect(findings.map(({ rule, file, line }) => ({ rule, file, line }))).toEqual([
       { rule: c.rule, file: c.file, line: c.line },
     ]);
