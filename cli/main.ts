@@ -1,5 +1,6 @@
+import { statSync } from 'node:fs';
 import { enableCompileCache } from 'node:module';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { HarnessError } from '../contracts/errors.ts';
 import { InvalidEnvironmentError } from '../guards/nix-build-settings.ts';
 import { unsupportedNode } from '../helpers/node-version.ts';
@@ -95,7 +96,16 @@ export function proofVariablesSet(env: NodeJS.ProcessEnv = process.env): boolean
  */
 function compileCache(): void {
   if (process.env.NODE_COMPILE_CACHE !== undefined) return;
-  enableCompileCache(join(workRoot(), 'node-compile-cache'));
+  const root = resolve(workRoot());
+  // only a work root that already is a directory, never one on a kernel file system (Node's cache writer spins
+  // there); a bad work root is refused by its own check, not here
+  if (/^\/(proc|sys|dev)(\/|$)/.test(root)) return;
+  try {
+    if (!statSync(root).isDirectory()) return;
+  } catch {
+    return;
+  }
+  enableCompileCache(join(root, 'node-compile-cache'));
 }
 
 export async function main(argv: string[]): Promise<number> {
@@ -114,7 +124,6 @@ export async function main(argv: string[]): Promise<number> {
     process.stderr.write(`ucproof: unknown command "${name}"\n\n${help()}\n`);
     return 2;
   }
-  compileCache();
   try {
     // bad input is refused before anything runs; a command's --help works whatever the environment
     if (!rest.includes('--help') && !rest.includes('-h') && (command.workRoot || proofVariablesSet())) {
@@ -122,6 +131,7 @@ export async function main(argv: string[]): Promise<number> {
       checkEnvironment();
       if (command.workRoot) checkWorkRoot();
     }
+    compileCache();
     const mod = await command.load();
     return await mod.run(rest);
   } catch (err) {

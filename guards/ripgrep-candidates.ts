@@ -49,7 +49,8 @@ export function ripgrepHits(
         const hits = new Set(paths(Buffer.concat(out)));
         // exit 2: some path could not be searched (a directory the caller's walk skips as well, or a file)
         for (const line of stderr.split('\n').filter(Boolean)) {
-          const m = /^rg: (?:\.\/)?(.+): [^:]*\(os error \d+\)$/.exec(line);
+          // rg names the path with or without its own "rg: " prefix, depending on its version
+          const m = /^(?:rg: )?(?:\.\/)?(.+): [^:]*\(os error \d+\)$/.exec(line);
           if (!m) throw new Error(line);
           hits.add(m[1] as string);
         }
