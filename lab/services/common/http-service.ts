@@ -96,6 +96,9 @@ export async function startHttpService<F extends FaultCatalogue>(options: HttpSe
   const server = createServer((req, res) => {
     void dispatch(table, req, res);
   });
+  // a client that half-closes after its request (busybox nc, HTTP/1.0) still gets the answer of a handler that
+  // awaits: Node's default ends the connection at the client's FIN, before an async route has answered
+  (server as Server & { httpAllowHalfOpen: boolean }).httpAllowHalfOpen = true;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(env.port, env.host, () => resolve());

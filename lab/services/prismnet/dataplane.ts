@@ -70,6 +70,9 @@ export class Dataplane {
   private async apply(state: NetState): Promise<void> {
     const lines = ['*filter', `:${chain} - [0:0]`];
     for (const port of Object.values(state.ports)) {
+      // security groups are stateful, as PrismNet's are: the answers to a connection the port itself opened come
+      // back whatever its rules say of new connections from that peer
+      if (port.securityGroups.length > 0) lines.push(statefulLine(port.ip));
       for (const sgId of port.securityGroups) {
         for (const rule of state.securityGroups[sgId]?.rules ?? []) lines.push(ruleLine(port.ip, rule, this.faults()));
       }
@@ -119,6 +122,10 @@ export class Dataplane {
     const out = await cmd('iptables', ['-w', '-S', chain]).catch(() => '');
     return out.split('\n').filter((l) => l.startsWith('-A'));
   }
+}
+
+function statefulLine(ip: string): string {
+  return `-A ${chain} -d ${ip}/32 -m conntrack --ctstate ESTABLISHED,RELATED -m comment --comment "stateful" -j ACCEPT`;
 }
 
 function ruleLine(ip: string, r: AclRule, f: { denyRejects: boolean; ignoresMatch: boolean }): string {
