@@ -165,6 +165,17 @@ describe('deployer apply of the generated cluster state, and fleet-scheduler tak
     await waitForSpread(lab.fleet, 'cluster-smoke', { node04: 2 });
   });
 
+  it('converges on the generated state: an apply after one that duplicated nodes leaves one record per node', async () => {
+    await deployerSvc.setFaults({ 'apply-duplicates-nodes': true });
+    await deployer.applyCluster(state);
+    expect((await deployer.nodes()).filter((n) => n.node_id === 'node04')).toHaveLength(2);
+    await deployerSvc.setFaults({});
+    const r = await deployer.applyCluster(state);
+    expect(r.changed).toEqual(expect.arrayContaining(Object.keys(state.nodes).map((id) => `node/${id}`)));
+    expect((await deployer.nodes()).filter((n) => n.node_id === 'node04')).toHaveLength(1);
+    expect(await deployer.applyCluster(state)).toEqual({ created: [], changed: [], removed: [] });
+  });
+
   it('prunes classes and nodes an earlier apply created and the new state no longer names', async () => {
     const { node06: _n, ...nodes } = state.nodes;
     const { 'harness-node06': _c, ...classes } = state.classes;

@@ -76,6 +76,11 @@ export function registerClusterRoutes(
       }
       for (const [id, node] of Object.entries(state.nodes)) {
         const old = s.nodes.find((n) => n.node_id === id);
+        if (old && !faults.on('apply-duplicates-nodes') && s.nodes.some((n) => n.node_id === id && n !== old)) {
+          // an apply converges on the generated state: one record per node, whatever an earlier apply left
+          s.nodes = s.nodes.filter((n) => n.node_id !== id || n === old);
+          result.changed.push(`node/${id}`);
+        }
         if (old && !faults.on('apply-duplicates-nodes')) {
           const role = previous?.nodes[id];
           if (old.node_class === node.class && old.hostname === node.hostname && role === node.role) continue;
