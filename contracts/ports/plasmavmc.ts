@@ -11,6 +11,21 @@ export interface WorkerRegistration {
 
 export type VmState = 'booting' | 'running' | 'stopped' | 'failed' | 'migrating';
 
+/** A VM's NIC on its PrismNet port: a tap on the port's tenant bridge on its worker, the port's MAC and address. */
+export interface VmNic {
+  /** the PrismNet port id */
+  port: string;
+  network: string;
+  /** the tenant network's Linux bridge on the worker (made by PrismNet) */
+  bridge: string;
+  /** the tap device QEMU's NIC uses, enslaved to `bridge` */
+  tap: string;
+  mac: string;
+  ip: string;
+  prefix: number;
+  gateway: string;
+}
+
 export interface Vm {
   id: string;
   name: string;
@@ -26,16 +41,7 @@ export interface Vm {
   /** the web app's forward on the worker: http://host:port/ (a VM without a PrismNet port) */
   forward: { host: string; port: number; guestPort: number } | null;
   /** the VM's NIC on its PrismNet port: a tap on the port's tenant bridge, with the port's MAC and address */
-  nic?: {
-    port: string;
-    network: string;
-    bridge: string;
-    tap: string;
-    mac: string;
-    ip: string;
-    prefix: number;
-    gateway: string;
-  } | null;
+  nic?: VmNic | null;
   /** the LightningStor bucket the VM's web app keeps its state in, or null when it keeps it on its disk */
   stateBucket?: string | null;
   accelerator: 'kvm' | 'tcg' | null;

@@ -1,16 +1,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import { join, normalize } from 'node:path';
+import type { BinaryCacheRequest } from '../../../contracts/ports/deployer.ts';
 import { HttpError, reply } from '../common/http-service.ts';
-
-/** one request the cache answered (GET /api/v1/admin/binary-cache/requests) */
-export interface CacheRequest {
-  method: string;
-  path: string;
-  status: number;
-  remote_address: string | null;
-  user_agent: string | null;
-  at: string;
-}
 
 /** how a narinfo's signatures are served: as signed, none (unsigned-narinfo), or under another key's name */
 export type SignatureMode = 'as-signed' | 'strip' | 'foreign';
@@ -21,7 +12,8 @@ export type SignatureMode = 'as-signed' | 'strip' | 'foreign';
  * without its Sig lines, foreign-signed-narinfo with its signatures under a key name nodes do not trust.
  */
 export class BinaryCacheServer {
-  readonly requests: CacheRequest[] = [];
+  /** every request the cache answered (GET /api/v1/admin/binary-cache/requests) */
+  readonly requests: BinaryCacheRequest[] = [];
   readonly dir: string;
   constructor(dir: string) {
     this.dir = dir;

@@ -2,26 +2,12 @@ import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { promisify } from 'node:util';
 import { z } from 'zod';
+import type { VmNic } from '../../../contracts/ports/plasmavmc.ts';
 import { HttpCallError, requestJson } from '../../../helpers/http.ts';
 import { HttpError } from '../common/http-service.ts';
 import type { ServiceEnvironment } from '../common/service-env.ts';
 
 const run = promisify(execFile);
-
-/** A VM's NIC on its PrismNet port: a tap on the port's tenant bridge on this worker, the port's MAC and address. */
-export interface VmNic {
-  /** the PrismNet port id */
-  port: string;
-  network: string;
-  /** the tenant network's Linux bridge on this worker (made by PrismNet) */
-  bridge: string;
-  /** the tap device QEMU's NIC uses, enslaved to `bridge` */
-  tap: string;
-  mac: string;
-  ip: string;
-  prefix: number;
-  gateway: string;
-}
 
 const PrismnetPort = z.object({ id: z.string(), network: z.string(), ip: z.string() });
 const PrismnetNetworks = z.object({

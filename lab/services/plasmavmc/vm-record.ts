@@ -1,6 +1,6 @@
+import type { VmNic } from '../../../contracts/ports/plasmavmc.ts';
 import type { AcceleratorMode } from '../../../helpers/qemu-args.ts';
 import { HttpError } from '../common/http-service.ts';
-import type { VmNic } from './nic.ts';
 import type { VmVolume } from './volume.ts';
 
 export type VmState = 'booting' | 'running' | 'stopped' | 'failed' | 'migrating';
