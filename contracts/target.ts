@@ -13,6 +13,29 @@ export interface FaultControl {
   active(): Promise<string[]>;
 }
 
+/**
+ * Bring a booted target back to the state it had when the suite booted it (the reference lab: every node's state
+ * and network from the snapshot taken after the first boot), so a lane starts fresh without a reboot. Targets
+ * that cannot do this offer none: their lanes start from whatever state the cluster is in, checked by the start
+ * shape (harness/start-shape.ts).
+ */
+export interface RestoreControl {
+  /**
+   * every node back to the booted state; resolves once every node is ready with every service healthy. With
+   * `ifUsed`, only when a lane used the target since its boot or last restore: null when nothing needed restoring.
+   */
+  restore(options?: { ifUsed?: boolean }): Promise<RestoreOutcome | null>;
+  /** a lane is about to use the target: the next `restore({ ifUsed: true })` restores */
+  markUsed(): Promise<void>;
+}
+
+export interface RestoreOutcome {
+  /** from the request until every node was ready and healthy again */
+  totalMs: number;
+  /** how the time went, for the record (e.g. "stop 120 ms, reset 310 ms, boot 3900 ms") */
+  detail: string;
+}
+
 /** Which target really ran: what result.json, environment.txt and JUnit name. */
 export type { TargetIdentity };
 
@@ -29,6 +52,8 @@ export interface Cluster {
   unbound(operations: readonly string[]): OperationName[];
   /** what the target's driver recorded about the run (vm_accelerator_mode, execution_model, ...) */
   readonly facts: Readonly<Record<string, string>>;
+  /** back to the booted state, when the target can (the reference lab); null when it cannot */
+  readonly restore: RestoreControl | null;
 }
 
 /**
@@ -56,6 +81,7 @@ export interface ConnectedTarget {
   nodes: NodeHandle[];
   ports: Partial<ServicePorts>;
   faults?: FaultControl;
+  restore?: RestoreControl;
 }
 
 /**

@@ -50,6 +50,7 @@ export async function connectCluster(info: ClusterInfo, options: { nodes?: NodeH
     faults: connected.faults ?? noFaults(d.name),
     unbound: assembled.unbound,
     facts: info.facts,
+    restore: connected.restore ?? null,
   };
 }
 

@@ -10,6 +10,7 @@ import { takeRecordedCalls } from './cluster.ts';
 import type { LaneDefinition } from './define.ts';
 import { laneEvidence } from './lane-evidence.ts';
 import { type LaneContextWithWaits, runLane } from './run-lane.ts';
+import { clusterStartShape } from './start-shape.ts';
 
 declare module 'vitest' {
   interface TaskMeta {
@@ -39,6 +40,9 @@ export const retriesLane = /^broken harness: /;
 type Seam = Pick<Cluster, 'target' | 'unbound'> & Partial<Pick<Cluster, 'facts'>>;
 const isSeam = (x: unknown): x is Seam =>
   !!x && typeof x === 'object' && typeof (x as Seam).unbound === 'function' && !!(x as Seam).target;
+
+const isCluster = (x: Seam | null): x is Cluster =>
+  !!x && 'ports' in x && 'restore' in x && typeof (x as Cluster).node === 'function';
 
 /** The cluster a lane's target is or carries (a composed lane's target holds it as `cluster`). */
 export function clusterOf(target: unknown): Seam | null {
@@ -99,6 +103,9 @@ export function proofLane<C>(
       if (missing.length) lane = blocked(missing);
     }
     takeRecordedCalls();
+    // a cluster lane that runs starts from the canonical shape (restored to the booted state where the target can)
+    // (the shape's reads are the harness's, not the lane's calls: dropped from its recorded bindings)
+    const startShape = lane === def && isCluster(cluster) ? clusterStartShape(cluster, takeRecordedCalls) : undefined;
     // each finished step shows in the Vitest UI and HTML report as it happens, with its status and duration
     const annotations: Promise<unknown>[] = [];
     const onStep = (step: Readonly<StepRecord>) => {
@@ -117,6 +124,7 @@ export function proofLane<C>(
       signal,
       earlierAttempts: [...earlier],
       evidence: laneEvidence(def.name, task.file?.filepath, cluster as Parameters<typeof laneEvidence>[2]),
+      ...(startShape ? { startShape } : {}),
     });
     earlier.push(result);
     await Promise.allSettled(annotations);

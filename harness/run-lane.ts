@@ -1,7 +1,13 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { appendFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { BlockedError, failureClassOf, PropertyViolation, WaitTimeoutError } from '../contracts/errors.ts';
+import {
+  BlockedError,
+  failureClassOf,
+  HarnessError,
+  PropertyViolation,
+  WaitTimeoutError,
+} from '../contracts/errors.ts';
 import { writeFileAtomic } from '../helpers/atomic.ts';
 import { captureEnvironment, formatEnvironment } from '../helpers/environment.ts';
 import { archiveAttempt, currentRunId, openProofRoot, workRoot } from '../helpers/proof-root.ts';
@@ -11,6 +17,7 @@ import {
   type FailureClass,
   type LaneAttempt,
   LaneResult,
+  type StartShape,
   type StepRecord,
   type TargetIdentity,
 } from '../profiles/result-schema.ts';
@@ -21,6 +28,7 @@ import {
   writeFailureBundle,
   writeFailureBundleSync,
 } from './failure-bundle.ts';
+import { outOfShape } from './start-shape.ts';
 import { timeouts } from './timeouts.ts';
 
 export interface RunLaneOptions<C> {
@@ -46,6 +54,12 @@ export interface RunLaneOptions<C> {
   earlierAttempts?: readonly LaneResult[];
   /** where a failed or interrupted lane's failure bundle (failure/) comes from; without it none is written */
   evidence?: FailureEvidence;
+  /**
+   * before the first step: bring the target to the shape the lane starts from and say what it was
+   * (harness/start-shape.ts); a shape that is not canonical, or one that cannot be had, fails the lane at its
+   * "start shape" step without running the lane's own steps
+   */
+  startShape?: (log: (line: string) => void) => Promise<StartShape>;
 }
 
 /** Every lane context has bounded waits; the name is kept for lanes written against it. */
@@ -105,6 +119,7 @@ export async function runLane<C>(
   options.signal?.addEventListener('abort', onOuterAbort, { once: true });
   let finished = false;
   let failureBundle: string | null = null;
+  let startShape: StartShape | null = null;
 
   const history = (event: Record<string, unknown>) =>
     appendFileSync(historyPath, `${redact(JSON.stringify({ at: new Date().toISOString(), ...event }))}\n`);
@@ -139,6 +154,7 @@ export async function runLane<C>(
         artifacts: [...artifacts].sort(),
         environment: envFacts,
         writerPid: process.pid,
+        startShape,
       }),
     );
   };
@@ -336,6 +352,28 @@ export async function runLane<C>(
     },
   };
 
+  // the start shape: recorded in result.json; a lane that cannot start from the canonical shape says so at once
+  const startFrom = async (prepare: NonNullable<RunLaneOptions<C>['startShape']>) => {
+    let problem: string | null = null;
+    try {
+      startShape = await prepare((line) => log(`  ${line}`));
+      if (!startShape.canonical) {
+        problem = `the cluster is not in its canonical shape${startShape.restores.length ? ' even after a restore' : ''} (an earlier lane or run left it changed): ${outOfShape(startShape.checks)}`;
+      }
+    } catch (err) {
+      problem = `the cluster could not be brought to its canonical shape: ${(err as Error).message}`;
+    }
+    history({ event: 'start-shape', startShape });
+    checkpoint();
+    if (problem) {
+      const message = problem;
+      // not the target's broken property: the lane never ran; a broken harness, so Vitest runs the lane once more
+      await ctx.step('start shape', async () => {
+        throw new HarnessError(message);
+      });
+    }
+  };
+
   // every registered undo, newest first, each a step; the first failure among them is returned
   const runUndos = async (): Promise<unknown> => {
     let first: unknown;
@@ -355,6 +393,7 @@ export async function runLane<C>(
     if (def.scopeContract) await ctx.artifact('scope-fixed-contract.json', def.scopeContract);
     let failure: { err: unknown; path: string[] } | undefined;
     try {
+      if (options.startShape) await startFrom(options.startShape);
       await def.run(ctx);
     } catch (err) {
       failure = { err, path: currentPathFromSteps(def.name, steps) };

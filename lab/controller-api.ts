@@ -21,6 +21,14 @@ export interface ControllerApi {
   activeFaults(): Promise<string[]>;
   /** copy host-built store paths into the lab's signed binary cache (lab/cluster/binary-cache.ts) */
   pushToBinaryCache(body: unknown): Promise<{ paths: string[] }>;
+  /** keep the lab's current state as the one every restore returns to (lab/cluster/lab-snapshot.ts) */
+  takeSnapshot(): Promise<unknown>;
+  /** the snapshot taken (or null), and whether a lane used the lab since it or the last restore */
+  snapshot(): Promise<unknown>;
+  /** a lane is about to use the lab */
+  markUsed(): Promise<unknown>;
+  /** every node back to the snapshot; answers once every node is ready and healthy again */
+  restore(body: unknown): Promise<unknown>;
 }
 
 export class ApiError extends Error {
@@ -33,7 +41,8 @@ export class ApiError extends Error {
 
 /**
  * The controller's loopback HTTP API: GET /nodes, POST /nodes/<n>/power {action}, POST
- * /nodes/<n>/services/<svc>/restart, GET/PUT/DELETE /faults, POST /binary-cache {paths}.
+ * /nodes/<n>/services/<svc>/restart, GET/PUT/DELETE /faults, POST /binary-cache {paths}, POST/GET /snapshot,
+ * POST /restore {timeoutMs?, ifUsed?}, POST /used.
  */
 export async function startControllerApi(api: ControllerApi): Promise<Server> {
   const server = createServer((req, res) => {
@@ -62,6 +71,10 @@ export async function startControllerApi(api: ControllerApi): Promise<Server> {
         if (path === '/faults' && req.method === 'PUT') return send(200, await api.setFault(body));
         if (path === '/faults' && req.method === 'DELETE') return send(200, await api.clearFault(body));
         if (path === '/binary-cache' && req.method === 'POST') return send(200, await api.pushToBinaryCache(body));
+        if (path === '/snapshot' && req.method === 'POST') return send(200, await api.takeSnapshot());
+        if (path === '/snapshot' && req.method === 'GET') return send(200, await api.snapshot());
+        if (path === '/restore' && req.method === 'POST') return send(200, await api.restore(body));
+        if (path === '/used' && req.method === 'POST') return send(200, await api.markUsed());
         send(404, { error: `no route for ${req.method} ${path}` });
       } catch (err) {
         send(err instanceof ApiError ? err.status : 500, { error: err instanceof Error ? err.message : String(err) });

@@ -11,13 +11,14 @@ import {
   removeLabSecrets,
   removeOrphanKeyrings,
 } from './cluster/lab-secrets.ts';
+import { readSnapshot, restoreSnapshot, type SnapshotNode, snapshotDir, takeSnapshot } from './cluster/lab-snapshot.ts';
 import type { FaultSetting, LabSpec, LabState } from './cluster/lab-spec.ts';
 import { clusterView, nodeConfigs, type PlacedNode } from './cluster/node-configs.ts';
 import { emptyNetns, removeStaleLabs } from './cluster/stale-labs.ts';
 import { ApiError, findNode, type NodeReport, probeHealth, startControllerApi } from './controller-api.ts';
 import { ControllerFaults } from './controller-faults.ts';
 import { ControllerNode } from './controller-node.ts';
-import { createBridge, createNodeNetwork, destroyNetwork } from './net/lab-network.ts';
+import { createBridge, createNodeNetwork, destroyNetwork, recreateNodeNetwork } from './net/lab-network.ts';
 import type { ServiceStatus } from './node/service-process.ts';
 
 /**
@@ -83,6 +84,8 @@ async function teardown(reason: string): Promise<void> {
     if (process.env.ULTRACLOUD_KEEP_LAB_STATE !== '1') {
       for (const n of nodes) rmSync(join(n.config.nodeDir, 'state'), { recursive: true, force: true });
     }
+    // the snapshot is a copy of every node's state, service secrets (IAM's signing key) among it: it never stays
+    rmSync(snapshotDir(labDir), { recursive: true, force: true });
     // secrets mean nothing once the lab is gone either, and they never stay: the SSH keys, the keyrings
     removeLabSecrets(labDir, spec.workRoot, (a) => addresses.includes(a));
     // a node whose power was cut is still dying: its namespace holds no process when it goes
@@ -170,6 +173,52 @@ async function boot(): Promise<{ state: LabState; statePath: string }> {
     return { ...base, boot: status?.boot ?? null, ready: status?.ready ?? false, services };
   };
 
+  // snapshot and restore: one at a time, never beside each other; `used`: a lane used the lab since the last one
+  let used = false;
+  let queue: Promise<unknown> = Promise.resolve();
+  const exclusive = <T>(fn: () => Promise<T>): Promise<T> => {
+    const next = queue.then(fn, fn);
+    queue = next.catch(() => undefined);
+    return next;
+  };
+  const snapshotNodes = (): SnapshotNode[] =>
+    nodes.map((n, i) => ({
+      name: n.config.node,
+      nodeDir: n.config.nodeDir,
+      tmpDir: n.config.tmpDir,
+      netns: n.netns,
+      get state() {
+        return n.state;
+      },
+      kill: () => n.kill(),
+      start: () => n.start(),
+      resetNetwork: () => recreateNodeNetwork(lab, n.config.node, i),
+    }));
+  // every node ready with every service healthy, polled often: a restore answers as soon as it is back
+  const allReady = async (timeoutMs: number): Promise<void> => {
+    const deadline = Date.now() + timeoutMs;
+    let last = '';
+    for (;;) {
+      const reports = await Promise.all(nodes.map(report));
+      const waiting = reports.filter((r) => !r.ready || r.services.some((s) => s.health !== 'healthy'));
+      if (!waiting.length) return;
+      last = waiting
+        .map(
+          (r) =>
+            `${r.name}(${
+              r.services
+                .filter((s) => s.health !== 'healthy')
+                .map((s) => `${s.name}=${s.health}`)
+                .join(' ') || (r.ready ? 'ready' : 'booting')
+            })`,
+        )
+        .join(', ');
+      if (Date.now() > deadline)
+        throw new ApiError(504, `restore: not every node ready and healthy after ${timeoutMs} ms: ${last}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  };
+
   checkpoint();
   const server = await startControllerApi({
     nodes: () => Promise.all(nodes.map(report)),
@@ -194,6 +243,30 @@ async function boot(): Promise<{ state: LabState; statePath: string }> {
       return faults.active();
     },
     activeFaults: async () => faults.active(),
+    takeSnapshot: () =>
+      exclusive(async () => {
+        const record = await takeSnapshot(labDir, snapshotNodes());
+        used = false;
+        return record;
+      }),
+    snapshot: async () => ({ snapshot: readSnapshot(labDir), used }),
+    markUsed: async () => {
+      used = true;
+      return { used };
+    },
+    restore: (body) =>
+      exclusive(async () => {
+        const { timeoutMs = 180_000, ifUsed = false } = body as { timeoutMs?: unknown; ifUsed?: unknown };
+        if (typeof timeoutMs !== 'number' || !Number.isFinite(timeoutMs) || timeoutMs <= 0)
+          throw new ApiError(400, `restore: timeoutMs must be a positive number of milliseconds, got ${timeoutMs}`);
+        if (typeof ifUsed !== 'boolean')
+          throw new ApiError(400, `restore: ifUsed must be true or false, got ${ifUsed}`);
+        if (!readSnapshot(labDir)) throw new ApiError(409, 'restore: this lab has no snapshot (POST /snapshot first)');
+        if (ifUsed && !used) return { restored: false };
+        const report = await restoreSnapshot(labDir, snapshotNodes(), () => allReady(timeoutMs));
+        used = false;
+        return { restored: true, ...report };
+      }),
     pushToBinaryCache: async (body) => {
       const parsed = CachePushRequest.safeParse(body);
       if (!parsed.success)

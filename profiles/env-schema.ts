@@ -77,6 +77,7 @@ export const ProofEnvironment = z
     ULTRACLOUD_REQUIRE_KVM: flag,
     ULTRACLOUD_KEEP_CLUSTER: flag,
     ULTRACLOUD_KEEP_LAB_STATE: flag,
+    ULTRACLOUD_RESTORE: z.enum(['lane', 'dirty', 'never'], { error: 'must be lane, dirty or never' }),
     ULTRACLOUD_LAB_FAULTS: faultList,
     ULTRACLOUD_LAB_SERVICES: serviceList,
     ULTRACLOUD_QUICKSTART_KEEP_VM: flag,

@@ -36,6 +36,27 @@ export const TargetIdentity = z.object({
 });
 export type TargetIdentity = z.infer<typeof TargetIdentity>;
 
+/** One check of the canonical shape a cluster lane starts from (harness/start-shape.ts); ok null: not checked. */
+export const StartShapeCheck = z.object({ name: z.string(), ok: z.boolean().nullable(), detail: z.string() });
+export type StartShapeCheck = z.infer<typeof StartShapeCheck>;
+
+/** The cluster as a lane found it before its first step, and whether it was restored to its booted state first. */
+export const StartShape = z.object({
+  /** every check that could be made passed */
+  canonical: z.boolean(),
+  /** ULTRACLOUD_RESTORE: lane (restore whenever a lane used the cluster since), dirty (only when out of shape), never */
+  policy: z.enum(['lane', 'dirty', 'never']),
+  /** whether the target can be restored at all */
+  restoreOffered: z.boolean(),
+  /** the restores made before this lane, each with its time */
+  restores: z.array(z.object({ totalMs: z.number().nonnegative(), detail: z.string() })),
+  /** the checks that failed before a restore put the cluster back in shape */
+  dirtyBeforeRestore: z.array(StartShapeCheck),
+  checks: z.array(StartShapeCheck),
+  durationMs: z.number().nonnegative(),
+});
+export type StartShape = z.infer<typeof StartShape>;
+
 export const LaneFailure = z.object({
   kind: z.enum(['property', 'harness', 'timeout', 'interrupted']),
   /** "lane › step › substep" */
@@ -95,6 +116,8 @@ export const LaneResult = z.object({
   environment: z.record(z.string(), z.string()),
   /** the process writing this result while the run goes on (the placeholder's), so a live root is never pruned */
   writerPid: z.number().int().positive().nullable().default(null),
+  /** for a cluster lane: the shape the cluster was in before the first step (and any restore before it) */
+  startShape: StartShape.nullable().default(null),
 });
 export type LaneResult = z.infer<typeof LaneResult>;
 

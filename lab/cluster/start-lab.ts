@@ -166,7 +166,13 @@ export async function bootLab(options: BootLabOptions = {}): Promise<BootedLab> 
   const timeoutMs = options.readyTimeoutMs ?? 120_000;
   try {
     if (signal?.aborted) throw interrupted();
-    if (timeoutMs > 0) await waitForNodesReady(state, timeoutMs, signal, progress);
+    if (timeoutMs > 0) {
+      await waitForNodesReady(state, timeoutMs, signal, progress);
+      // the booted state every lane can be restored to (POST /restore)
+      const t0 = performance.now();
+      await takeLabSnapshot(state);
+      progress(`snapshot of the booted lab taken in ${Math.round(performance.now() - t0)} ms`);
+    }
   } catch (err) {
     await lab.stop();
     throw signal?.aborted ? interrupted() : err;
@@ -194,6 +200,20 @@ function readyLine(child: ChildProcess, logPath: string): Promise<string> {
         );
     });
   });
+}
+
+/** Keep the lab's current state as the one its restores return to. */
+export async function takeLabSnapshot(state: LabState): Promise<void> {
+  const res = await fetch(`${state.controllerUrl}/snapshot`, { method: 'POST', signal: AbortSignal.timeout(120_000) });
+  if (!res.ok)
+    throw new HarnessError(`POST ${state.controllerUrl}/snapshot answered ${res.status}: ${await res.text()}`);
+}
+
+/** Whether the lab has a snapshot to restore to. */
+export async function labHasSnapshot(state: LabState): Promise<boolean> {
+  const res = await fetch(`${state.controllerUrl}/snapshot`, { signal: AbortSignal.timeout(10_000) });
+  if (!res.ok) return false;
+  return ((await res.json()) as { snapshot: unknown }).snapshot != null;
 }
 
 interface NodeSummary {

@@ -1,5 +1,5 @@
 import { type LabRecord, labAddressRange, saveLab, subnetOf } from '../cluster/lab-registry.ts';
-import { ip, ipQuiet } from './ip.ts';
+import { ip, ipJson, ipQuiet } from './ip.ts';
 import { guardLabRange } from './lab-range.ts';
 
 /** The lab's network: one bridge on the host with the lab's /24, one namespace and veth per node. */
@@ -32,19 +32,46 @@ export async function createNodeNetwork(
   index: number,
 ): Promise<{ netns: string; address: string }> {
   const netns = netnsName(lab.labId, node);
-  const veth = `ucv${lab.labId}${String(index).padStart(2, '0')}`;
+  const veth = vethName(lab, index);
   const address = nodeAddress(lab.slot, index);
   await ip('netns', 'add', netns);
   lab.netns.push(netns);
   await ip('link', 'add', veth, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', netns);
   lab.veths.push(veth);
   await saveLab(lab);
+  await wireNodeNetwork(lab, netns, veth, address);
+  return { netns, address };
+}
+
+function vethName(lab: LabRecord, index: number): string {
+  return `ucv${lab.labId}${String(index).padStart(2, '0')}`;
+}
+
+async function wireNodeNetwork(lab: LabRecord, netns: string, veth: string, address: string): Promise<void> {
   await ip('link', 'set', veth, 'master', lab.bridge, 'up');
   await ip('-n', netns, 'link', 'set', 'lo', 'up');
   await ip('-n', netns, 'addr', 'add', `${address}/24`, 'dev', 'eth0');
   await ip('-n', netns, 'link', 'set', 'eth0', 'up');
   for (const block of labAddressRange()) await ip('-n', netns, 'route', 'add', block, 'dev', 'eth0');
-  return { netns, address };
+}
+
+/**
+ * Node `index`'s namespace made anew, with the same name, veth and address (its processes must be gone): whatever
+ * the node's services added to the old one (tenant bridges, taps, iptables rules, proxy-ARP entries, routes,
+ * sysctls, conntrack state) goes with it. The lab record already names both pieces.
+ */
+export async function recreateNodeNetwork(lab: LabRecord, node: string, index: number): Promise<void> {
+  const netns = netnsName(lab.labId, node);
+  const veth = vethName(lab, index);
+  // the node keeps its MAC address, so no neighbour on the bridge holds a stale one for its address
+  const [eth0] = await ipJson<Array<{ address?: string }>>('-n', netns, 'link', 'show', 'eth0').catch(() => []);
+  const mac = eth0?.address && /^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/.test(eth0.address) ? ['address', eth0.address] : [];
+  await ipQuiet('link', 'del', veth);
+  await ipQuiet('netns', 'del', netns);
+  await ip('netns', 'add', netns);
+  await ip('link', 'add', veth, 'type', 'veth', 'peer', 'name', 'eth0', ...mac, 'netns', netns);
+  await wireNodeNetwork(lab, netns, veth, nodeAddress(lab.slot, index));
+  await ipQuiet('neigh', 'flush', 'dev', lab.bridge);
 }
 
 /**

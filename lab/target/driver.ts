@@ -1,5 +1,13 @@
+import { z } from 'zod';
 import type { NodeHandle } from '../../contracts/node-handle.ts';
-import type { BootedTarget, ClusterInfo, FaultControl, TargetDriver, TargetIdentity } from '../../contracts/target.ts';
+import type {
+  BootedTarget,
+  ClusterInfo,
+  FaultControl,
+  RestoreControl,
+  TargetDriver,
+  TargetIdentity,
+} from '../../contracts/target.ts';
 import { callJson } from '../../helpers/http.ts';
 import { waitForMarkers } from '../../helpers/markers.ts';
 import type { TargetDescriptor } from '../../profiles/descriptor-schema.ts';
@@ -8,7 +16,7 @@ import { currentLab, setCurrentLab } from '../cluster/current-lab.ts';
 import { parseFaultList } from '../cluster/fault-catalogue.ts';
 import { labDescriptor } from '../cluster/lab-descriptor.ts';
 import type { LabState } from '../cluster/lab-spec.ts';
-import { bootLab, waitForNodesReady } from '../cluster/start-lab.ts';
+import { bootLab, labHasSnapshot, takeLabSnapshot, waitForNodesReady } from '../cluster/start-lab.ts';
 import { allowLabDestinations, assertLabAddress } from '../net/address-guard.ts';
 import { createServicePorts, descriptorBinding } from './bindings/index.ts';
 import { LabNodeHandle } from './lab-node-handle.ts';
@@ -58,6 +66,39 @@ export function labFaults(controllerUrl: string): FaultControl {
   };
 }
 
+const RestoreAnswer = z.union([
+  z.object({ restored: z.literal(false) }),
+  z.object({
+    restored: z.literal(true),
+    totalMs: z.number(),
+    stopMs: z.number(),
+    resetMs: z.number(),
+    bootMs: z.number(),
+  }),
+]);
+
+/**
+ * The lab back to its snapshot (taken by the controller right after the first boot): power cut on every node,
+ * state and network put back, every node booted and healthy again.
+ */
+export function labRestore(controllerUrl: string, timeoutMs = 180_000): RestoreControl {
+  return {
+    async restore(options) {
+      const answer = await callJson<z.infer<typeof RestoreAnswer>>('POST', `${controllerUrl}/restore`, {
+        body: { ifUsed: options?.ifUsed ?? false, timeoutMs },
+        timeoutMs: timeoutMs + 30_000,
+        schema: RestoreAnswer,
+      });
+      if (!answer.restored) return null;
+      return {
+        totalMs: answer.totalMs,
+        detail: `power cut ${answer.stopMs} ms, state and network put back ${answer.resetMs} ms, boot to healthy ${answer.bootMs} ms`,
+      };
+    },
+    markUsed: async () => void (await callJson('POST', `${controllerUrl}/used`)),
+  };
+}
+
 /** The lab's nodes as node handles (SSH into each namespace host, power through the controller). */
 export function labNodeHandles(info: ClusterInfo): NodeHandle[] {
   const { controllerUrl, sshKeyPath } = labStateOf(info);
@@ -82,6 +123,8 @@ async function boot(descriptor: TargetDescriptor | null, progress?: (line: strin
       await callJson('PUT', `${state.controllerUrl}/faults`, { body: f });
     }
     await waitForNodesReady(state, readyTimeoutMs);
+    // a kept lab keeps the snapshot of its first boot; one from before snapshots existed gets one now
+    if (!(await labHasSnapshot(state))) await takeLabSnapshot(state);
   } else {
     const lab = await bootLab({ detach: keep, readyTimeoutMs, ...(progress ? { progress } : {}) });
     state = lab.state;
@@ -116,6 +159,7 @@ export const driver: TargetDriver = {
       nodes: labNodeHandles(info),
       ports: createServicePorts({ ...descriptorBinding(info.descriptor), controllerUrl }),
       faults: labFaults(controllerUrl),
+      restore: labRestore(controllerUrl),
     };
   },
   baremetal: () => labBaremetalTarget(),

@@ -37,6 +37,7 @@ function withPorts(cluster: Cluster, ports: Partial<Cluster['ports']>): Cluster 
     faults: cluster.faults,
     unbound: (operations) => cluster.unbound(operations),
     facts: cluster.facts,
+    restore: cluster.restore,
   };
 }
 

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type { Cluster } from '../../../contracts/target.ts';
 import type { LaneDefinition } from '../../../harness/define.ts';
 import { runLane } from '../../../harness/run-lane.ts';
+import { clusterStartShape } from '../../../harness/start-shape.ts';
 import { workTempDir } from '../../../helpers/proof-root.ts';
 import type { ServiceName } from '../../../profiles/descriptor-schema.ts';
 import type { LaneResult } from '../../../profiles/result-schema.ts';
@@ -37,6 +38,7 @@ export async function runLaneWithFaults(
       runId: 'negative',
       workRoot: root,
       log: () => {},
+      startShape: clusterStartShape(lab.cluster),
     });
   } finally {
     await rm(root, { recursive: true, force: true });
