@@ -39,3 +39,23 @@ export async function listLinks(): Promise<
 > {
   return await ipJson('addr', 'show');
 }
+
+/**
+ * Several ip commands in one `ip -batch -` process (one line each, as on the command line without "ip"); with
+ * `force`, ip goes on past a failing line and nothing is an error (removal of pieces that may be gone); with
+ * `netns`, every line runs inside that namespace.
+ */
+export async function ipBatch(
+  lines: readonly string[],
+  options: { force?: boolean; netns?: string } = {},
+): Promise<void> {
+  const args = [...(options.netns ? ['-n', options.netns] : []), ...(options.force ? ['-force'] : []), '-batch', '-'];
+  await new Promise<void>((resolve, reject) => {
+    const child = execFile('ip', args, { timeout: 15_000 }, (err, _stdout, stderr) => {
+      if (err && !options.force) {
+        reject(new HarnessError(`"ip -batch" of ${lines.length} commands failed: ${(stderr || err.message).trim()}`));
+      } else resolve();
+    });
+    child.stdin?.end(`${lines.join('\n')}\n`);
+  });
+}

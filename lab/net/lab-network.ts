@@ -1,5 +1,5 @@
 import { type LabRecord, labAddressRange, saveLab, subnetOf } from '../cluster/lab-registry.ts';
-import { ip, ipJson, ipQuiet } from './ip.ts';
+import { ip, ipBatch, ipJson, ipQuiet } from './ip.ts';
 import { guardLabRange } from './lab-range.ts';
 
 /** The lab's network: one bridge on the host with the lab's /24, one namespace and veth per node. */
@@ -66,11 +66,24 @@ export async function recreateNodeNetwork(lab: LabRecord, node: string, index: n
   // the node keeps its MAC address, so no neighbour on the bridge holds a stale one for its address
   const [eth0] = await ipJson<Array<{ address?: string }>>('-n', netns, 'link', 'show', 'eth0').catch(() => []);
   const mac = eth0?.address && /^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/.test(eth0.address) ? ['address', eth0.address] : [];
-  await ipQuiet('link', 'del', veth);
-  await ipQuiet('netns', 'del', netns);
-  await ip('netns', 'add', netns);
-  await ip('link', 'add', veth, 'type', 'veth', 'peer', 'name', 'eth0', ...mac, 'netns', netns);
-  await wireNodeNetwork(lab, netns, veth, nodeAddress(lab.slot, index));
+  // three `ip -batch` runs instead of a dozen ip processes: removal (pieces already gone are no error), then the
+  // same steps as createNodeNetwork on the host and inside the namespace, each failing loudly
+  await ipBatch([`link del ${veth}`, `netns del ${netns}`], { force: true });
+  const address = nodeAddress(lab.slot, index);
+  await ipBatch([
+    `netns add ${netns}`,
+    `link add ${veth} type veth peer name eth0 ${mac.join(' ')} netns ${netns}`,
+    `link set ${veth} master ${lab.bridge} up`,
+  ]);
+  await ipBatch(
+    [
+      'link set lo up',
+      `addr add ${address}/24 dev eth0`,
+      'link set eth0 up',
+      ...labAddressRange().map((block) => `route add ${block} dev eth0`),
+    ],
+    { netns },
+  );
   await ipQuiet('neigh', 'flush', 'dev', lab.bridge);
 }
 
