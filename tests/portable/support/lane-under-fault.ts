@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type { Cluster } from '../../../contracts/target.ts';
 import type { LaneDefinition } from '../../../harness/define.ts';
 import { type LaneContextWithWaits, runLane } from '../../../harness/run-lane.ts';
+import { clusterStartShape } from '../../../harness/start-shape.ts';
 import { workTempDir } from '../../../helpers/proof-root.ts';
 import type { ServiceName } from '../../../profiles/descriptor-schema.ts';
 import { LaneResult } from '../../../profiles/result-schema.ts';
@@ -28,7 +29,16 @@ export async function runUnderFault<C>(
   const runId = `fault-${fault.service}-${fault.fault}`;
   await cluster.faults.set(fault.service, fault.fault, fault.node);
   try {
-    await runLane(lane, { target, targetName: cluster.descriptor.name, runId, workRoot, log: () => {} });
+    // like every lane of the suite, from the canonical shape: restored first once a lane used the cluster, so the
+    // fault is on from the restored services' first moment and nothing an earlier run left reaches this one
+    await runLane(lane, {
+      target,
+      targetName: cluster.descriptor.name,
+      runId,
+      workRoot,
+      log: () => {},
+      startShape: clusterStartShape(cluster),
+    });
   } finally {
     await cluster.faults.clear(fault.service, fault.fault, fault.node);
   }
