@@ -39,14 +39,6 @@ const variants: Record<string, { env: Record<string, string>; what: string }> = 
     },
     what: `bundled, no compile cache, the default flags (${defaultLabNodeFlags.join(' ')})`,
   },
-  'bundle+lite': {
-    env: {
-      ULTRACLOUD_LAB_JS: 'bundle',
-      ULTRACLOUD_LAB_COMPILE_CACHE: '1',
-      ULTRACLOUD_LAB_NODE_FLAGS: [...defaultLabNodeFlags, '--lite-mode'].join(' '),
-    },
-    what: 'the default plus --lite-mode (not kept: see below)',
-  },
   default: {
     env: {},
     what: `combined, the lab's default: bundled, compile cache, ${defaultLabNodeFlags.join(' ')}`,
@@ -75,6 +67,30 @@ const launchVariables = ['ULTRACLOUD_LAB_JS', 'ULTRACLOUD_LAB_COMPILE_CACHE', 'U
 function selectVariant(name: string): void {
   for (const k of launchVariables) delete process.env[k];
   Object.assign(process.env, variants[name]?.env);
+}
+
+/** What a process is, for the per-kind table: a lab entry (service, supervisor, controller) or its program. */
+function kindOf(pid: number): string {
+  try {
+    const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean);
+    if (argv[0]?.endsWith('unshare')) return 'unshare (node namespace parent)';
+    const entry = argv.map((a) => /lab\/(services\/[a-z0-9-]+|node\/supervisor|controller)/.exec(a)?.[1]).find(Boolean);
+    return entry ?? (argv[0] ?? '?').split('/').at(-1) ?? '?';
+  } catch {
+    return '(exited)';
+  }
+}
+
+const kinds = new Map<string, Map<string, { n: number; rssMiB: number; pssMiB: number }>>();
+function recordKinds(variant: string, pids: number[]): void {
+  const byKind = new Map<string, { n: number; rssMiB: number; pssMiB: number }>();
+  for (const pid of pids) {
+    const k = kindOf(pid);
+    const m = memoryOf([pid]);
+    const cur = byKind.get(k) ?? { n: 0, rssMiB: 0, pssMiB: 0 };
+    byKind.set(k, { n: cur.n + 1, rssMiB: cur.rssMiB + m.rssMiB, pssMiB: cur.pssMiB + m.pssMiB });
+  }
+  kinds.set(variant, byKind);
 }
 
 function memoryOf(pids: number[]): { rssMiB: number; pssMiB: number } {
@@ -153,6 +169,7 @@ for (let i = 0; i < runs; i++) {
             .map(Number),
         );
       }
+      recordKinds(variant, pids);
       samples.push({ variant, controlPlaneHealthyS, allReadyS, processes: pids.length, ...memoryOf(pids) });
       process.stderr.write(`run ${i + 1} ${variant}: ${JSON.stringify(samples.at(-1))} load ${loadavg()}\n`);
     } finally {
@@ -195,6 +212,18 @@ const md = [
   '| run | variant | control plane healthy | all nodes ready | processes | RSS | PSS |',
   '| --- | --- | --- | --- | --- | --- | --- |',
   ...samples.map((s, i) => row(s, String(Math.floor(i / chosen.length) + 1))),
+  '',
+  'Per kind of process, last run of each variant (RSS / PSS summed over the processes of the kind, MiB):',
+  '',
+  `| kind | ${chosen.join(' | ')} |`,
+  `| --- | ${chosen.map(() => '---').join(' | ')} |`,
+  ...[...new Set([...kinds.values()].flatMap((m) => [...m.keys()]))].sort().map((k) => {
+    const cells = chosen.map((v) => {
+      const e = kinds.get(v)?.get(k);
+      return e ? `${e.n} × ${Math.round(e.rssMiB / e.n)} = ${e.rssMiB} / ${e.pssMiB}` : '';
+    });
+    return `| ${k} | ${cells.join(' | ')} |`;
+  }),
   '',
   `Services: ${services}`,
   '',

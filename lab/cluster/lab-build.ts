@@ -35,9 +35,12 @@ export type LabRuntime = z.infer<typeof LabRuntime>;
  */
 export const defaultLabNodeFlags = ['--max-semi-space-size=1', '--v8-pool-size=1'];
 
-/** Node/V8 flags a lab process may be given (anything else is refused, naming the variable). */
+/**
+ * Node/V8 flags a lab process may be given (anything else is refused, naming the variable). Not --lite-mode nor
+ * --jitless: both turn WebAssembly off, which ssh2 (the controller's key handling) and Node's fetch need.
+ */
 const allowedFlag =
-  /^--(lite-mode|jitless|max-semi-space-size=\d+|max-old-space-size=\d+|v8-pool-size=\d+|stack-size=\d+|single-threaded-gc|optimize-for-size|no-opt)$/;
+  /^--(max-semi-space-size=\d+|max-old-space-size=\d+|v8-pool-size=\d+|stack-size=\d+|single-threaded-gc|optimize-for-size)$/;
 
 /** The lab's entries: what each lab process runs, relative to the project root without its extension. */
 export function labEntries(root = projectRoot): string[] {

@@ -11,7 +11,7 @@ import { InvalidInputError, type ServiceName, serviceNames } from '../../profile
 import { labServicePorts } from '../../profiles/descriptors/reference-lab.ts';
 import { parseFaultList, serviceMain, validateFaults } from './fault-catalogue.ts';
 import { referenceFlake, topologyFromFlake } from './flake-topology.ts';
-import { describeRuntime, labArgv, labRuntimeEnv, prepareLabRuntime } from './lab-build.ts';
+import { describeRuntime, labArgv, labRuntimeEnv, labRuntimeFromEnv, prepareLabRuntime } from './lab-build.ts';
 import { processAlive } from './lab-registry.ts';
 import type { FaultSetting, LabNodeSpec, LabSpec, LabState } from './lab-spec.ts';
 
@@ -114,6 +114,8 @@ export async function bootLab(options: BootLabOptions = {}): Promise<BootedLab> 
     options.progress?.(`${line} (${((performance.now() - started) / 1000).toFixed(1)} s)`);
   const spec = await resolveLabSpec(options);
   await validateFaults(spec.faults, spec.nodes);
+  // how lab processes are launched: a bad setting is refused before anything starts
+  labRuntimeFromEnv(workRoot());
   progress(`reference lab: booting ${spec.nodes.map((n) => n.name).join(', ')}`);
   if (!process.env.ULTRACLOUD_VM_ACCELERATOR && spec.nodes.some((n) => n.services.includes('plasmavmc'))) {
     // probe once per harness process; every plasmavmc of this and later labs inherits the answer

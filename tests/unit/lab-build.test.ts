@@ -12,6 +12,7 @@ describe('how lab processes are launched (lab/cluster/lab-build.ts)', () => {
       [{ ULTRACLOUD_LAB_JS: 'wasm' }, 'ULTRACLOUD_LAB_JS'],
       [{ ULTRACLOUD_LAB_COMPILE_CACHE: 'yes' }, 'ULTRACLOUD_LAB_COMPILE_CACHE'],
       [{ ULTRACLOUD_LAB_NODE_FLAGS: '--max-semi-space-size=1 --inspect=0.0.0.0:9229' }, 'ULTRACLOUD_LAB_NODE_FLAGS'],
+      [{ ULTRACLOUD_LAB_NODE_FLAGS: '--lite-mode' }, 'ULTRACLOUD_LAB_NODE_FLAGS'],
     ];
     for (const [env, variable] of bad) {
       let caught: unknown;
