@@ -55,11 +55,10 @@ export class ControllerNode {
         '--mount-proc',
         '--uts',
         '--',
-        projectNode(),
-        join(projectRoot, 'lab/node/supervisor.ts'),
+        ...(this.config.supervisor?.argv ?? [projectNode(), join(projectRoot, 'lab/node/supervisor.ts')]),
         paths.config,
       ],
-      { stdio: ['ignore', log, log], cwd: projectRoot },
+      { stdio: ['ignore', log, log], cwd: projectRoot, env: { ...process.env, ...this.config.supervisor?.env } },
     );
     this.child = child;
     this.exited = new Promise((resolve) => {

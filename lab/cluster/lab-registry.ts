@@ -172,7 +172,7 @@ export function processAlive(pid: number): boolean {
 export function controllerAlive(record: LabRecord): boolean {
   if (!processAlive(record.pid)) return false;
   try {
-    return readFileSync(`/proc/${record.pid}/cmdline`, 'utf8').includes('controller.ts');
+    return /lab\/controller\.(ts|mjs)\0/.test(readFileSync(`/proc/${record.pid}/cmdline`, 'utf8'));
   } catch {
     return false;
   }

@@ -1,4 +1,5 @@
 import type { NodeRole, ServiceName } from '../../profiles/descriptor-schema.ts';
+import type { LabRuntime } from './lab-build.ts';
 
 /** One node the lab boots: its name (= hostname), role and the services it runs, in start order. */
 export interface LabNodeSpec {
@@ -18,6 +19,8 @@ export interface LabSpec {
   workRoot: string;
   /** where the node list came from (flake nixosConfigurations or a profile), for the record */
   source: string;
+  /** how the lab's processes are launched (bundled JavaScript or the .ts sources; lab/cluster/lab-build.ts) */
+  runtime?: LabRuntime;
 }
 
 export interface FaultSetting {

@@ -1,9 +1,8 @@
 import { join } from 'node:path';
-import { projectNode } from '../../helpers/node-version.ts';
 import type { NodeConfig, ServiceConfig } from '../node/node-config.ts';
 import { nodePaths } from '../node/node-config.ts';
 import { binaryCacheDir } from './binary-cache.ts';
-import { serviceMain } from './fault-catalogue.ts';
+import { type LabRuntime, labArgv, labRuntimeEnv } from './lab-build.ts';
 import { labTmpDir } from './lab-registry.ts';
 import { labHostKeyPath } from './lab-secrets.ts';
 import type { LabSpec, LabState } from './lab-spec.ts';
@@ -41,6 +40,7 @@ export function nodeConfigs(options: {
   cachePublicKey?: string | null;
 }): NodeConfig[] {
   const { spec, labId, labDir, view } = options;
+  const runtime: LabRuntime = spec.runtime ?? { mode: 'ts', dir: null, compileCache: null, nodeFlags: [] };
   const cluster = JSON.stringify({
     nodes: view.map(({ name, role, address, services }) => ({ name, role, address, services })),
   });
@@ -53,7 +53,7 @@ export function nodeConfigs(options: {
       const listen = `${v.address}:${spec.servicePorts[s]}`;
       return {
         name: s,
-        argv: [projectNode(), serviceMain(s)],
+        argv: labArgv(runtime, `lab/services/${s}/main`),
         listen,
         env: {
           PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
@@ -68,6 +68,7 @@ export function nodeConfigs(options: {
           UCP_STATE_DIR: join(paths.state, s),
           UCP_CLUSTER: cluster,
           UCP_FAULTS_FILE: join(paths.faults, `${s}.json`),
+          ...labRuntimeEnv(runtime),
           ...serviceCacheEnv(s, labDir, options.cachePublicKey ?? null),
           // the accelerator the harness probed once, so VM services do not each probe again
           ...(process.env.ULTRACLOUD_VM_ACCELERATOR
@@ -88,6 +89,7 @@ export function nodeConfigs(options: {
       hostKey: labHostKeyPath(labDir, n.name),
       authorizedKey: options.authorizedKey,
       services,
+      supervisor: { argv: labArgv(runtime, 'lab/node/supervisor'), env: labRuntimeEnv(runtime) },
       // a node running nix-agent has a Nix store of its own: <node dir>/state/nix, bind-mounted over /nix in the node
       ...(n.services.includes('nix-agent') ? { nixDir: join(paths.state, 'nix') } : {}),
     };

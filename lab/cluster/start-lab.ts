@@ -4,7 +4,6 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { HarnessError } from '../../contracts/errors.ts';
 import { probeGuestImage } from '../../helpers/guest-image/probe-image.ts';
-import { projectNode } from '../../helpers/node-version.ts';
 import { projectRoot, workRoot } from '../../helpers/proof-root.ts';
 import { probeAccelerator } from '../../helpers/qemu-accelerator.ts';
 import { eventually, sleep } from '../../helpers/retry.ts';
@@ -12,6 +11,7 @@ import { InvalidInputError, type ServiceName, serviceNames } from '../../profile
 import { labServicePorts } from '../../profiles/descriptors/reference-lab.ts';
 import { parseFaultList, serviceMain, validateFaults } from './fault-catalogue.ts';
 import { referenceFlake, topologyFromFlake } from './flake-topology.ts';
+import { describeRuntime, labArgv, labRuntimeEnv, labRuntimeFromEnv, prepareLabRuntime } from './lab-build.ts';
 import { processAlive } from './lab-registry.ts';
 import type { FaultSetting, LabNodeSpec, LabSpec, LabState } from './lab-spec.ts';
 
@@ -114,6 +114,8 @@ export async function bootLab(options: BootLabOptions = {}): Promise<BootedLab> 
     options.progress?.(`${line} (${((performance.now() - started) / 1000).toFixed(1)} s)`);
   const spec = await resolveLabSpec(options);
   await validateFaults(spec.faults, spec.nodes);
+  // how lab processes are launched: a bad setting is refused before anything starts
+  labRuntimeFromEnv(workRoot());
   progress(`reference lab: booting ${spec.nodes.map((n) => n.name).join(', ')}`);
   if (!process.env.ULTRACLOUD_VM_ACCELERATOR && spec.nodes.some((n) => n.services.includes('plasmavmc'))) {
     // probe once per harness process; every plasmavmc of this and later labs inherits the answer
@@ -125,17 +127,24 @@ export async function bootLab(options: BootLabOptions = {}): Promise<BootedLab> 
   if (signal?.aborted) throw interrupted();
   const labRoot = join(spec.workRoot, 'lab');
   mkdirSync(labRoot, { recursive: true });
+  // built under the suite's work root (also for a lab given a work root of its own), so labs share one build
+  const runtime = await prepareLabRuntime(workRoot());
+  spec.runtime = runtime;
+  progress(`lab processes: ${describeRuntime(runtime, workRoot())}`);
+  if (signal?.aborted) throw interrupted();
   const stamp = `${Date.now()}-${process.pid}`;
   const specPath = join(labRoot, `spec-${stamp}.json`);
   writeFileSync(specPath, JSON.stringify(spec, null, 2));
   const logPath = join(labRoot, `controller-${stamp}.log`);
   const log = openSync(logPath, 'a');
   const detach = options.detach ?? false;
-  const child = spawn(
-    projectNode(),
-    [join(projectRoot, 'lab/controller.ts'), '--spec', specPath, ...(detach ? ['--detach'] : [])],
-    { stdio: [detach ? 'ignore' : 'pipe', 'pipe', log], detached: detach, cwd: projectRoot },
-  );
+  const [node, ...args] = labArgv(runtime, 'lab/controller');
+  const child = spawn(node, [...args, '--spec', specPath, ...(detach ? ['--detach'] : [])], {
+    stdio: [detach ? 'ignore' : 'pipe', 'pipe', log],
+    detached: detach,
+    cwd: projectRoot,
+    env: { ...process.env, ...labRuntimeEnv(runtime) },
+  });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   // SIGTERM: the controller finishes the step in flight, removes what it made, and exits
   const onAbort = () => child.kill('SIGTERM');

@@ -28,6 +28,8 @@ export interface NodeConfig {
   /** the lab's public key, installed as root's authorized key inside the node */
   authorizedKey: string;
   services: ServiceConfig[];
+  /** the supervisor's own command line (node, flags, entry) and the environment it adds (the compile cache) */
+  supervisor?: { argv: string[]; env: Record<string, string> };
   /** the node's own Nix store (nodes running nix-agent): bind-mounted over /nix inside the node */
   nixDir?: string;
 }

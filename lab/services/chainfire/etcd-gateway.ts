@@ -1,3 +1,4 @@
+import { type HttpAnswer, httpExchange } from '../../../helpers/http.ts';
 import { HttpError } from '../common/http-service.ts';
 
 /** etcd's v3 JSON gateway (grpc-gateway): base64 keys and values, uint64 ids as strings. */
@@ -39,20 +40,25 @@ export class EtcdGateway {
   }
 
   async call(path: string, body: Json, timeoutMs = 5_000): Promise<Json> {
-    let res: Response;
+    let res: HttpAnswer;
     try {
-      res = await fetch(`${this.url}${path}`, {
-        method: 'POST',
+      res = await httpExchange('POST', `${this.url}${path}`, {
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify(body),
-        signal: AbortSignal.timeout(timeoutMs),
+        timeoutMs,
       });
     } catch (err) {
       throw new HttpError(503, `etcd at ${this.url} did not answer ${path}: ${(err as Error).message}`);
     }
-    const json = (await res.json().catch(() => ({}))) as Json;
+    let json: Json = {};
+    try {
+      const parsed: unknown = JSON.parse(res.text);
+      if (parsed && typeof parsed === 'object') json = parsed as Json;
+    } catch {
+      // not JSON: the status speaks
+    }
     if (!res.ok || json.error) {
-      const message = String(json.message ?? json.error ?? res.statusText);
+      const message = String(json.message ?? json.error ?? `status ${res.status}`);
       throw new HttpError(res.status >= 500 || !res.ok ? 503 : 409, `etcd ${path}: ${message}`);
     }
     return json;

@@ -1,3 +1,4 @@
+import { httpExchange } from '../../../helpers/http.ts';
 import { HttpError, startHttpService } from '../common/http-service.ts';
 import type { LabClusterNode } from '../common/service-env.ts';
 import { EtcdGateway, type EtcdMember, type EtcdStatus } from './etcd-gateway.ts';
@@ -130,13 +131,13 @@ await startHttpService({
         .map((m) => `${m.id === id ? name : m.name}=${m.peerUrls[0]}`)
         .filter((s) => !s.startsWith('='))
         .join(',');
-      const res = await fetch(`http://${target.services.chainfire.host}:${target.services.chainfire.port}/join`, {
-        method: 'POST',
+      const joinUrl = `http://${target.services.chainfire.host}:${target.services.chainfire.port}/join`;
+      const res = await httpExchange('POST', joinUrl, {
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify({ initialCluster }),
-        signal: AbortSignal.timeout(10_000),
+        timeoutMs: 10_000,
       });
-      if (!res.ok) throw new HttpError(502, `${name} could not join: ${await res.text()}`);
+      if (!res.ok) throw new HttpError(502, `${name} could not join: ${res.text}`);
       return { node: name, id, isLearner: true };
     });
     app.post('/members/:node/promote', async (req) => {

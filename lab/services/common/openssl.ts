@@ -1,7 +1,7 @@
-import { execa } from 'execa';
-
 /** Run the openssl CLI; a failure names the subcommand and carries openssl's own message. */
 export async function openssl(args: string[]): Promise<string> {
+  // execa is loaded on first use: most service processes never run a command, and it is a large import
+  const { execa } = await import('execa');
   const res = await execa('openssl', args, { reject: false, timeout: 30_000 });
   if (res.exitCode !== 0) {
     throw new Error(

@@ -1,6 +1,5 @@
 import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { execa } from 'execa';
 import type { NodeClass } from './deployer-state.ts';
 
 /**
@@ -32,6 +31,8 @@ export async function buildClassBundle(stateDir: string, cls: NodeClass): Promis
     mkdirSync(dirname(join(stage, path)), { recursive: true });
     writeFileSync(join(stage, path), content);
   }
+  // execa is loaded on first use: most service processes never run a command, and it is a large import
+  const { execa } = await import('execa');
   await execa('tar', ['-C', stage, '--sort=name', '--owner=0', '--group=0', '-czf', `${out}.tmp`, '.']);
   renameSync(`${out}.tmp`, out);
   rmSync(stage, { recursive: true, force: true });

@@ -1,5 +1,3 @@
-import { execa } from 'execa';
-
 export interface HealthCheckResult {
   command: string;
   exitCode: number | null;
@@ -10,6 +8,8 @@ export interface HealthCheckResult {
 
 /** run a desired system's health_check_command with sh, bounded by `timeoutMs` */
 export async function runHealthCheck(command: string, system: string, timeoutMs: number): Promise<HealthCheckResult> {
+  // execa is loaded on first use: most service processes never run a command, and it is a large import
+  const { execa } = await import('execa');
   const t0 = performance.now();
   const res = await execa('sh', ['-c', command], {
     reject: false,

@@ -1,5 +1,4 @@
 import { fileURLToPath } from 'node:url';
-import { execa } from 'execa';
 
 /** Where the node's copy of a target closure came from, or why it is not there. */
 export type Realised = { ok: true; how: 'present' | 'substituted' | 'built' } | { ok: false; detail: string };
@@ -22,6 +21,8 @@ export async function realise(
   buildOnNode: boolean,
 ): Promise<Realised> {
   if (buildOnNode) return buildFromFlake(target);
+  // execa is loaded on first use: most service processes never run a command, and it is a large import
+  const { execa } = await import('execa');
   if (!cacheUrl) {
     const valid = await execa('nix-store', [...nixOptions, '--check-validity', target], { reject: false });
     return valid.exitCode === 0
@@ -67,6 +68,8 @@ export async function realise(
 }
 
 async function buildFromFlake(target: string): Promise<Realised> {
+  // execa is loaded on first use: most service processes never run a command, and it is a large import
+  const { execa } = await import('execa');
   const name = /-nixos-system-([A-Za-z0-9_-]+)$/.exec(target)?.[1];
   if (!name) return { ok: false, detail: `cannot tell the configuration of ${target}` };
   const r = await execa(
