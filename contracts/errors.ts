@@ -38,6 +38,31 @@ export class WaitTimeoutError extends Error {
   }
 }
 
+/**
+ * What a probe throws when its observation settles the wait as failed: the awaited condition can no longer come
+ * true (e.g. an operation reported done while the state it promises is provably not there). `eventually` does not
+ * retry it; the wait ends at once, reported like a wait that ran out its bound (a WaitSettledError). A probe that
+ * merely has not succeeded yet throws anything else and keeps being retried until its bound.
+ */
+export class SettledViolation extends Error {
+  constructor(observation: string) {
+    super(observation);
+    this.name = 'SettledViolation';
+  }
+}
+
+/**
+ * A bounded wait that ended before its bound because its probe saw a settled violation. It is a WaitTimeoutError
+ * so that every wait reports it as it reports a bound run out: a lane's `eventually` or `until` fails its named
+ * property, with the observation as the detail.
+ */
+export class WaitSettledError extends WaitTimeoutError {
+  constructor(message: string, waitedMs: number) {
+    super(message, waitedMs);
+    this.name = 'WaitSettledError';
+  }
+}
+
 /** A service operation the target does not (yet) bind, named `service.operation`. Never a pass, never retried. */
 export class BindingRequiredError extends BlockedError {
   readonly operation: string;

@@ -1,5 +1,5 @@
 import pRetry from 'p-retry';
-import { BlockedError, WaitTimeoutError } from '../contracts/errors.ts';
+import { BlockedError, SettledViolation, WaitSettledError, WaitTimeoutError } from '../contracts/errors.ts';
 
 export interface EventuallyOptions {
   /** give up after this long (default 30 s) */
@@ -16,6 +16,8 @@ export interface EventuallyOptions {
  * The one retry primitive every poller uses: retry `probe` with backoff until it resolves, the deadline passes
  * (WaitTimeoutError naming what was awaited, for how long, and the last failure), or the signal aborts. A probe
  * that is blocked (BlockedError, e.g. an operation the target does not bind) is never retried: it rejects at once.
+ * A probe whose observation settles the wait as failed (SettledViolation) is not retried either: the wait ends at
+ * once with a WaitSettledError, which every caller reports as it reports a bound run out.
  */
 export async function eventually<T>(probe: () => Promise<T>, options: EventuallyOptions = {}): Promise<T> {
   const timeoutMs = options.timeoutMs ?? 30_000;
@@ -36,7 +38,7 @@ export async function eventually<T>(probe: () => Promise<T>, options: Eventually
         randomize: false,
         maxRetryTime: timeoutMs,
         ...(options.signal ? { signal: options.signal } : {}),
-        shouldRetry: ({ error }) => !(error instanceof BlockedError),
+        shouldRetry: ({ error }) => !(error instanceof BlockedError || error instanceof SettledViolation),
         onFailedAttempt: ({ error }) => {
           lastError = error;
         },
@@ -46,6 +48,12 @@ export async function eventually<T>(probe: () => Promise<T>, options: Eventually
     if (options.signal?.aborted) throw options.signal.reason ?? err;
     if (err instanceof BlockedError) throw err;
     const waited = Math.round(performance.now() - started);
+    if (err instanceof SettledViolation) {
+      throw new WaitSettledError(
+        `"${options.what ?? 'condition'}" settled as not reached after ${waited} ms (${attempts} attempts): ${err.message}`,
+        waited,
+      );
+    }
     const last = lastError instanceof Error ? lastError.message : String(lastError ?? err);
     throw new WaitTimeoutError(
       `"${options.what ?? 'condition'}" not reached after ${waited} ms (${attempts} attempts); last: ${last}`,

@@ -608,4 +608,12 @@ export const mutants: Mutant[] = [
     search: 'if (old && sameJson(old, svc)) continue;',
     replace: 'if (old && old === svc) continue;',
   },
+  {
+    id: 'chainfire-transfer-condition-inverted',
+    file: 'lab/services/chainfire/main.ts',
+    lane: 'chainfire-live-membership-proof',
+    breaks: 'a reported leader transfer moves leadership to the named member',
+    search: 'if (leader.id !== target.id) await new EtcdGateway(leader.clientUrls[0]).transferLeadership(target.id);',
+    replace: 'if (leader.id === target.id) await new EtcdGateway(leader.clientUrls[0]).transferLeadership(target.id);',
+  },
 ];

@@ -42,6 +42,10 @@ export interface ChainfirePort {
   /** add `node` as a learner; it starts its member and begins catching up */
   addLearner(node: string): Promise<{ id: string }>;
   promote(node: string): Promise<void>;
+  /**
+   * move leadership to `toNode`; answers `transferred: true` once the transfer is done (as etcd's MoveLeader does):
+   * `toNode` has won an election, in a term later than any it was in before
+   */
   transferLeader(toNode: string): Promise<{ transferred: boolean }>;
   removeMember(node: string): Promise<void>;
   status(): Promise<ChainfireStatus>;

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { SettledViolation } from '../../contracts/errors.ts';
 import type { ChainfirePort } from '../../contracts/ports/chainfire.ts';
 import type { Cluster } from '../../contracts/target.ts';
 import { defineLane } from '../../harness/define.ts';
@@ -104,11 +105,21 @@ export const chainfireLiveMembership = defineLane<Cluster>({
     await ctx.step('transfer leadership live to another voter', async () => {
       const before = await leaderSeenBy('node01');
       const to = [temporary, ...canonicalVoters].find((n) => n !== before) as string;
+      // leadership only ever moves by an election, and an election begins a new term
+      const termBefore = (await cf.at(to).status()).raftTerm;
       await linearizableDuring(ctx, `the leader transfer to ${to}`, [...canonicalVoters, temporary], async () => {
-        await cf.transferLeader(to);
+        const answer = await cf.transferLeader(to);
         await ctx.eventually(`leadership moved from ${before} to ${to}`, async () => {
-          const now = await leaderSeenBy(to);
-          if (now !== to) throw new Error(`leader is still ${now}`);
+          const now = await cf.at(to).status();
+          if (!now.leader) throw new Error(`${to} sees no leader`);
+          if (now.leader === to) return;
+          // the transfer answers once it is done: done, with no election on the transferee, it moved nothing
+          if (answer.transferred && termBefore !== undefined && now.raftTerm === termBefore) {
+            throw new SettledViolation(
+              `the transfer answered ${JSON.stringify(answer)}, yet ${to} is still at term ${termBefore}, the term before the transfer, and follows ${now.leader}: no election was held`,
+            );
+          }
+          throw new Error(`leader is still ${now.leader}`);
         });
       });
       await cf.put(key, 'v4-transferred');

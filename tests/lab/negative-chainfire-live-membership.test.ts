@@ -27,6 +27,10 @@ describe('chainfire-live-membership-proof catches a broken ChainFire', () => {
     expect(result.status, JSON.stringify(result.failure)).toBe('failed');
     expect(result.failure?.stepPath.at(-1), result.failure?.message).toBe('transfer leadership live to another voter');
     expect(result.failure?.property, result.failure?.message).toMatch(/^leadership moved from node0\d to node0\d$/);
+    // seen at once: the transfer answered done while the named member stayed in the term before it
+    expect(result.failure?.message, result.failure?.message).toMatch(
+      /settled as not reached after \d+ ms \(\d+ attempts\): the transfer answered .*"transferred":true.*, yet node0\d is still at term \d+, the term before the transfer, and follows node0\d: no election was held/,
+    );
   });
 
   it('fails at the first history when linearizable reads are served from a lagging snapshot', {

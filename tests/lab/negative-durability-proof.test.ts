@@ -1,7 +1,12 @@
-import { describe, expect, it } from 'vitest';
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runLane } from '../../harness/run-lane.ts';
+import { workTempDir } from '../../helpers/proof-root.ts';
 import { durabilityProof } from '../../lanes/companion/durability-proof.ts';
+import type { ServiceName } from '../../profiles/descriptor-schema.ts';
 import type { LaneResult } from '../../profiles/result-schema.ts';
-import { runLaneWithFaults } from './support/negative-lane.ts';
+import { type StartedLab, startLab } from './support/lab.ts';
 
 function expectViolation(result: LaneResult, step: string, property: string | RegExp): void {
   const why = JSON.stringify(result.failure);
@@ -29,7 +34,11 @@ const steps = {
     'nightlight: samples in its snapshot and in its WAL read back after a restart in a new process, none lost and none duplicated',
 };
 
-/** Each fault on from the boot of a lab of its own (every run restores FlareDB into one of the lab's empty stores). */
+/**
+ * Faults switched on at run time, one run after another. Every run restores FlareDB into one of the lab's empty
+ * stores (each FlareDB instance besides the first), so a lab serves as many runs as it has of those; then the next
+ * run gets a new lab.
+ */
 const cases: Array<[fault: string, step: string, property: string | RegExp]> = [
   [
     'flaredb:restore-drops-rows',
@@ -78,10 +87,48 @@ const cases: Array<[fault: string, step: string, property: string | RegExp]> = [
 ];
 
 describe('durability-proof names the step and property each broken durability promise breaks', () => {
+  let root = '';
+  let lab: StartedLab | undefined;
+  let labs = 0;
+  let runsLeft = 0;
+  beforeAll(async () => {
+    root = await workTempDir('ucp-negative-durability-proof-');
+  });
+  afterAll(async () => {
+    await lab?.dispose();
+    await rm(root, { recursive: true, force: true });
+  }, 120_000);
+
+  /** the current lab while it has an empty FlareDB store left, else a new one */
+  const labForRun = async (): Promise<StartedLab> => {
+    if (!lab || runsLeft === 0) {
+      await lab?.dispose();
+      lab = undefined;
+      lab = await startLab({ workRoot: join(root, `lab-${++labs}`) });
+      runsLeft = lab.cluster.descriptor.nodes.filter((n) => n.services.flaredb).length - 1;
+    }
+    runsLeft--;
+    return lab;
+  };
+
   for (const [fault, step, property] of cases) {
     it(`${fault} fails "${step}"`, { timeout: 300_000 }, async () => {
-      const result = await runLaneWithFaults(durabilityProof, { faults: [fault] });
-      expectViolation(result, step, property);
+      const { cluster } = await labForRun();
+      const [switched, node] = fault.split('@') as [string, string | undefined];
+      const [service, name] = switched.split(':') as [ServiceName, string];
+      await cluster.faults.set(service, name, node);
+      try {
+        const result = await runLane(durabilityProof, {
+          target: cluster,
+          targetName: `reference lab with ${fault}`,
+          runId: fault.replace(/[:@]/g, '-'),
+          workRoot: root,
+          log: () => {},
+        });
+        expectViolation(result, step, property);
+      } finally {
+        await cluster.faults.clear(service, name, node);
+      }
     });
   }
 });

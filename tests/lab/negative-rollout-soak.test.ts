@@ -1,7 +1,12 @@
-import { describe, expect, it } from 'vitest';
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runLane } from '../../harness/run-lane.ts';
+import { workTempDir } from '../../helpers/proof-root.ts';
 import { rolloutSoak } from '../../lanes/companion/rollout-soak.ts';
+import type { ServiceName } from '../../profiles/descriptor-schema.ts';
 import type { LaneResult } from '../../profiles/result-schema.ts';
-import { runLaneWithFaults } from './support/negative-lane.ts';
+import { type StartedLab, startLab } from './support/lab.ts';
 
 function expectViolation(result: LaneResult, step: string, property: string): void {
   const why = JSON.stringify(result.failure);
@@ -23,7 +28,10 @@ const steps = {
   applied: 'the generated cluster state applied through the deployer reads back equal to the evaluated state',
 };
 
-/** Each fault on from the boot of a lab of its own. */
+/**
+ * Faults switched on at run time in one lab, one after another: every failed run's undos leave the workers
+ * powered on and active, nothing drained and its services deleted, and the next run checks exactly that first.
+ */
 const cases: Array<[fault: string, step: string, property: string]> = [
   // the drain holds for its first seconds and lapses inside the 30 s hold: only the held checks see it
   [
@@ -54,10 +62,35 @@ const cases: Array<[fault: string, step: string, property: string]> = [
 ];
 
 describe('rollout-soak names the step and property each broken maintenance, loss or restart promise breaks', () => {
+  let lab: StartedLab | undefined;
+  let root = '';
+  beforeAll(async () => {
+    root = await workTempDir('ucp-negative-rollout-soak-');
+    lab = await startLab({ workRoot: join(root, 'lab') });
+  }, 300_000);
+  afterAll(async () => {
+    await lab?.dispose();
+    await rm(root, { recursive: true, force: true });
+  }, 120_000);
+
   for (const [fault, step, property] of cases) {
     it(`${fault} fails "${step}"`, { timeout: 300_000 }, async () => {
-      const result = await runLaneWithFaults(rolloutSoak, { faults: [fault] });
-      expectViolation(result, step, property);
+      const cluster = (lab as StartedLab).cluster;
+      const [switched, node] = fault.split('@') as [string, string | undefined];
+      const [service, name] = switched.split(':') as [ServiceName, string];
+      await cluster.faults.set(service, name, node);
+      try {
+        const result = await runLane(rolloutSoak, {
+          target: cluster,
+          targetName: `reference lab with ${fault}`,
+          runId: fault.replace(/[:@]/g, '-'),
+          workRoot: root,
+          log: () => {},
+        });
+        expectViolation(result, step, property);
+      } finally {
+        await cluster.faults.clear(service, name, node);
+      }
     });
   }
 });
