@@ -147,8 +147,9 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
-if (import.meta.main) {
-  main(process.argv.slice(2)).then(
+/** Runs ucproof on this process's arguments and sets its exit code (cli/ucproof.mjs and `node cli/main.ts`). */
+export function run(argv: string[] = process.argv.slice(2)): void {
+  main(argv).then(
     (code) => {
       process.exitCode = code;
     },
@@ -158,3 +159,5 @@ if (import.meta.main) {
     },
   );
 }
+
+if (import.meta.main) run();

@@ -37,20 +37,40 @@ export function compileGlobs(globs: readonly string[]): RegExp {
  * walk skip whole subtrees no glob can reach.
  */
 export function compileDirPrefixes(globs: readonly string[]): (segments: readonly string[]) => boolean {
+  const reach = compileDirReach(globs);
+  return (segments) => reach(segments) !== 'none';
+}
+
+/**
+ * How far the globs reach into a directory: `none` (no path under it can match: skip it), `some` (a path under it
+ * may match, some of its subdirectories may not be reachable), `all` (a glob's `**` covers it: every subdirectory,
+ * at any depth, is reachable, so a walk below it can prune nothing).
+ */
+export type DirReach = 'none' | 'some' | 'all';
+
+export function compileDirReach(globs: readonly string[]): (segments: readonly string[]) => DirReach {
   const split = globs.map((g) =>
     g.split('/').map((seg) => (seg === '**' ? '**' : new RegExp(`^${globToRegExpSource(seg)}$`))),
   );
-  return (segments) =>
-    split.some((parts) => {
-      for (let i = 0; i < segments.length; i++) {
-        const part = parts[i];
-        if (part === undefined) return false;
-        if (part === '**') return true;
-        if (i === parts.length - 1) return false;
-        if (!part.test(segments[i] as string)) return false;
-      }
-      return true;
-    });
+  const one = (parts: (RegExp | '**')[], segments: readonly string[]): DirReach => {
+    for (let i = 0; i < segments.length; i++) {
+      const part = parts[i];
+      if (part === undefined) return 'none';
+      if (part === '**') return 'all';
+      if (i === parts.length - 1) return 'none';
+      if (!part.test(segments[i] as string)) return 'none';
+    }
+    return parts[segments.length] === '**' ? 'all' : 'some';
+  };
+  return (segments) => {
+    let reach: DirReach = 'none';
+    for (const parts of split) {
+      const r = one(parts, segments);
+      if (r === 'all') return r;
+      if (r === 'some') reach = r;
+    }
+    return reach;
+  };
 }
 
 /**

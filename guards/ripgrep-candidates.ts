@@ -1,6 +1,9 @@
 import { spawn } from 'node:child_process';
 import { skippedDirectories } from './walk-tree.ts';
 
+/** Above this many bytes of start paths, rg starts at the root instead (far below the kernel's argument limits). */
+export const maxStartPathBytes = 64 * 1024;
+
 /**
  * ripgrep (Debian package `ripgrep`) as the guard's scanning engine: one `rg --files-with-matches` over the files the
  * path globs name, with the anchors as case-insensitive fixed strings. Walks like walkFiles: hidden files included,
@@ -8,13 +11,22 @@ import { skippedDirectories } from './walk-tree.ts';
  * searched as text, no transcoding. Started at once and running while the caller walks the tree itself; resolves to
  * the paths (relative, `/`-separated) holding an anchor or that rg could not read (the caller's own read then names
  * the problem), or to undefined when `rg` is not installed.
+ *
+ * `start`: where rg starts, relative to the root (`''` is the root itself, the default): the directories and files
+ * of the caller's walk frontier, so rg never lists the subtrees no glob reaches. rg searches a file named here even
+ * when no glob matches it. No start path at all searches nothing.
  */
 export function ripgrepHits(
   root: string,
   globs: readonly string[],
   anchors: readonly string[],
+  start: readonly string[] = [''],
 ): Promise<Set<string> | undefined> {
   if (anchors.some((a) => a === '' || a.includes('\n'))) throw new Error('an anchor must be one non-empty line');
+  if (start.length === 0) return Promise.resolve(new Set());
+  // each path as ./path, so a name such as "-" is never stdin and every printed path has the same prefix
+  let paths = start.map((p) => (p === '' ? '.' : `./${p}`));
+  if (paths.reduce((n, p) => n + Buffer.byteLength(p) + 1, 0) > maxStartPathBytes) paths = ['.'];
   const args = [
     '--no-config',
     '--no-ignore',
@@ -29,7 +41,7 @@ export function ripgrepHits(
     ...globs.flatMap((g) => ['--glob', g]),
     ...[...skippedDirectories, 'result-*'].flatMap((d) => ['--glob', `!${d}/`]),
     '--',
-    '.',
+    ...paths,
   ];
   return new Promise((resolve, reject) => {
     const child = spawn('rg', args, { cwd: root, stdio: ['pipe', 'pipe', 'pipe'] });
@@ -46,7 +58,7 @@ export function ripgrepHits(
         return;
       }
       try {
-        const hits = new Set(paths(Buffer.concat(out)));
+        const hits = new Set(printedPaths(Buffer.concat(out)));
         // exit 2: some path could not be searched (a directory the caller's walk skips as well, or a file)
         for (const line of stderr.split('\n').filter(Boolean)) {
           // rg names the path with or without its own "rg: " prefix, depending on its version
@@ -64,7 +76,7 @@ export function ripgrepHits(
 }
 
 /** The NUL-terminated `./`-prefixed paths rg printed, without the prefix. */
-function paths(out: Buffer): string[] {
+function printedPaths(out: Buffer): string[] {
   const found: string[] = [];
   for (let at = 0; at < out.length; ) {
     const nul = out.indexOf(0, at);

@@ -6,7 +6,7 @@ import {
 } from '../profiles/guard-paths.ts';
 import { InvalidInputError } from '../profiles/invalid-input.ts';
 import { cargoWorkspaceMembers } from './cargo-workspace-members.ts';
-import { compileDirPrefixes, compileGlobLiterals, compileGlobs } from './glob.ts';
+import { compileDirPrefixes, compileDirReach, compileGlobLiterals, compileGlobs } from './glob.ts';
 import { FastFileReader } from './read-file-fast.ts';
 import { ripgrepHits } from './ripgrep-candidates.ts';
 import { inRanges, rustTestModuleLines } from './rust-test-modules.ts';
@@ -20,7 +20,7 @@ import {
   toRegExp,
   unfinishedWording,
 } from './surface-rules.ts';
-import { walkFiles } from './walk-tree.ts';
+import { walkFiles, walkFrontier } from './walk-tree.ts';
 
 export interface SurfaceFinding {
   readonly rule: SurfaceRuleId;
@@ -48,8 +48,10 @@ type Classified = Record<SurfaceCategory, boolean>;
  *
  * Both engines walk the tree (pruning subtrees no path glob can reach) to list and count the candidates. With
  * `ripgrep` (the default when `rg` is installed) a parallel `rg` searches the candidates for the anchors meanwhile,
- * and only the files it names are read; with `node` every candidate is read through one reusable buffer and tested
- * with one combined regex of the anchors. Both yield the same findings and counts.
+ * and only the files it names are read: rg starts from the walk's frontier (the subtrees a glob's `**` covers and
+ * the candidates above them), so it never lists a pruned subtree either. With `node` every candidate is read
+ * through one reusable buffer and tested with one combined regex of the anchors. Both yield the same findings and
+ * counts.
  */
 export type SurfaceEngine = 'ripgrep' | 'node';
 
@@ -68,18 +70,18 @@ export async function surveySupportedSurface(
   engine?: SurfaceEngine,
 ): Promise<SurfaceScan> {
   const named = surfaceCategories.filter((c) => paths[c].length > 0);
-  const globs = named.map((c) => [c, compileGlobs(paths[c])] as const);
+  const globs = named.map((c) => compileGlobs(paths[c]));
   const notShipped = compileGlobs(paths.notShipped);
   const maybeNotShipped = compileGlobLiterals(paths.notShipped);
-  const all = surfaceCategories.flatMap((c) => paths[c]);
-  const none = Object.fromEntries(surfaceCategories.map((c) => [c, false])) as Classified;
-  const classify = (rel: string): Classified => {
-    const kind = { ...none };
-    for (const [c, glob] of globs) kind[c] = glob.test(rel);
-    if ((kind.serverCode || kind.completenessCode) && maybeNotShipped(rel) && notShipped.test(rel)) {
-      kind.serverCode = false;
-      kind.completenessCode = false;
-    }
+  // the categories of a file as bits of `named`; server and completeness code that is never shipped is neither
+  const shippedOnly = named.reduce(
+    (bits, c, i) => (c === 'serverCode' || c === 'completenessCode' ? bits | (1 << i) : bits),
+    0,
+  );
+  const classify = (rel: string): number => {
+    let kind = 0;
+    for (let i = 0; i < globs.length; i++) if ((globs[i] as RegExp).test(rel)) kind |= 1 << i;
+    if (kind & shippedOnly && maybeNotShipped(rel) && notShipped.test(rel)) kind &= ~shippedOnly;
     return kind;
   };
   const helpers = paths.archivedHelpers.map(helperPattern);
@@ -94,62 +96,91 @@ export async function surveySupportedSurface(
   const patterns = [...unfinishedWording, ...serverStubs, ...completenessMarkers, ...helpers, ...notCanonical];
   const prefilter = toPrefilter(patterns);
   const reader = new FastFileReader();
-  // ripgrep searches while this process walks the tree and classifies what it finds
-  const search = engine === 'node' ? undefined : ripgrepHits(root, all, toAnchors(patterns));
+  const all = [...new Set(named.flatMap((c) => paths[c]))];
   const anyPath = compileGlobs(all);
-  const walked = walkFiles(root, { descend: compileDirPrefixes(all), accept: (rel) => anyPath.test(rel) });
-  const classified = walked.map((file) => {
-    const kind = classify(file);
-    return { file, kind, categories: surfaceCategories.filter((c) => kind[c]) };
-  });
+  const accept = (rel: string) => anyPath.test(rel);
+  // ripgrep searches, from the frontier of the pruned walk, while this process walks the tree and classifies
+  const search =
+    engine === 'node'
+      ? undefined
+      : (() => {
+          const { dirs, files } = walkFrontier(root, { reach: compileDirReach(all), accept });
+          return ripgrepHits(root, all, toAnchors(patterns), [...dirs, ...files]);
+        })();
+  const walked = walkFiles(root, { descend: compileDirPrefixes(all), accept });
+  const kinds = walked.map(classify);
   const hits = await search;
   if (engine === 'ripgrep' && !hits) {
     throw new InvalidInputError('the ripgrep engine needs rg (Debian package ripgrep), not found on PATH', ['engine']);
   }
-  const scanned = Object.fromEntries(surfaceCategories.map((c) => [c, 0])) as Record<SurfaceCategory, number>;
+  const counts = named.map(() => 0);
+  const count = (kind: number) => {
+    for (let i = 0; i < counts.length; i++) if (kind & (1 << i)) (counts[i] as number)++;
+  };
   const findings: SurfaceFinding[] = [];
-  for (const { file, kind, categories } of classified) {
-    if (categories.length === 0) continue;
+  walked.forEach((file, at) => {
+    const bits = kinds[at] as number;
+    if (bits === 0) return;
     if (hits && !hits.has(file)) {
       // ripgrep read it and found no anchor
-      for (const c of categories) scanned[c]++;
-      continue;
+      count(bits);
+      return;
     }
     const bytes = readCandidate(reader, `${root}/${file}`);
-    if (!bytes) continue;
-    for (const c of categories) scanned[c]++;
-    if (!prefilter.test(bytes.toString('latin1'))) continue;
-    const content = bytes.toString('utf8');
-    const lines = content.split('\n');
-    const wording = kind.docs || kind.harness;
-    const stub = kind.serverCode;
-    const completeness = kind.completenessCode;
-    const testLines = file.endsWith('.rs') && (stub || completeness) ? rustTestModuleLines(content) : [];
-    const commandLines = kind.canonicalDocs ? canonicalCommandLines(lines) : undefined;
-    const add = (rule: SurfaceRuleId, line: number) =>
-      findings.push({ rule, file, line, excerpt: (lines[line - 1] ?? '').trim().slice(0, 160) });
-    lines.forEach((text, i) => {
-      const line = i + 1;
-      if (wording && rules.wording.test(text)) add('unfinished-wording', line);
-      const shippedLine = !inRanges(line, testLines);
-      if (stub && shippedLine && rules.stub.test(text)) add('server-stub', line);
-      if (completeness && shippedLine && rules.completeness.test(text)) add('completeness-marker', line);
-      if (kind.flakeSurface && rules.helper.test(stripNixComment(text))) add('archived-helper', line);
-      const presented = (commandLines?.has(line) ?? false) || (kind.canonicalCode && !isCodeComment(text));
-      if (presented && rules.notCanonical.test(text)) add('legacy-entrypoint', line);
-    });
-    if (kind.cargoWorkspaces) {
-      for (const m of cargoWorkspaceMembers(content)) {
-        const segments = m.member.split('/');
-        if (paths.archivedHelpers.some((h) => segments.includes(h))) add('archived-helper', m.line);
-      }
-    }
-  }
+    if (!bytes) return;
+    count(bits);
+    if (!prefilter.test(bytes.toString('latin1'))) return;
+    const kind = Object.fromEntries(named.map((c, i) => [c, (bits & (1 << i)) !== 0])) as Classified;
+    findings.push(...examine(file, bytes.toString('utf8'), kind, paths, rules));
+  });
+  const scanned = Object.fromEntries(surfaceCategories.map((c) => [c, 0])) as Record<SurfaceCategory, number>;
+  named.forEach((c, i) => {
+    scanned[c] = counts[i] as number;
+  });
   return {
     findings: findings.sort((a, b) => compare(a.file, b.file) || a.line - b.line || compare(a.rule, b.rule)),
     scanned,
-    expected: surfaceCategories.filter((c) => paths[c].length > 0),
+    expected: named,
   };
+}
+
+/** The rules' compiled patterns. */
+interface Rules {
+  readonly wording: RegExp;
+  readonly stub: RegExp;
+  readonly completeness: RegExp;
+  readonly helper: RegExp;
+  readonly notCanonical: RegExp;
+}
+
+/** The findings in one candidate file, read as its categories say. */
+function examine(file: string, content: string, kind: Classified, paths: GuardPaths, rules: Rules): SurfaceFinding[] {
+  const findings: SurfaceFinding[] = [];
+  const lines = content.split('\n');
+  const wording = kind.docs || kind.harness;
+  const stub = kind.serverCode;
+  const completeness = kind.completenessCode;
+  const testLines = file.endsWith('.rs') && (stub || completeness) ? rustTestModuleLines(content) : [];
+  const commandLines = kind.canonicalDocs ? canonicalCommandLines(lines) : undefined;
+  const add = (rule: SurfaceRuleId, line: number) =>
+    findings.push({ rule, file, line, excerpt: (lines[line - 1] ?? '').trim().slice(0, 160) });
+  lines.forEach((text, i) => {
+    const line = i + 1;
+    if (wording && rules.wording.test(text)) add('unfinished-wording', line);
+    const shippedLine = !inRanges(line, testLines);
+    if (stub && shippedLine && rules.stub.test(text)) add('server-stub', line);
+    if (completeness && shippedLine && rules.completeness.test(text)) add('completeness-marker', line);
+    if (kind.flakeSurface && rules.helper.test(stripNixComment(text))) add('archived-helper', line);
+    const presented = (commandLines?.has(line) ?? false) || (kind.canonicalCode && !isCodeComment(text));
+    if (presented && rules.notCanonical.test(text)) add('legacy-entrypoint', line);
+  });
+  if (kind.cargoWorkspaces) {
+    for (const m of cargoWorkspaceMembers(content)) {
+      const segments = m.member.split('/');
+      if (paths.archivedHelpers.some((h) => segments.includes(h))) add('archived-helper', m.line);
+    }
+  }
+  return findings;
 }
 
 /**
