@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { defineConfig } from 'vitest/config';
 import { laneTags } from './harness/define.ts';
@@ -45,13 +46,14 @@ export default defineConfig({
     projects: [
       {
         // the project's own code on loopback: real lab service processes, CLIs and Vitest children, no guest, no VM
-        // runner, no lab, no nix build; seconds. Most of its files wait on a child process or a socket, not the CPU,
-        // so they run four at a time even where Vitest's default would run one (a two-core host)
+        // runner, no lab, no nix build. One file per CPU, where Vitest's default leaves one CPU to its main process
+        // (one file at a time on a two-core host): the files' own children do the work, not the main process. No
+        // more than that: on a shared host, files beside each other stretch each other's waits
         test: {
           name: 'unit',
           include: ['tests/unit/**/*.test.ts'],
           testTimeout: 60_000,
-          maxWorkers: 4,
+          maxWorkers: availableParallelism(),
         },
       },
       {
