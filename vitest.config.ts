@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { defineConfig } from 'vitest/config';
 import { laneTags } from './harness/define.ts';
@@ -21,9 +22,10 @@ const clusterGroups = ['publishable', 'companion', 'portable', 'lab'];
 const laneGroups = ['guards', 'quickstart', 'baremetal', ...clusterGroups];
 /**
  * Lane groups run one after another (Vitest's groupOrder), never beside each other: on a two-core host a QEMU
- * install and a cluster lane side by side would each measure the other's load, not the platform.
+ * install and a cluster lane side by side would each measure the other's load, not the platform. The unit project
+ * runs first (order 0), the integration project second (order 1), then the lane groups.
  */
-const groupOrder = (group: string) => laneGroups.indexOf(group) + 1;
+const groupOrder = (group: string) => laneGroups.indexOf(group) + 2;
 
 export default defineConfig({
   test: {
@@ -43,10 +45,26 @@ export default defineConfig({
     tags: Object.entries(laneTags).map(([name, description]) => ({ name, description })),
     projects: [
       {
+        // the project's own code on loopback: real lab service processes, CLIs and Vitest children, no guest, no VM
+        // runner, no lab, no nix build. One file per CPU, where Vitest's default leaves one CPU to its main process
+        // (one file at a time on a two-core host): the files' own children do the work, not the main process. No
+        // more than that: on a shared host, files beside each other stretch each other's waits
         test: {
           name: 'unit',
           include: ['tests/unit/**/*.test.ts'],
           testTimeout: 60_000,
+          maxWorkers: availableParallelism(),
+        },
+      },
+      {
+        // tests of the project's own code that boot QEMU guests, VM runners or build with nix: after the unit
+        // project, one file at a time (two QEMU guests side by side on two cores would each slow the other)
+        test: {
+          name: 'integration',
+          include: ['tests/integration/**/*.test.ts'],
+          testTimeout: 60_000,
+          maxWorkers: 1,
+          sequence: { groupOrder: 1 },
         },
       },
       ...laneGroups.map((group) => ({

@@ -6,5 +6,5 @@ echo "[test] biome check" >&2
 biome check .
 echo "[test] tsc --noEmit" >&2
 tsc --noEmit
-echo "[test] vitest run" >&2
+echo "[test] vitest run: the unit project, the integration project, then the lane groups" >&2
 exec vitest run "$@"

@@ -99,12 +99,15 @@ export async function run(argv: string[], preset?: { suite: string; files: strin
   return code === 0 ? 0 : 1;
 }
 
+/** The folders under tests/ that hold the project's own tests, not lanes. */
+const testGroups = ['unit', 'integration'];
+
 /** tests/<group>/<lane>.test.ts, relative to the project; an unknown lane is a usage error naming it. */
 export function laneFile(lane: string): string {
   const tests = join(projectRoot, 'tests');
   for (const group of readdirSync(tests)) {
     const file = join('tests', group, `${lane}.test.ts`);
-    if (group !== 'unit' && existsSync(join(projectRoot, file))) return file;
+    if (!testGroups.includes(group) && existsSync(join(projectRoot, file))) return file;
   }
   throw new UsageError(`--lane: no lane named "${lane}" (tests/<group>/${lane}.test.ts does not exist)`);
 }

@@ -10,7 +10,7 @@ import { labBaremetalDeployer } from '../../lab/target/bindings-module.ts';
 import { baremetalIso } from '../../lanes/baremetal/baremetal-iso.ts';
 import { propertyOfFailure } from '../../lanes/baremetal/baremetal-markers.ts';
 import { buildMonorepoIso, monorepoBaremetalTarget } from '../../targets/monorepo/baremetal-iso.ts';
-import { referenceFlakeCheckout } from '../unit/fixtures/reference-checkout.ts';
+import { referenceFlakeCheckout } from '../integration/fixtures/reference-checkout.ts';
 
 /**
  * The reference flake playing the monorepo on the bare-metal path: ULTRACLOUD_FLAKE=<a copy of lab/> with the lab's

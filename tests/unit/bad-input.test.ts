@@ -1,7 +1,7 @@
-import { spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { execa } from 'execa';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import { projectRoot, workTempDir } from '../../helpers/proof-root.ts';
 
 /**
@@ -243,7 +243,8 @@ function labRecordsUnder(dir: string): string[] {
 const asRoot = process.getuid?.() === 0;
 
 describe('bad input to the CLI and the environment', () => {
-  it.each(rows)('$name: exit 2 naming the field, nothing booted', (row) => {
+  // each row is its own ucproof process; they wait on their own start-up, so several run at once
+  it.concurrent.for(rows)('$name: exit 2 naming the field, nothing booted', async (row, { expect }) => {
     const argv = row.argv.map((a) =>
       a === 'LOG' ? join(root, 'log.txt') : a === 'ROOT' ? root : a === 'SURFACE' ? join(root, 'surface') : a,
     );
@@ -263,8 +264,14 @@ describe('bad input to the CLI and the environment', () => {
       row.unprivileged && asRoot
         ? ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups', '--', ...command]
         : (command as [string, ...string[]]);
-    const r = spawnSync(file as string, args, { env, encoding: 'utf8', timeout: 60_000, cwd: projectRoot });
-    expect(r.status, `${r.stderr}${r.stdout}`).toBe(2);
+    const r = await execa(file as string, args, {
+      env,
+      extendEnv: false,
+      reject: false,
+      timeout: 60_000,
+      cwd: projectRoot,
+    });
+    expect(r.exitCode, `${r.stderr}${r.stdout}`).toBe(2);
     const message = r.stderr.trim();
     const first = message.split('\n')[0] ?? '';
     for (const name of row.names(root)) expect(first, message).toContain(name);

@@ -93,6 +93,22 @@ describe('.github/workflows/nix.yml', () => {
     expect(checked).toBeGreaterThanOrEqual(4);
   });
 
+  it("runs the project's own tests: the unit project, and the integration project once it passed", () => {
+    const projectOf = (job: string) =>
+      runLines
+        .filter((r) => r.job === job)
+        .flatMap((r) => [...r.line.matchAll(/--project (\S+)/g)].map((m) => m[1] as string));
+    expect(projectOf('unit')).toEqual(['unit']);
+    expect(projectOf('integration')).toEqual(['integration']);
+    expect(workflow.jobs.integration?.needs).toBe('unit');
+    // each names a Vitest project of the config and a folder of tests
+    const config = readFileSync(join(projectRoot, 'vitest.config.ts'), 'utf8');
+    for (const project of ['unit', 'integration']) {
+      expect(config).toContain(`name: '${project}'`);
+      expect(readdirSync(join(projectRoot, 'tests', project)).some((f) => f.endsWith('.test.ts'))).toBe(true);
+    }
+  });
+
   it('shards the suite over its matrix, and the merge collects every shard', () => {
     const shards = workflow.jobs.publishable?.strategy?.matrix.shard ?? [];
     expect(shards).toEqual(shards.map((_, i) => i + 1));

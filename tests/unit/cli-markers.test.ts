@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 
 const root = resolve(import.meta.dirname, '../..');
 const run = promisify(execFile);
@@ -49,8 +49,11 @@ function appendLater(file: string, delaySeconds: number, lines: string[]): Promi
   return run('sh', ['-c', `sleep ${delaySeconds}; printf '${text}' >> "$1"`, 'sh', file]);
 }
 
-describe('ucproof markers wait', () => {
-  it('--strict exits 1 at once when a sequence marker comes before one that precedes it, naming it', async () => {
+// every case is its own ucproof process (each log its own file): they run side by side
+describe.concurrent('ucproof markers wait', () => {
+  it('--strict exits 1 at once when a sequence marker comes before one that precedes it, naming it', async ({
+    expect,
+  }) => {
     const log = join(dir, 'strict.log');
     writeFileSync(log, 'ULTRACLOUD_MARKER a.n1\nULTRACLOUD_MARKER c.n1\nULTRACLOUD_MARKER b.n1\n');
     const outcome = await ucproofMarkers(['wait', '--log', log, '--sequence', 'a.*,b.*,c.*', '--strict', '--json']);
@@ -62,7 +65,7 @@ describe('ucproof markers wait', () => {
     expect(lax.code).toBe(0);
   });
 
-  it('exits 0 once a log still being written completes the sequence, and prints JSON', async () => {
+  it('exits 0 once a log still being written completes the sequence, and prints JSON', async ({ expect }) => {
     const log = join(dir, 'complete.log');
     writeFileSync(log, '\u001b[0mULTRACLOUD_MARKER pre-install.boot.node01\r\n');
     let writer: Promise<unknown> | undefined;
@@ -89,7 +92,7 @@ describe('ucproof markers wait', () => {
     expect(Number.isNaN(Date.parse(out.seen[1].at))).toBe(false);
   });
 
-  it('exits 1 on a failure marker, naming it', async () => {
+  it('exits 1 on a failure marker, naming it', async ({ expect }) => {
     const log = join(dir, 'failure.log');
     writeFileSync(log, 'ULTRACLOUD_MARKER pre-install.boot.node01\nULTRACLOUD_MARKER install.disko.failed.node01\n');
     const outcome = await ucproofMarkers([
@@ -111,7 +114,8 @@ describe('ucproof markers wait', () => {
     });
   });
 
-  it('exits 1 on timeout, saying what it saw, awaited and for how long', async () => {
+  // half a second is the whole wait here: alone, so its own CPU is not shared with the other cases' processes
+  it.sequential('exits 1 on timeout, saying what it saw, awaited and for how long', async ({ expect }) => {
     const log = join(dir, 'timeout.log');
     writeFileSync(log, 'ULTRACLOUD_MARKER pre-install.boot.node01\n');
     const outcome = await ucproofMarkers([
@@ -127,7 +131,7 @@ describe('ucproof markers wait', () => {
     expect(outcome.stdout).toMatch(/marker "reboot\.\*" not seen after \d+ ms; seen: pre-install\.boot\.node01/);
   });
 
-  it('exits 2 on bad arguments, naming the bad option', async () => {
+  it('exits 2 on bad arguments, naming the bad option', async ({ expect }) => {
     const log = join(dir, 'args.log');
     const cases: Array<[string[], RegExp]> = [
       [['wait', '--sequence', 'a'], /--log FILE is required/],
@@ -142,14 +146,14 @@ describe('ucproof markers wait', () => {
       [['wait', '--log', log, '--sequence', 'a', '--bogus'], /--bogus/],
       [['follow'], /unknown subcommand "follow"/],
     ];
-    for (const [args, message] of cases) {
-      const outcome = await ucproofMarkers(args);
-      expect(outcome.code, args.join(' ')).toBe(2);
-      expect(outcome.stderr, args.join(' ')).toMatch(message);
+    const outcomes = await Promise.all(cases.map(([args]) => ucproofMarkers(args)));
+    for (const [i, [args, message]] of cases.entries()) {
+      expect(outcomes[i]?.code, args.join(' ')).toBe(2);
+      expect(outcomes[i]?.stderr, args.join(' ')).toMatch(message);
     }
   });
 
-  it('prints usage for --help', async () => {
+  it('prints usage for --help', async ({ expect }) => {
     const outcome = await ucproofMarkers(['--help']);
     expect(outcome.code).toBe(0);
     expect(outcome.stdout).toContain('usage: ucproof markers wait --log FILE --sequence');

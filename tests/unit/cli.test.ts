@@ -4,7 +4,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { describe, expect, it } from 'vitest';
+import { describe, it } from 'vitest';
 import { projectRoot } from '../../helpers/proof-root.ts';
 
 const run = promisify(execFile);
@@ -45,20 +45,21 @@ const commands = [
   'hardware-smoke',
 ];
 
-describe('ucproof', () => {
-  it('lists every command with --help', async () => {
+// every case is its own ucproof process (each blocked case its own work root): they run side by side
+describe.concurrent('ucproof', () => {
+  it('lists every command with --help', async ({ expect }) => {
     const { code, stdout } = await ucproof('--help');
     expect(code).toBe(0);
     for (const c of commands) expect(stdout).toMatch(new RegExp(`^  ${c} `, 'm'));
   });
 
-  it('exits 2 naming an unknown command', async () => {
+  it('exits 2 naming an unknown command', async ({ expect }) => {
     const { code, stderr } = await ucproof('frobnicate');
     expect(code).toBe(2);
     expect(stderr).toContain('unknown command "frobnicate"');
   });
 
-  it('cluster --help lists the lane and web app subcommands', async () => {
+  it('cluster --help lists the lane and web app subcommands', async ({ expect }) => {
     const { code, stdout } = await ucproof('cluster', '--help');
     expect(code).toBe(0);
     for (const sub of [
@@ -73,9 +74,9 @@ describe('ucproof', () => {
       expect(stdout).toMatch(new RegExp(`^  ${sub} `, 'm'));
   });
 
-  it.each(['matrix', 'demo-vm-webapp', 'bench-storage'])(
+  it.for(['matrix', 'demo-vm-webapp', 'bench-storage'])(
     'cluster %s without a cluster up exits 3 (blocked) saying how to start one, and boots nothing',
-    async (sub) => {
+    async (sub, { expect }) => {
       const work = await mkdtemp(join(tmpdir(), 'ucp-no-lab-'));
       try {
         const { code, stderr } = await runWith({ ULTRACLOUD_WORK_ROOT: work }, 'cluster', sub);
@@ -88,7 +89,7 @@ describe('ucproof', () => {
     },
   );
 
-  it.each(commands)('%s rejects an unknown option with exit 2, naming it', async (command) => {
+  it.for(commands)('%s rejects an unknown option with exit 2, naming it', async (command, { expect }) => {
     const { code, stderr } = await ucproof(command, '--no-such-option');
     expect(code).toBe(2);
     expect(stderr).toContain('--no-such-option');

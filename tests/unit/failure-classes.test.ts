@@ -1,7 +1,7 @@
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { suiteSummary } from '../../cli/commands/proof.ts';
+import { laneFile, suiteSummary } from '../../cli/commands/proof.ts';
 import {
   BindingRequiredError,
   BlockedError,
@@ -238,6 +238,15 @@ describe('ucproof proof summary', () => {
     } finally {
       await rm(root, { recursive: true, force: true });
     }
+  });
+});
+
+describe('ucproof proof --lane', () => {
+  it("finds a lane's file in its lane group, never a project test of the same name", () => {
+    // tests/integration/quickstart-smoke.test.ts tests the flake's app; the lane is tests/quickstart/'s
+    expect(laneFile('quickstart-smoke')).toBe(join('tests', 'quickstart', 'quickstart-smoke.test.ts'));
+    expect(laneFile('fresh-smoke')).toBe(join('tests', 'publishable', 'fresh-smoke.test.ts'));
+    expect(() => laneFile('qemu-guest')).toThrow('--lane: no lane named "qemu-guest"');
   });
 });
 

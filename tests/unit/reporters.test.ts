@@ -1,7 +1,8 @@
 import { spawn } from 'node:child_process';
 import { readdir, readFile, readlink, rm } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { projectRoot, workTempDir } from '../../helpers/proof-root.ts';
 import { LaneResult, SuiteResult } from '../../profiles/result-schema.ts';
 
@@ -18,6 +19,8 @@ interface Run {
 /** Run the fixture project in a real `vitest run` child, optionally interrupting it with SIGINT. */
 const tempRoots: string[] = [];
 afterAll(async () => {
+  // every run has ended (a case that failed early did not wait on the runs after it)
+  await Promise.allSettled(runs.values());
   await Promise.all(tempRoots.map((d) => rm(d, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 })));
 });
 
@@ -53,6 +56,56 @@ async function runFixture(
   return { code, output, workRoot, runId };
 }
 
+/**
+ * The fixture runs the cases read: one per mode, environment and signal, shared by the cases about it (a case only
+ * reads its run's proof files). All start before the first case, as many at a time as there are CPUs, in the order
+ * the cases read them (the longest first): each case then waits on its own run at most, as when it started the run
+ * itself.
+ */
+const runs = new Map<string, Promise<Run>>();
+const runKey = (mode: string, extraEnv: Record<string, string>, interrupt: false | NodeJS.Signals) =>
+  JSON.stringify([mode, extraEnv, interrupt]);
+function fixtureRun(
+  mode: string,
+  extraEnv: Record<string, string> = {},
+  interrupt: false | NodeJS.Signals = false,
+): Promise<Run> {
+  const run = runs.get(runKey(mode, extraEnv, interrupt));
+  if (!run) throw new Error(`no fixture run ${runKey(mode, extraEnv, interrupt)} was started`);
+  return run;
+}
+
+beforeAll(() => {
+  // the run that waits out its lane's 15 s timeout first, beside the others, so it never queues behind them
+  const wanted: Array<[string, Record<string, string>?, (false | NodeJS.Signals)?]> = [
+    ['hang', { UCP_FIXTURE_TIMEOUT: '15000' }],
+    ['pass'],
+    ['fail'],
+    ['hang', {}, 'SIGINT'],
+    ['hang', {}, 'SIGKILL'],
+    ['harness'],
+    ['flaky'],
+    ['setup-error'],
+  ];
+  let running = 0;
+  const waiting: Array<() => void> = [];
+  for (const [mode, extraEnv = {}, interrupt = false] of wanted) {
+    const run = (async () => {
+      while (running >= availableParallelism()) await new Promise<void>((resolve) => waiting.push(resolve));
+      running += 1;
+      try {
+        return await runFixture(mode, extraEnv, interrupt);
+      } finally {
+        running -= 1;
+        waiting.shift()?.();
+      }
+    })();
+    // a run that fails to start fails the case that reads it
+    run.catch(() => undefined);
+    runs.set(runKey(mode, extraEnv, interrupt), run);
+  }
+});
+
 async function laneResult(run: Run): Promise<LaneResult> {
   return LaneResult.parse(
     JSON.parse(await readFile(join(run.workRoot, 'fixture-lane', run.runId, 'result.json'), 'utf8')),
@@ -61,7 +114,7 @@ async function laneResult(run: Run): Promise<LaneResult> {
 
 describe('proof reporters in a real vitest run', () => {
   it('writes lane and suite proof roots, latest links and junit.xml for a passing lane', async () => {
-    const run = await runFixture('pass');
+    const run = await fixtureRun('pass');
     expect(run.code, run.output).toBe(0);
     const lane = await laneResult(run);
     expect(lane).toMatchObject({ status: 'passed', success: true, lane: 'fixture-lane' });
@@ -80,7 +133,7 @@ describe('proof reporters in a real vitest run', () => {
   });
 
   it('names the step and the property in result.json, junit and the failure message', async () => {
-    const run = await runFixture('fail');
+    const run = await fixtureRun('fail');
     expect(run.code).toBe(1);
     const lane = await laneResult(run);
     expect(lane.failure).toMatchObject({
@@ -96,7 +149,7 @@ describe('proof reporters in a real vitest run', () => {
   });
 
   it('records a timed-out lane as failed with kind timeout, never a missing result', async () => {
-    const run = await runFixture('hang', { UCP_FIXTURE_TIMEOUT: '15000' });
+    const run = await fixtureRun('hang', { UCP_FIXTURE_TIMEOUT: '15000' });
     expect(run.code).toBe(1);
     const lane = await laneResult(run);
     expect(lane.status).toBe('failed');
@@ -105,7 +158,7 @@ describe('proof reporters in a real vitest run', () => {
   });
 
   it('leaves a complete result.json saying interrupted when the run gets SIGINT', async () => {
-    const run = await runFixture('hang', {}, 'SIGINT');
+    const run = await fixtureRun('hang', {}, 'SIGINT');
     expect(run.code).not.toBe(0);
     const lane = await laneResult(run);
     expect(lane.status).toBe('interrupted');
@@ -124,7 +177,7 @@ describe('proof reporters in a real vitest run', () => {
   });
 
   it('leaves a parsing placeholder suite root, junit and latest after kill -9 of the vitest main', async () => {
-    const run = await runFixture('hang', {}, 'SIGKILL');
+    const run = await fixtureRun('hang', {}, 'SIGKILL');
     expect(run.code).toBeNull();
     const suiteRoot = join(run.workRoot, 'fixture-suite', run.runId);
     const suite = SuiteResult.parse(JSON.parse(await readFile(join(suiteRoot, 'result.json'), 'utf8')));
@@ -137,7 +190,7 @@ describe('proof reporters in a real vitest run', () => {
   });
 
   it('a property violation is a <failure> of class property, never rerun, with a failure bundle', async () => {
-    const run = await runFixture('fail');
+    const run = await fixtureRun('fail');
     expect(run.code).toBe(1);
     const lane = await laneResult(run);
     expect(lane).toMatchObject({ status: 'failed', failureClass: 'property', attempt: 1, attempts: [] });
@@ -155,7 +208,7 @@ describe('proof reporters in a real vitest run', () => {
   });
 
   it('an ECONNREFUSED from a probe is an <error> of class harness, rerun once, both attempts kept', async () => {
-    const run = await runFixture('harness');
+    const run = await fixtureRun('harness');
     expect(run.code).toBe(1);
     const lane = await laneResult(run);
     expect(lane).toMatchObject({ status: 'failed', success: false, failureClass: 'harness', attempt: 2 });
@@ -185,7 +238,7 @@ describe('proof reporters in a real vitest run', () => {
   });
 
   it('a lane that passes on its rerun is flaky, a passing case with the earlier harness error', async () => {
-    const run = await runFixture('flaky');
+    const run = await fixtureRun('flaky');
     expect(run.code, run.output).toBe(0);
     const lane = await laneResult(run);
     expect(lane).toMatchObject({ status: 'flaky', success: true, failureClass: null, attempt: 2 });
@@ -216,7 +269,7 @@ describe('proof reporters in a real vitest run', () => {
   });
 
   it('a target that cannot be set up is a harness failure with a result.json, not a missing one', async () => {
-    const run = await runFixture('setup-error');
+    const run = await fixtureRun('setup-error');
     expect(run.code).toBe(1);
     const lane = await laneResult(run);
     expect(lane).toMatchObject({ status: 'failed', failureClass: 'harness', attempt: 2 });
@@ -226,7 +279,7 @@ describe('proof reporters in a real vitest run', () => {
   });
 
   it("a failed lane's bundle holds the nodes' log tails, the state it touched and its rerun command, no secret", async () => {
-    const run = await runFixture('harness');
+    const run = await fixtureRun('harness');
     const bundle = join(run.workRoot, 'fixture-lane', run.runId, 'failure');
     const rerun = await readFile(join(bundle, 'rerun.txt'), 'utf8');
     expect(rerun.trim().split('\n')).toHaveLength(1);
@@ -261,7 +314,7 @@ describe('proof reporters in a real vitest run', () => {
   });
 
   it('an interrupted lane leaves a failure bundle and is not rerun', async () => {
-    const run = await runFixture('hang', {}, 'SIGINT');
+    const run = await fixtureRun('hang', {}, 'SIGINT');
     const bundle = join(run.workRoot, 'fixture-lane', run.runId, 'failure');
     // the worker outlives Vitest's main process by up to a watchdog interval; it writes the bundle as it exits
     await vi.waitFor(() => readFile(join(bundle, 'rerun.txt'), 'utf8'), { timeout: 15_000, interval: 200 });

@@ -75,12 +75,12 @@ let firstMerge: Awaited<ReturnType<typeof shardedRun>> | undefined;
 describe('sharded runs merged into one result', () => {
   it('gives the same lanes and verdicts as an unsharded run, each lane naming its shard, host and proof root', async () => {
     const single = await newRoot('shard-single-');
-    const whole = await vitest(single, 'run-single', 'run');
+    // the unsharded run beside the two shards: each its own Vitest child and work root
+    const [whole, s] = await Promise.all([vitest(single, 'run-single', 'run'), shardedRun()]);
     expect(whole.code, whole.output).toBe(1);
     const unsharded = await suiteOf(single, 'run-single');
     expect(unsharded.lanes.map((l) => l.lane)).toEqual(lanes);
 
-    const s = await shardedRun();
     expect(s.merge.code, s.merge.output).toBe(0);
     expect(s.report.code, s.report.output).toBe(1);
     const verdicts = (x: SuiteResult) => x.lanes.map((l) => [l.lane, l.status, l.missing]);

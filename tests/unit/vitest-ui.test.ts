@@ -5,7 +5,7 @@ import { createServer, type Server } from 'node:http';
 import { createServer as createNetServer } from 'node:net';
 import { extname, join, normalize } from 'node:path';
 import { type Browser, chromium } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import { projectRoot, workTempDir } from '../../helpers/proof-root.ts';
 
 /**
@@ -68,8 +68,9 @@ async function inTerminal(command: string, waitFor: RegExp): Promise<ChildProces
   return child;
 }
 
-describe('what a person sees of a lane', () => {
-  it('vitest --ui shows the lane’s steps with status and duration, and its proof files', async () => {
+// each case waits on its own Vitest child and page (own run ids, one browser): they run side by side
+describe.concurrent('what a person sees of a lane', () => {
+  it('vitest --ui shows the lane’s steps with status and duration, and its proof files', async ({ expect }) => {
     const port = await freePort();
     await inTerminal(
       `${process.execPath} ${vitestBin} --ui --open=false --api.port=${port} --api.host=127.0.0.1 --config ${config} alpha`,
@@ -88,7 +89,7 @@ describe('what a person sees of a lane', () => {
     expect(text).not.toContain('shard-beta');
   }, 120_000);
 
-  it('the HTML report of `vitest run --reporter=html` shows the same', async () => {
+  it('the HTML report of `vitest run --reporter=html` shows the same', async ({ expect }) => {
     const out = join(workRoot, 'html');
     const run = spawn(
       process.execPath,

@@ -9,7 +9,7 @@ import { probeGuestImage } from '../../helpers/guest-image/probe-image.ts';
 import { probeAccelerator } from '../../helpers/qemu-accelerator.ts';
 import type { PortBinding } from '../../lab/target/bindings/binding.ts';
 import { createPlasmavmcPort } from '../../lab/target/bindings/plasmavmc.ts';
-import { freePort } from './support/lab-service-process.ts';
+import { freePort } from '../unit/support/lab-service-process.ts';
 
 const repoRoot = new URL('../../', import.meta.url).pathname;
 const workers = ['node04', 'node05'] as const;

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BlockedError } from '../../contracts/errors.ts';
 import { projectRoot, workTempDir } from '../../helpers/proof-root.ts';
 import { buildMonorepoIso } from '../../targets/monorepo/baremetal-iso.ts';
-import { copyReferenceFlake, patchFile } from './fixtures/guards/flake-copy.ts';
+import { copyReferenceFlake, patchFile } from './fixtures/flake-copy.ts';
 
 /** One file out of the ISO's file system (xorriso's osirrox), as bytes. */
 async function isoFile(iso: string, path: string, dir: string): Promise<Buffer> {

@@ -7,7 +7,7 @@ import { runLane } from '../../harness/run-lane.ts';
 import { offlineNixFlags } from '../../helpers/nix-flags.ts';
 import { workTempDir } from '../../helpers/proof-root.ts';
 import { quickstartSmoke } from '../../lanes/quickstart/quickstart-smoke.ts';
-import { patchFile } from './fixtures/guards/flake-copy.ts';
+import { patchFile } from './fixtures/flake-copy.ts';
 
 // The smoke lane against copies of the reference flake, each broken in one named way: the lane fails at the step
 // and property the break falsifies.

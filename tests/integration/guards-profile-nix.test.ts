@@ -10,7 +10,7 @@ import { runLane } from '../../harness/run-lane.ts';
 import { projectRoot } from '../../helpers/proof-root.ts';
 import { canonicalProfileEvalGuards } from '../../lanes/guards/canonical-profile-eval-guards.ts';
 import { evalGuardExpressions, toplevelOf } from '../../profiles/canonical-attributes.ts';
-import { copyReferenceFlake, patchFile } from './fixtures/guards/flake-copy.ts';
+import { copyReferenceFlake, patchFile } from './fixtures/flake-copy.ts';
 
 const ucproof = (args: string[], env: Record<string, string> = {}) =>
   execa(process.execPath, [join(projectRoot, 'cli/main.ts'), 'guard', ...args], { reject: false, env });
