@@ -198,7 +198,7 @@ Boot: QEMU started to SSH answering in the guest. Save: the guest paused and its
 file). Restore: a new QEMU started from that file (\`-incoming\`) to SSH answering with the same boot id, and the
 guest's clock resynced from its RTC (\`hwclock -s\`; QEMU keeps the RTC on the host's clock, \`-rtc clock=host\`).
 Clock offset: the guest's \`date +%s\` minus the host's clock in the middle of the SSH call, after the restore
-before and after the resync. The guest counts whole seconds (`date +%s` truncates, the RTC has 1-second resolution),
+before and after the resync. The guest counts whole seconds (\`date +%s\` truncates, the RTC has 1-second resolution),
 so an offset down to -2 s is the host's clock; the stale offset before the resync is about as long as the restore took.
 
 | run | boot to SSH | save | state | restore to SSH + resync | clock offset before resync | after |
