@@ -21,6 +21,12 @@ export interface GuestHealth {
   healthy: boolean;
   /** the answer as seen in the guest (status line, unit state, body) */
   detail: string;
+  /**
+   * When not healthy: the guest's own evidence that the service will not become healthy as the guest stands (it is
+   * not in the guest's service list and nothing is still starting; it listens and answers, but not on the guest's
+   * loopback). The lane fails at once on it. Absent while the service may still be on its way: the lane waits on.
+   */
+  settled?: string;
 }
 
 /**
@@ -44,6 +50,12 @@ export interface QuickstartVm {
   readonly node: NodeHandle;
   readonly hostname: string;
   readonly serialLog: string;
+  /**
+   * A console line the guest prints only after the point its boot marker comes at (the lab guest's login prompt):
+   * once it is on the console without the marker before it, the marker will not come. Unset: the lane waits out its
+   * bound.
+   */
+  readonly afterBootMarker?: { line: string; what: string };
   readonly accelerator: { mode: AcceleratorMode; reason: string };
   readonly guest: QuickstartGuest;
   /** how a person reaches and stops a kept VM (the SSH command, the serial log, the stop command) */

@@ -84,10 +84,10 @@ export const ProofEnvironment = z
     ULTRACLOUD_LAB_QUICKSTART_FAULTS: z
       .string()
       .regex(
-        /^((omit|nic-only):[a-z-]+|manifest-extra:[a-z0-9-]+|no-boot-marker)(,((omit|nic-only):[a-z-]+|manifest-extra:[a-z0-9-]+|no-boot-marker))*$/,
+        /^((omit|nic-only|stall):[a-z-]+|manifest-extra:[a-z0-9-]+|no-boot-marker)(,((omit|nic-only|stall):[a-z-]+|manifest-extra:[a-z0-9-]+|no-boot-marker))*$/,
         {
           error:
-            'must be a comma-separated list of omit:<service>, nic-only:<service>, manifest-extra:<component> or no-boot-marker',
+            'must be a comma-separated list of omit:<service>, nic-only:<service>, stall:<service>, manifest-extra:<component> or no-boot-marker',
         },
       ),
     ULTRACLOUD_LAB_READY_TIMEOUT_MS: milliseconds,

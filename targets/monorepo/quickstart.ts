@@ -90,14 +90,20 @@ async function boot(
   const ports = Object.fromEntries(
     quickstartServices.map((s) => [s, unboundPort(s, name)]),
   ) as QuickstartGuest['ports'];
+  const lastLook = new Map<QuickstartService, number>();
   const guest: QuickstartGuest = {
     health: async (service: QuickstartService) => {
       const r = await handle.exec(`systemctl is-active ${service}.service`, { timeoutMs: 20_000 });
       const state = r.stdout.trim() || r.stderr.trim();
-      return {
-        healthy: r.exitCode === 0 && state === 'active',
-        detail: `systemctl is-active ${service}.service → ${state}`,
-      };
+      const healthy = r.exitCode === 0 && state === 'active';
+      const detail = `systemctl is-active ${service}.service → ${state}`;
+      if (healthy) return { healthy, detail };
+      // each look is an SSH session into the guest: at most one per service every 15 s, not one per probe
+      const last = lastLook.get(service) ?? Number.NEGATIVE_INFINITY;
+      if (r.exitCode !== 127 && performance.now() - last < 15_000) return { healthy, detail };
+      lastLook.set(service, performance.now());
+      const settled = await settledUnit(handle, service, r);
+      return settled ? { healthy, detail, settled } : { healthy, detail };
     },
     manifest: async () => {
       const r = await handle.exec(`cat ${manifestPath}`, { timeoutMs: 20_000 });
@@ -134,4 +140,37 @@ async function boot(
       await recordKeptQuickstartVm(node);
     },
   };
+}
+
+/**
+ * The guest's own word that `<service>.service` will not become active as the guest stands, or undefined while it
+ * may: the guest has no systemctl at all (exit 127), or systemd has finished starting the system (is-system-running
+ * is neither initializing nor starting) and has no such unit (LoadState=not-found) or the unit failed.
+ */
+async function settledUnit(
+  handle: VmRunnerNodeHandle,
+  service: QuickstartService,
+  isActive: { exitCode: number; stderr: string },
+): Promise<string | undefined> {
+  if (isActive.exitCode === 127) return `the guest has no systemctl: ${isActive.stderr.trim() || 'exit 127'}`;
+  const unit = `${service}.service`;
+  const r = await handle
+    .exec(`systemctl show -p LoadState -p ActiveState -p SubState ${unit}; systemctl is-system-running || true`, {
+      timeoutMs: 20_000,
+    })
+    .catch(() => undefined);
+  if (r?.exitCode !== 0) return undefined;
+  const props = Object.fromEntries(
+    r.stdout
+      .split('\n')
+      .map((l) => l.trim().split('='))
+      .filter((kv) => kv.length === 2),
+  ) as Record<string, string>;
+  const system = r.stdout.trim().split('\n').at(-1)?.trim() ?? '';
+  if (!system || system === 'initializing' || system === 'starting') return undefined;
+  if (props.LoadState === 'not-found')
+    return `the guest's systemd has no ${unit} (LoadState=not-found) and has finished starting (${system})`;
+  if (props.ActiveState === 'failed')
+    return `${unit} failed (SubState=${props.SubState ?? '?'}) and the guest's systemd has finished starting (${system})`;
+  return undefined;
 }

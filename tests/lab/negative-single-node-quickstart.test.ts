@@ -17,11 +17,14 @@ afterAll(async () => {
   for (const root of roots) await rm(root, { recursive: true, force: true });
 });
 
-async function runFaulted(faults: string): Promise<LaneResult> {
+// A guest whose service is merely not there yet, with a shorter bound: the lane waits it out and says so as a timeout.
+const shortBoundLane = quickstartLane('single-node-quickstart', { markerTimeoutMs: 45_000, healthTimeoutMs: 60_000 });
+
+async function runFaulted(faults: string, which = lane): Promise<LaneResult> {
   const root = await workTempDir('quickstart-faults-');
   roots.push(root);
   process.env.ULTRACLOUD_LAB_QUICKSTART_FAULTS = faults;
-  return runLane(lane, { target: labQuickstartTarget(), targetName: 'reference-lab', workRoot: root, log: () => {} });
+  return runLane(which, { target: labQuickstartTarget(), targetName: 'reference-lab', workRoot: root, log: () => {} });
 }
 
 function expectViolation(result: LaneResult, step: RegExp, property: string | RegExp): void {
@@ -40,16 +43,17 @@ describe('single-node-quickstart catches a broken quickstart VM', { timeout: 15 
     const result = await runFaulted('no-boot-marker');
     expectViolation(
       result,
-      /^the console shows node\.boot\.single-node-quickstart$/,
-      'the console shows "node.boot.single-node-quickstart" within 45 s',
+      /^the console shows node\.boot\.single-node-quickstart within 45 s$/,
+      'the console shows "node.boot.single-node-quickstart"',
     );
+    expect(result.failure?.message).toContain('with no "node.boot.single-node-quickstart" before it');
   });
 
   it('fails at in-guest health when the guest does not run plasmavmc', async () => {
     const result = await runFaulted('omit:plasmavmc');
     expectViolation(
       result,
-      /^inside the guest, .* answer healthy$/,
+      /^inside the guest, .* answer healthy within 240 s$/,
       "plasmavmc answers healthy on the guest's loopback",
     );
   });
@@ -58,9 +62,23 @@ describe('single-node-quickstart catches a broken quickstart VM', { timeout: 15 
     const result = await runFaulted('nic-only:prismnet');
     expectViolation(
       result,
-      /^inside the guest, .* answer healthy$/,
+      /^inside the guest, .* answer healthy within 240 s$/,
       "prismnet answers healthy on the guest's loopback",
     );
+  });
+
+  it('times out at in-guest health, not a broken property, when plasmavmc is started but never ready', async () => {
+    const result = await runFaulted('stall:plasmavmc', shortBoundLane);
+    const why = JSON.stringify(result.failure);
+    expect(result.status, why).toBe('failed');
+    expect(result.failure?.kind, why).toBe('timeout');
+    expect(result.failure?.property, why).toBeUndefined();
+    expect(result.failure?.stepPath.at(-1), why).toMatch(/^inside the guest, .* answer healthy within 60 s$/);
+    expect(result.failure?.message, why).toMatch(
+      /answers healthy on the guest's loopback" not seen within 60 s, and the guest gave no sign it will not be/,
+    );
+    const stop = result.steps.find((s) => s.path.at(-1)?.startsWith('undo: stop the quickstart VM'));
+    expect(stop?.status, 'the VM is stopped after the failure').toBe('passed');
   });
 
   it('fails at the manifest when the shipped manifest names the rollout stack', async () => {

@@ -12,7 +12,22 @@ export const GuestConfig = z.object({
       manifestExtra: z.array(z.string()).default([]),
       /** services that listen only on the guest's NIC address, not on its loopback */
       nicOnly: z.array(z.string()).default([]),
+      /** services started but never ready: their process runs and listens nowhere, the supervisor says starting */
+      stall: z.array(z.string()).default([]),
     })
-    .default({ omit: [], manifestExtra: [], nicOnly: [] }),
+    .default({ omit: [], manifestExtra: [], nicOnly: [], stall: [] }),
 });
 export type GuestConfig = z.infer<typeof GuestConfig>;
+
+/**
+ * Where the guest's own service supervisor says what it runs, every service it started and its state: beside the
+ * services' logs, on the log share the host reads (so the host reads it without a call into the guest).
+ */
+export const guestServiceListFile = 'services.json';
+export const guestServiceListPath = `/var/log/ultracloud/${guestServiceListFile}`;
+
+/** The guest's service list (guest-services writes it once every service is started, again on each readiness). */
+export const GuestServiceList = z.object({
+  services: z.array(z.object({ name: z.string(), listen: z.string(), state: z.string() })),
+});
+export type GuestServiceList = z.infer<typeof GuestServiceList>;

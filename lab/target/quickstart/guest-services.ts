@@ -1,10 +1,10 @@
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { z } from 'zod';
 import { serviceMain } from '../../cluster/fault-catalogue.ts';
 import { NodeConsole } from '../../node/console.ts';
 import { ServiceProcess } from '../../node/service-process.ts';
-import { GuestConfig } from './guest-config.ts';
+import { GuestConfig, type GuestServiceList, guestServiceListPath } from './guest-config.ts';
 
 /**
  * Runs inside the quickstart VM (started by its /init): every service the booted system's node.json names, with
@@ -40,7 +40,22 @@ function main(): void {
   const cluster = JSON.stringify({ nodes: [{ name: host, role: 'control-plane', address: '127.0.0.1', services }] });
   const procs: ServiceProcess[] = [];
   let ready = false;
+  let launched = false;
+  // the guest's own service list: what this supervisor runs and how far each is (written atomically)
+  const writeServiceList = () => {
+    if (!launched) return;
+    const list: GuestServiceList = {
+      services: procs.map((p) => {
+        const { name, listen, state } = p.status();
+        return { name, listen, state };
+      }),
+    };
+    mkdirSync(dirname(guestServiceListPath), { recursive: true });
+    writeFileSync(`${guestServiceListPath}.tmp`, `${JSON.stringify(list)}\n`);
+    renameSync(`${guestServiceListPath}.tmp`, guestServiceListPath);
+  };
   const checkReady = () => {
+    writeServiceList();
     if (!ready && procs.every((p) => p.ready)) {
       ready = true;
       console.marker(`node.ready.${host}`);
@@ -54,7 +69,10 @@ function main(): void {
     const proc = new ServiceProcess(
       {
         name: s,
-        argv: [process.execPath, serviceMain(s)],
+        // fault stall: a process that runs and never listens nor says ready
+        argv: config.faults.stall.includes(s)
+          ? [process.execPath, '-e', 'setInterval(() => {}, 3_600_000)']
+          : [process.execPath, serviceMain(s)],
         listen,
         env: {
           PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin',
@@ -77,6 +95,8 @@ function main(): void {
   }
   console.line('guest-services', `starting ${running.join(', ')}`);
   for (const p of procs) p.start();
+  launched = true;
+  writeServiceList();
   const stop = async () => {
     for (const p of [...procs].reverse()) await p.stop();
     process.exit(0);

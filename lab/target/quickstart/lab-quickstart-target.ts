@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { HarnessError } from '../../../contracts/errors.ts';
@@ -24,7 +24,7 @@ import { quitVmRunner } from '../../../helpers/vm-runner/process.ts';
 import type { ServiceName } from '../../../profiles/descriptor-schema.ts';
 import { labServicePorts } from '../../../profiles/descriptors/reference-lab.ts';
 import { createServicePorts } from '../bindings/index.ts';
-import type { GuestConfig } from './guest-config.ts';
+import { type GuestConfig, GuestServiceList, guestServiceListFile, guestServiceListPath } from './guest-config.ts';
 import { quickstartGuest, quickstartShares } from './guest-image.ts';
 
 const hostname = 'single-node-quickstart';
@@ -33,10 +33,17 @@ const hostname = 'single-node-quickstart';
  * Faults of the lab's quickstart guest, for the lane's negative tests (ULTRACLOUD_LAB_QUICKSTART_FAULTS, comma
  * separated): omit:<service> (the guest does not run it), manifest-extra:<component> (the shipped manifest names
  * it), nic-only:<service> (it listens on the guest's NIC only, so it answers through the host forward but not
- * inside the guest), no-boot-marker (the guest never prints node.boot).
+ * inside the guest), stall:<service> (it is started but never gets ready: it listens nowhere and the guest's service
+ * list keeps saying starting), no-boot-marker (the guest never prints node.boot).
  */
 export function parseQuickstartFaults(text: string | undefined): GuestConfig['faults'] & { noBootMarker: boolean } {
-  const faults = { omit: [] as string[], manifestExtra: [] as string[], nicOnly: [] as string[], noBootMarker: false };
+  const faults = {
+    omit: [] as string[],
+    manifestExtra: [] as string[],
+    nicOnly: [] as string[],
+    stall: [] as string[],
+    noBootMarker: false,
+  };
   for (const item of (text ?? '')
     .split(',')
     .map((s) => s.trim())
@@ -46,9 +53,10 @@ export function parseQuickstartFaults(text: string | undefined): GuestConfig['fa
     else if (kind === 'omit' && arg) faults.omit.push(arg);
     else if (kind === 'manifest-extra' && arg) faults.manifestExtra.push(arg);
     else if (kind === 'nic-only' && arg) faults.nicOnly.push(arg);
+    else if (kind === 'stall' && arg) faults.stall.push(arg);
     else {
       throw new HarnessError(
-        `ULTRACLOUD_LAB_QUICKSTART_FAULTS: unknown fault "${item}" (omit:<service>, manifest-extra:<component>, nic-only:<service>, no-boot-marker)`,
+        `ULTRACLOUD_LAB_QUICKSTART_FAULTS: unknown fault "${item}" (omit:<service>, manifest-extra:<component>, nic-only:<service>, stall:<service>, no-boot-marker)`,
       );
     }
   }
@@ -172,7 +180,15 @@ async function bootQuickstart(flake: string, options: QuickstartBootOptions): Pr
         };
       } catch (err) {
         const cause = (err as { cause?: { code?: string } }).cause?.code;
-        return { healthy: false, detail: `${where} failed: ${cause ?? (err as Error).message}` };
+        const detail = `${where} failed: ${cause ?? (err as Error).message}`;
+        const settled = await settledEvidence(
+          handle,
+          logDir,
+          service,
+          ports[service] as number,
+          forwards[service] as number,
+        );
+        return settled ? { healthy: false, detail, settled } : { healthy: false, detail };
       }
     },
     manifest: async () => {
@@ -193,6 +209,8 @@ async function bootQuickstart(flake: string, options: QuickstartBootOptions): Pr
     node: handle,
     hostname,
     serialLog,
+    // the guest's /init prints its login prompt last, after the boot marker, the mounts, SSH and the services
+    afterBootMarker: { line: `${hostname} login:`, what: 'its login prompt' },
     accelerator: { mode: options.accel, reason: 'probed by the lane' },
     guest: guestView,
     reach: {
@@ -210,4 +228,55 @@ async function bootQuickstart(flake: string, options: QuickstartBootOptions): Pr
       for (const t of tunnels.values()) await t.close();
     },
   };
+}
+
+/** Whether a health answer is a 200 with {"status":"ok"}. */
+async function answersHealthy(url: string): Promise<{ ok: boolean; detail: string }> {
+  try {
+    const res = await fetch(url, { signal: AbortSignal.timeout(10_000) });
+    const body = await res.text();
+    const status = z.object({ status: z.string() }).safeParse(safeJson(body));
+    return { ok: res.status === 200 && status.success && status.data.status === 'ok', detail: `${res.status}` };
+  } catch (err) {
+    return { ok: false, detail: (err as { cause?: { code?: string } }).cause?.code ?? (err as Error).message };
+  }
+}
+
+const loopbackListen = /^(127\.0\.0\.1|0\.0\.0\.0|\*|\[::\]|\[::ffff:127\.0\.0\.1\]|\[::1\]):\d+$/;
+
+/**
+ * The guest's own word that `service` will not answer on its loopback as the guest stands, or undefined while it
+ * may still be on its way. The service list the guest's supervisor writes (read from the log share, no call into the
+ * guest): no such service while every service it runs is ready; or the service ready by its supervisor's word, and
+ * the guest's kernel (its socket table, read over SSH only then) has it listening on other addresses than the
+ * loopback only, where it answers healthy through the host forward to the guest's NIC.
+ */
+async function settledEvidence(
+  handle: VmRunnerNodeHandle,
+  logDir: string,
+  service: QuickstartService,
+  port: number,
+  forward: number,
+): Promise<string | undefined> {
+  const list = GuestServiceList.safeParse(
+    safeJson(await readFile(join(logDir, guestServiceListFile), 'utf8').catch(() => '')),
+  );
+  if (!list.success) return undefined;
+  const runs = list.data.services;
+  const own = runs.find((s) => s.name === service);
+  if (!own) {
+    if (runs.some((s) => s.state !== 'ready')) return undefined;
+    return `the guest's service list (${guestServiceListPath}) has no ${service}: it runs ${runs.map((s) => s.name).join(', ')}, each ready`;
+  }
+  if (own.state !== 'ready') return undefined;
+  const r = await handle.exec(`ss -Hltn 'sport = :${port}'`, { timeoutMs: 20_000 }).catch(() => undefined);
+  if (r?.exitCode !== 0) return undefined;
+  const listening = r.stdout
+    .split('\n')
+    .map((l) => l.trim().split(/\s+/)[3])
+    .filter((a): a is string => Boolean(a));
+  if (!listening.length || listening.some((a) => loopbackListen.test(a))) return undefined;
+  const nic = await answersHealthy(`http://127.0.0.1:${forward}/health`);
+  if (!nic.ok) return undefined;
+  return `the guest's service list says ${service} is ready, and the guest's socket table has port ${port} listened on only at ${listening.join(', ')} (not the loopback), where ${service} answers GET /health through the forward to the guest's NIC → ${nic.detail}`;
 }
