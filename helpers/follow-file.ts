@@ -12,6 +12,8 @@ export interface FollowFileOptions {
   from?: 'start' | 'end';
   /** stop following (the generator returns) */
   signal?: AbortSignal;
+  /** called each time everything the file held so far has been read and handed on (first: after the first read) */
+  onCaughtUp?: () => void;
 }
 
 const readChunkBytes = 64 * 1024;
@@ -59,6 +61,7 @@ export async function* followFile(path: string, options: FollowFileOptions = {})
           position += n;
         });
       }
+      options.onCaughtUp?.();
       await wake.next();
     }
   } finally {

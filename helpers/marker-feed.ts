@@ -9,6 +9,8 @@ export interface FeedOptions {
   /** files only: `start` reads the whole file first, `end` only what is appended after the feed opens */
   from?: 'start' | 'end';
   signal: AbortSignal;
+  /** files only: everything the file held so far was parsed (see followFile) */
+  onCaughtUp?: () => void;
 }
 
 /**
@@ -29,7 +31,11 @@ export async function feedMarkers(
     for (const event of parser.end()) onMarker(event);
   };
   if (typeof source === 'string') {
-    for await (const chunk of followFile(source, { from: options.from ?? 'start', signal: options.signal }))
+    const follow = { from: options.from ?? 'start', signal: options.signal } as const;
+    for await (const chunk of followFile(source, {
+      ...follow,
+      ...(options.onCaughtUp ? { onCaughtUp: options.onCaughtUp } : {}),
+    }))
       push(chunk);
     return 'aborted';
   }

@@ -107,18 +107,29 @@ export async function waitForMarkers(
     else settle({ ok: false, error: new MarkerStreamEndedError(state(), progress.elapsedMs()) });
   };
   const onAbort = () => settle({ ok: false, error: options.signal?.reason });
-  const timer = setTimeout(
-    () => settle({ ok: false, error: new MarkerTimeoutError(state(), progress.elapsedMs()) }),
-    options.timeoutMs,
-  );
+  // A file is read at least once before the wait can time out: on a busy host the bound may pass before the first
+  // read of a log that already holds every marker. Past the bound, the verdict waits for that read (10 s at most).
+  const timeOut = () => settle({ ok: false, error: new MarkerTimeoutError(state(), progress.elapsedMs()) });
+  let readOnce = source instanceof MarkerRecorder || !(typeof source === 'string' || isConsole(source));
+  let overdue: NodeJS.Timeout | undefined;
+  const onCaughtUp = () => {
+    if (readOnce) return;
+    readOnce = true;
+    if (overdue) timeOut();
+  };
+  const timer = setTimeout(() => {
+    if (readOnce) return timeOut();
+    overdue = setTimeout(timeOut, 10_000);
+  }, options.timeoutMs);
   options.signal?.addEventListener('abort', onAbort, { once: true });
   if (progress.verdict.kind === 'complete') settle({ ok: true });
   try {
-    await follow(source, onMarker, onEnded, options.from ?? 'start', stop.signal);
+    await follow(source, onMarker, onEnded, options.from ?? 'start', stop.signal, onCaughtUp);
   } catch (err) {
     onEnded(err);
   } finally {
     clearTimeout(timer);
+    clearTimeout(overdue);
     options.signal?.removeEventListener('abort', onAbort);
   }
   const final = outcome as { ok: true } | { ok: false; error: unknown } | null;
@@ -134,6 +145,7 @@ async function follow(
   onEnded: (error?: unknown) => void,
   from: 'start' | 'end',
   stop: AbortSignal,
+  onCaughtUp: () => void,
 ): Promise<void> {
   if (stop.aborted) return;
   if (source instanceof MarkerRecorder) {
@@ -148,7 +160,7 @@ async function follow(
     return;
   }
   const target = isConsole(source) ? source.path : source;
-  const how = await feedMarkers(target, onMarker, { from, signal: stop });
+  const how = await feedMarkers(target, onMarker, { from, signal: stop, onCaughtUp });
   if (how === 'ended') onEnded();
 }
 

@@ -1,6 +1,8 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { rm, writeFile } from 'node:fs/promises';
 import { createConnection, createServer, type Socket } from 'node:net';
+import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { HarnessError, PropertyViolation, WaitTimeoutError } from '../../contracts/errors.ts';
@@ -12,6 +14,7 @@ import {
   recordMarkers,
   waitForMarkers,
 } from '../../helpers/markers.ts';
+import { workTempDir } from '../../helpers/proof-root.ts';
 
 const baremetal = [
   'pre-install.boot.*',
@@ -195,6 +198,35 @@ describe('waitForMarkers on live processes and sockets', () => {
     } finally {
       socket?.destroy();
       server.close();
+    }
+  });
+});
+
+describe('waitForMarkers on a file', () => {
+  it('reads the file at least once before its bound can end the wait', async () => {
+    const dir = await workTempDir('ucp-markers-file-');
+    try {
+      const log = join(dir, 'console.log');
+      await writeFile(log, 'ULTRACLOUD_MARKER node.boot.node01 boot=1\nULTRACLOUD_MARKER node.ready.node01 boot=1\n');
+      // a 1 ms bound passes before the first read of the file has even started
+      const result = await waitForMarkers(log, ['node.boot.node01', 'node.ready.node01'], { timeoutMs: 1 });
+      expect(result.hits.map((h) => h.marker)).toEqual(['node.boot.node01', 'node.ready.node01']);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('still times out once the file was read without the marker', async () => {
+    const dir = await workTempDir('ucp-markers-file-');
+    try {
+      const log = join(dir, 'console.log');
+      await writeFile(log, 'ULTRACLOUD_MARKER node.boot.node01 boot=1\n');
+      const wait = waitForMarkers(log, ['node.boot.node01', 'node.ready.node01'], { timeoutMs: 1 });
+      const err = await wait.catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(MarkerTimeoutError);
+      expect((err as MarkerTimeoutError).message).toContain('node.boot.node01');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
     }
   });
 });
