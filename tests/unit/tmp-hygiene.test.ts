@@ -54,7 +54,10 @@ describe('temporary files', () => {
     const name = `tmp-hygiene-${randomBytes(3).toString('hex')}`;
     const switched: string[] = [];
     const cluster = {
-      descriptor: { name: 'probe-target' },
+      descriptor: { name: 'probe-target', nodes: [] },
+      // a target that binds no read the start shape makes and cannot be restored: the shape is all unchecked
+      unbound: (operations: readonly string[]) => [...operations],
+      restore: null,
       faults: {
         set: async (service: string, fault: string) => void switched.push(`+${service}:${fault}`),
         clear: async (service: string, fault: string) => void switched.push(`-${service}:${fault}`),
