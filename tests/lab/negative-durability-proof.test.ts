@@ -2,6 +2,7 @@ import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runLane } from '../../harness/run-lane.ts';
+import { clusterStartShape } from '../../harness/start-shape.ts';
 import { workTempDir } from '../../helpers/proof-root.ts';
 import { durabilityProof } from '../../lanes/companion/durability-proof.ts';
 import type { ServiceName } from '../../profiles/descriptor-schema.ts';
@@ -34,11 +35,7 @@ const steps = {
     'nightlight: samples in its snapshot and in its WAL read back after a restart in a new process, none lost and none duplicated',
 };
 
-/**
- * Faults switched on at run time, one run after another. Every run restores FlareDB into one of the lab's empty
- * stores (each FlareDB instance besides the first), so a lab serves as many runs as it has of those; then the next
- * run gets a new lab.
- */
+/** Faults switched on one run after another, each run in the file's lab restored to its booted state. */
 const cases: Array<[fault: string, step: string, property: string | RegExp]> = [
   [
     'flaredb:restore-drops-rows',
@@ -89,43 +86,36 @@ const cases: Array<[fault: string, step: string, property: string | RegExp]> = [
 describe('durability-proof names the step and property each broken durability promise breaks', () => {
   let root = '';
   let lab: StartedLab | undefined;
-  let labs = 0;
-  let runsLeft = 0;
   beforeAll(async () => {
     root = await workTempDir('ucp-negative-durability-proof-');
-  });
+    lab = await startLab({ workRoot: join(root, 'lab') });
+  }, 300_000);
   afterAll(async () => {
     await lab?.dispose();
     await rm(root, { recursive: true, force: true });
   }, 120_000);
 
-  /** the current lab while it has an empty FlareDB store left, else a new one */
-  const labForRun = async (): Promise<StartedLab> => {
-    if (!lab || runsLeft === 0) {
-      await lab?.dispose();
-      lab = undefined;
-      lab = await startLab({ workRoot: join(root, `lab-${++labs}`) });
-      runsLeft = lab.cluster.descriptor.nodes.filter((n) => n.services.flaredb).length - 1;
-    }
-    runsLeft--;
-    return lab;
-  };
-
+  // One lab for the file: each run switches its fault on and gets the lab restored to its booted snapshot first
+  // (FlareDB's empty stores, every node's state and network), so the fault is on from the services' first moment
+  // and nothing an earlier run left (a restored store, a powered-off node) reaches the next.
   for (const [fault, step, property] of cases) {
     it(`${fault} fails "${step}"`, { timeout: 300_000 }, async () => {
-      const { cluster } = await labForRun();
+      const cluster = (lab as StartedLab).cluster;
       const [switched, node] = fault.split('@') as [string, string | undefined];
       const [service, name] = switched.split(':') as [ServiceName, string];
       await cluster.faults.set(service, name, node);
       try {
+        await cluster.restore?.markUsed();
         const result = await runLane(durabilityProof, {
           target: cluster,
           targetName: `reference lab with ${fault}`,
           runId: fault.replace(/[:@]/g, '-'),
           workRoot: root,
           log: () => {},
+          startShape: clusterStartShape(cluster, () => {}, 'lane'),
         });
         expectViolation(result, step, property);
+        expect(result.startShape?.restores, 'the run started from a restored lab').toHaveLength(1);
       } finally {
         await cluster.faults.clear(service, name, node);
       }
