@@ -1,13 +1,7 @@
-import { rm } from 'node:fs/promises';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runLane } from '../../harness/run-lane.ts';
-import { clusterStartShape } from '../../harness/start-shape.ts';
-import { workTempDir } from '../../helpers/proof-root.ts';
+import { describe, expect, it } from 'vitest';
 import { durabilityProof } from '../../lanes/companion/durability-proof.ts';
-import type { ServiceName } from '../../profiles/descriptor-schema.ts';
 import type { LaneResult } from '../../profiles/result-schema.ts';
-import { type StartedLab, startLab } from './support/lab.ts';
+import { runLaneWithFaults } from './support/negative-lane.ts';
 
 function expectViolation(result: LaneResult, step: string, property: string | RegExp): void {
   const why = JSON.stringify(result.failure);
@@ -84,41 +78,15 @@ const cases: Array<[fault: string, step: string, property: string | RegExp]> = [
 ];
 
 describe('durability-proof names the step and property each broken durability promise breaks', () => {
-  let root = '';
-  let lab: StartedLab | undefined;
-  beforeAll(async () => {
-    root = await workTempDir('ucp-negative-durability-proof-');
-    lab = await startLab({ workRoot: join(root, 'lab') });
-  }, 300_000);
-  afterAll(async () => {
-    await lab?.dispose();
-    await rm(root, { recursive: true, force: true });
-  }, 120_000);
-
-  // One lab for the file: each run switches its fault on and gets the lab restored to its booted snapshot first
-  // (FlareDB's empty stores, every node's state and network), so the fault is on from the services' first moment
-  // and nothing an earlier run left (a restored store, a powered-off node) reaches the next.
+  // One lab for the file (tests/lab/support/negative-lane.ts): each run switches its fault on and gets the lab
+  // restored to its booted snapshot first (FlareDB's empty stores, every node's state and network), so the fault is
+  // on from the services' first moment and nothing an earlier run left (a restored store, a powered-off node)
+  // reaches the next.
   for (const [fault, step, property] of cases) {
     it(`${fault} fails "${step}"`, { timeout: 300_000 }, async () => {
-      const cluster = (lab as StartedLab).cluster;
-      const [switched, node] = fault.split('@') as [string, string | undefined];
-      const [service, name] = switched.split(':') as [ServiceName, string];
-      await cluster.faults.set(service, name, node);
-      try {
-        await cluster.restore?.markUsed();
-        const result = await runLane(durabilityProof, {
-          target: cluster,
-          targetName: `reference lab with ${fault}`,
-          runId: fault.replace(/[:@]/g, '-'),
-          workRoot: root,
-          log: () => {},
-          startShape: clusterStartShape(cluster, () => {}, 'lane'),
-        });
-        expectViolation(result, step, property);
-        expect(result.startShape?.restores, 'the run started from a restored lab').toHaveLength(1);
-      } finally {
-        await cluster.faults.clear(service, name, node);
-      }
+      const result = await runLaneWithFaults(durabilityProof, { faults: [fault] });
+      expectViolation(result, step, property);
+      expect(result.startShape?.restores, 'the run started from a restored lab').toHaveLength(1);
     });
   }
 });
