@@ -1,12 +1,8 @@
-import { rm } from 'node:fs/promises';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runLane } from '../../harness/run-lane.ts';
-import { workTempDir } from '../../helpers/proof-root.ts';
+import { describe, expect, it } from 'vitest';
 import { freshSmoke } from '../../lanes/publishable/fresh-smoke.ts';
 import type { ServiceName } from '../../profiles/descriptor-schema.ts';
 import type { LaneResult } from '../../profiles/result-schema.ts';
-import { type StartedLab, startLab } from './support/lab.ts';
+import { runLaneWithFaults } from './support/negative-lane.ts';
 
 function expectViolation(result: LaneResult, step: string, property: string | RegExp): void {
   const why = JSON.stringify(result.failure);
@@ -18,8 +14,9 @@ function expectViolation(result: LaneResult, step: string, property: string | Re
 }
 
 /**
- * Faults switched on at run time in one lab; each run fails at the named step and the lab is reused. A run that
- * fails inside the maintenance step leaves its service behind, so that fault comes last.
+ * Faults that strike the running cluster, one run after another in the file's lab (tests/lab/support/negative-lane.ts),
+ * restored to its booted snapshot before each run and the fault switched on once it is up: what a failed run leaves
+ * behind (a service inside the maintenance step) never reaches the next.
  */
 const runtimeFaults: Array<
   [service: ServiceName, fault: string, node: string | undefined, step: string, property: string | RegExp]
@@ -82,35 +79,13 @@ const runtimeFaults: Array<
   ],
 ];
 
-describe('fresh-smoke names the step and property each fault breaks (one lab, faults switched at run time)', () => {
-  let lab: StartedLab | undefined;
-  let root = '';
-  beforeAll(async () => {
-    root = await workTempDir('ucp-negative-fresh-smoke-');
-    lab = await startLab({ workRoot: join(root, 'lab') });
-  }, 300_000);
-  afterAll(async () => {
-    await lab?.dispose();
-    await rm(root, { recursive: true, force: true });
-  }, 120_000);
-
+describe('fresh-smoke names the step and property each fault breaks (one lab, restored before each run)', () => {
   for (const [service, fault, node, step, property] of runtimeFaults) {
     const name = `${service}:${fault}${node ? `@${node}` : ''}`;
     it(`${name} fails "${step}"`, { timeout: 600_000 }, async () => {
-      const cluster = (lab as StartedLab).cluster;
-      await cluster.faults.set(service, fault, node);
-      try {
-        const result = await runLane(freshSmoke, {
-          target: cluster,
-          targetName: `reference lab with ${name}`,
-          runId: `${service}-${fault}`,
-          workRoot: root,
-          log: () => {},
-        });
-        expectViolation(result, step, property);
-      } finally {
-        await cluster.faults.clear(service, fault, node);
-      }
+      const result = await runLaneWithFaults(freshSmoke, { faults: [name], faultsAt: 'run' });
+      expectViolation(result, step, property);
+      expect(result.startShape?.canonical, 'the run started from the canonical shape').toBe(true);
     });
   }
 });

@@ -16,6 +16,11 @@ export interface FaultedLaneOptions {
   faults: string[];
   /** boot only these services (default: every service of the six-node topology) */
   services?: ServiceName[];
+  /**
+   * `boot` (default): the faults are on from the restored services' first moment, as at a boot with them; `run`:
+   * switched on once the restored lab is up, as a fault that strikes a running cluster (a heartbeat that stalls)
+   */
+  faultsAt?: 'boot' | 'run';
 }
 
 /**
@@ -54,9 +59,10 @@ function fileLab(services: ServiceName[] | undefined): Promise<FileLab> {
 }
 
 /**
- * A lane's negative test: the named faults switched on in the file's lab, the lab restored to its booted state
- * (so the faults are on from the restored services' first moment, as at a boot with them), the lane run against
- * it exactly as the suite runs it, and its verdict returned (the caller asserts which step and property it names).
+ * A lane's negative test: the named faults switched on in the file's lab and the lab restored to its booted state
+ * (with `faultsAt: 'boot'` the faults are on from the restored services' first moment, as at a boot with them;
+ * with `run` they are switched on once it is up), the lane run against it exactly as the suite runs it, and its
+ * verdict returned (the caller asserts which step and property it names).
  * The faults are switched off again and the run's work root removed, whatever happened.
  */
 export async function runLaneWithFaults(
@@ -68,9 +74,15 @@ export async function runLaneWithFaults(
   const root = await workTempDir(`ucp-negative-${lane.name}-`);
   const faults = parseFaultList(options.faults.join(','));
   try {
-    for (const f of faults) await cluster.faults.set(f.service, f.fault, f.node);
-    // restored even when no lane used the lab yet: the faults must be on from the first moment
-    await cluster.restore?.markUsed();
+    if (options.faultsAt === 'run') {
+      // back to the booted state first, then the faults strike the running lab
+      await cluster.restore?.restore({ ifUsed: true });
+      for (const f of faults) await cluster.faults.set(f.service, f.fault, f.node);
+    } else {
+      for (const f of faults) await cluster.faults.set(f.service, f.fault, f.node);
+      // restored even when no lane used the lab yet: the faults must be on from the first moment
+      await cluster.restore?.markUsed();
+    }
     return await runLane(lane, {
       target: cluster,
       targetName: `${cluster.descriptor.name} with ${options.faults.join(', ')}`,
