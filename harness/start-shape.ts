@@ -20,6 +20,17 @@ interface ShapeProbe {
 const nodesRunning = (cluster: Cluster, service: ServiceName) =>
   cluster.descriptor.nodes.filter((n) => n.services[service]).map((n) => n.name);
 
+/** What `left` finds on each node running `service`, each entry "<what> on <node>". */
+async function leftOnEvery(
+  cluster: Cluster,
+  service: ServiceName,
+  left: (node: string) => Promise<string[]>,
+): Promise<string[]> {
+  const out: string[] = [];
+  for (const node of nodesRunning(cluster, service)) out.push(...(await left(node)).map((x) => `${x} on ${node}`));
+  return out;
+}
+
 const probes: ShapeProbe[] = [
   {
     name: 'chainfire: the control-plane nodes are its voting members, and nothing else is a member',
@@ -69,60 +80,46 @@ const probes: ShapeProbe[] = [
   {
     name: 'plasmavmc: no VM on any worker',
     operations: ['plasmavmc.listVms'],
-    async probe(cluster) {
-      const out: string[] = [];
-      for (const node of nodesRunning(cluster, 'plasmavmc')) {
-        for (const vm of await cluster.ports.plasmavmc.at(node).listVms()) out.push(`VM ${vm.id} on ${node}`);
-      }
-      return out;
-    },
+    probe: (cluster) =>
+      leftOnEvery(cluster, 'plasmavmc', async (node) =>
+        (await cluster.ports.plasmavmc.at(node).listVms()).map((vm) => `VM ${vm.id}`),
+      ),
   },
   {
     name: 'prismnet: no tenant network or port on any worker',
     operations: ['prismnet.networks', 'prismnet.ports'],
-    async probe(cluster) {
-      const out: string[] = [];
-      for (const node of nodesRunning(cluster, 'prismnet')) {
+    probe: (cluster) =>
+      leftOnEvery(cluster, 'prismnet', async (node) => {
         const p = cluster.ports.prismnet.at(node);
-        for (const n of await p.networks()) out.push(`network ${n.name} on ${node}`);
-        for (const port of await p.ports()) out.push(`port ${port.name} on ${node}`);
-      }
-      return out;
-    },
+        return [
+          ...(await p.networks()).map((n) => `network ${n.name}`),
+          ...(await p.ports()).map((port) => `port ${port.name}`),
+        ];
+      }),
   },
   {
     name: 'coronafs: no volume',
     operations: ['coronafs.listVolumes'],
-    async probe(cluster) {
-      const out: string[] = [];
-      for (const node of nodesRunning(cluster, 'coronafs')) {
-        for (const v of await cluster.ports.coronafs.at(node).listVolumes()) out.push(`volume ${v.name} on ${node}`);
-      }
-      return out;
-    },
+    probe: (cluster) =>
+      leftOnEvery(cluster, 'coronafs', async (node) =>
+        (await cluster.ports.coronafs.at(node).listVolumes()).map((v) => `volume ${v.name}`),
+      ),
   },
   {
     name: 'lightningstor: no bucket',
     operations: ['lightningstor.listBuckets'],
-    async probe(cluster) {
-      const out: string[] = [];
-      for (const node of nodesRunning(cluster, 'lightningstor')) {
-        for (const b of await cluster.ports.lightningstor.at(node).listBuckets())
-          out.push(`bucket ${b.name} on ${node}`);
-      }
-      return out;
-    },
+    probe: (cluster) =>
+      leftOnEvery(cluster, 'lightningstor', async (node) =>
+        (await cluster.ports.lightningstor.at(node).listBuckets()).map((b) => `bucket ${b.name}`),
+      ),
   },
   {
     name: 'fiberlb: no listener',
     operations: ['fiberlb.listeners'],
-    async probe(cluster) {
-      const out: string[] = [];
-      for (const node of nodesRunning(cluster, 'fiberlb')) {
-        for (const l of await cluster.ports.fiberlb.at(node).listeners()) out.push(`listener ${l.name} on ${node}`);
-      }
-      return out;
-    },
+    probe: (cluster) =>
+      leftOnEvery(cluster, 'fiberlb', async (node) =>
+        (await cluster.ports.fiberlb.at(node).listeners()).map((l) => `listener ${l.name}`),
+      ),
   },
 ];
 

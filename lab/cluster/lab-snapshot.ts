@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { z } from 'zod';
 import { writeFileAtomic } from '../../helpers/atomic.ts';
+import { ip } from '../net/ip.ts';
 import { emptyNetns } from './stale-labs.ts';
 
 const run = promisify(execFile);
@@ -56,10 +57,7 @@ export function snapshotDir(labDir: string): string {
 }
 
 async function namespacePids(netns: string): Promise<number[]> {
-  const out = await run('ip', ['netns', 'pids', netns]).then(
-    (r) => r.stdout,
-    () => '',
-  );
+  const out = await ip('netns', 'pids', netns).catch(() => '');
   return out
     .split(/\s+/)
     .filter(Boolean)
